@@ -1,0 +1,101 @@
+//! Problems found in the user's data or template: one type shared by every stage, so that a
+//! check run can collect all of them and report them grouped, with row and column.
+
+use std::fmt;
+
+/// How bad a problem is. Errors stop a run (unless rows are skipped); warnings never do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// One problem, pointing into the user's own files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub severity: Severity,
+    /// Spreadsheet row number (header = 1), when the problem belongs to a row.
+    pub row: Option<u64>,
+    /// The data column concerned, as the header names it.
+    pub column: Option<String>,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+impl Problem {
+    pub fn error(message: impl Into<String>) -> Self {
+        Problem {
+            severity: Severity::Error,
+            row: None,
+            column: None,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn warning(message: impl Into<String>) -> Self {
+        Problem {
+            severity: Severity::Warning,
+            ..Problem::error(message)
+        }
+    }
+
+    pub fn at_row(mut self, row: u64) -> Self {
+        self.row = Some(row);
+        self
+    }
+
+    pub fn in_column(mut self, column: impl Into<String>) -> Self {
+        self.column = Some(column.into());
+        self
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{label}")?;
+        match (&self.row, &self.column) {
+            (Some(row), Some(col)) => write!(f, ": row {row}, column \"{col}\"")?,
+            (Some(row), None) => write!(f, ": row {row}")?,
+            (None, Some(col)) => write!(f, ": column \"{col}\"")?,
+            (None, None) => {}
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Problem;
+
+    #[test]
+    fn display_names_row_column_and_hint() {
+        let p = Problem::error("the template uses `email` but this row has no such column")
+            .at_row(7)
+            .in_column("email")
+            .with_hint("add the column");
+        assert_eq!(
+            p.to_string(),
+            "error: row 7, column \"email\": the template uses `email` but this row has no such column\n  hint: add the column"
+        );
+    }
+}
