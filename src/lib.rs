@@ -2,11 +2,31 @@
 //! Letter -> typeset -> PDF (and, later, email).
 #![forbid(unsafe_code)]
 
+pub mod exit_codes;
 pub mod images;
 pub mod letter;
+pub mod output;
 pub mod pdf;
 pub mod problem;
 pub mod records;
 pub mod style;
 pub mod template;
 pub mod typeset;
+
+pub mod cli;
+pub mod config;
+pub mod print_run;
+pub mod report;
+
+/// Runs one command and returns the exit code; `main` only parses arguments and exits.
+pub fn run(cli: cli::Cli) -> exit_codes::ExitCode {
+    match cli.command {
+        cli::Command::Pdf(args) => match config::PdfConfig::from_args(args) {
+            Ok(cfg) => print_run::run(&cfg),
+            Err(e) => {
+                eprintln!("error: {e}");
+                exit_codes::ExitCode::Error
+            }
+        },
+    }
+}

@@ -1,0 +1,86 @@
+//! The command line as the user types it (clap derive). Raw arguments only: they are turned
+//! into a validated configuration by `config`.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Mail-merge welcome letters for elected officials.
+///
+/// lettermerge turns a spreadsheet of officials (CSV) and a letter template (YAML front
+/// matter + Handlebars + Markdown) into print-ready PDF letters: one file per official and
+/// one batch for the printer, with the address placed for a window envelope.
+///
+/// Every row is rendered and checked before anything is written; if any row has a problem,
+/// nothing is written and every problem is listed with its spreadsheet row number.
+///
+/// Exit codes: 0 all letters written; 1 data or template problems; 2 usage or I/O error.
+#[derive(Debug, Parser)]
+#[command(
+    name = "lettermerge",
+    version,
+    after_help = "Example:\n  lettermerge pdf --template templates/welcome.md --data samples/officials.csv --out letters --combined letters/batch.pdf\n\nRun `lettermerge pdf --help` for every option."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write one PDF letter per data row, and optionally one combined print batch.
+    Pdf(PdfArgs),
+}
+
+/// Write one PDF letter per data row, and optionally one combined print batch.
+///
+/// Each row of the data file becomes one letter, named from the template's `filename` value
+/// (default: the row number). A manifest.csv in the output folder maps each row to its file
+/// and its pages in the batch. Existing files are never overwritten without --force.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  lettermerge pdf --template templates/welcome.md --data samples/officials.csv \\\n      --out letters --combined letters/batch.pdf --duplex"
+)]
+pub struct PdfArgs {
+    /// The letter template (YAML front matter, then a Handlebars + Markdown body).
+    #[arg(long, short = 't', value_name = "FILE")]
+    pub template: PathBuf,
+
+    /// The officials' data: a CSV file (comma, semicolon or tab; UTF-8 or Windows-1252).
+    #[arg(long, short = 'd', value_name = "FILE")]
+    pub data: PathBuf,
+
+    /// Folder for the letters (created if missing).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Also write every letter into one PDF for the printer.
+    #[arg(long, value_name = "FILE")]
+    pub combined: Option<PathBuf>,
+
+    /// Start each letter of the combined batch on a front side, for double-sided printing
+    /// (a blank back page is added after letters with an odd number of pages).
+    #[arg(long, requires = "combined")]
+    pub duplex: bool,
+
+    /// Write the rows that are fine and list the rows that were skipped, instead of writing
+    /// nothing when a row has a problem. The exit code is still 1 if rows were skipped.
+    #[arg(long)]
+    pub skip_invalid: bool,
+
+    /// Overwrite letters, batch and manifest that already exist.
+    #[arg(long, short = 'f')]
+    pub force: bool,
+
+    /// Text encoding of the data file, e.g. utf-8 or windows-1252 (default: detected; files
+    /// that are not valid UTF-8 are read as Windows-1252, as Excel writes them).
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
+
+    /// Field delimiter of the data file: ',', ';' or 'tab' (default: detected).
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
+
+    /// No progress bar and no summary line; problems are still reported.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}

@@ -1,0 +1,117 @@
+//! Raw command-line arguments turned once into a validated configuration: paths checked,
+//! delimiter and encoding understood. Nothing downstream looks at clap types.
+
+use crate::cli::PdfArgs;
+use crate::records::DataOptions;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A usage problem found before any work starts (exit code 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Everything a print run needs, validated.
+#[derive(Debug, Clone)]
+pub struct PdfConfig {
+    pub template: PathBuf,
+    pub data: PathBuf,
+    pub data_options: DataOptions,
+    pub out_dir: PathBuf,
+    pub combined: Option<PathBuf>,
+    pub duplex: bool,
+    pub skip_invalid: bool,
+    pub force: bool,
+    pub quiet: bool,
+}
+
+impl PdfConfig {
+    pub fn from_args(args: PdfArgs) -> Result<PdfConfig, UsageError> {
+        require_file(&args.template, "--template", "the letter template")?;
+        require_file(&args.data, "--data", "the data file")?;
+        if args.out.is_file() {
+            return Err(UsageError(format!(
+                "--out {} is a file; give a folder for the letters (it is created if missing)",
+                args.out.display()
+            )));
+        }
+        if let Some(combined) = &args.combined {
+            if combined.is_dir() {
+                return Err(UsageError(format!(
+                    "--combined {} is a folder; give a file name such as {}",
+                    combined.display(),
+                    combined.join("batch.pdf").display()
+                )));
+            }
+        }
+        let delimiter = args.delimiter.as_deref().map(parse_delimiter).transpose()?;
+        if let Some(label) = &args.encoding {
+            if encoding_rs::Encoding::for_label(label.trim().as_bytes()).is_none() {
+                return Err(UsageError(format!(
+                    "--encoding {label} is not an encoding I know; use utf-8 or windows-1252"
+                )));
+            }
+        }
+        Ok(PdfConfig {
+            template: args.template,
+            data: args.data,
+            data_options: DataOptions {
+                encoding: args.encoding,
+                delimiter,
+            },
+            out_dir: args.out,
+            combined: args.combined,
+            duplex: args.duplex,
+            skip_invalid: args.skip_invalid,
+            force: args.force,
+            quiet: args.quiet,
+        })
+    }
+}
+
+fn require_file(path: &Path, flag: &str, what: &str) -> Result<(), UsageError> {
+    if path.is_file() {
+        Ok(())
+    } else if path.exists() {
+        Err(UsageError(format!(
+            "{flag} {} is not a file; give the path of {what}",
+            path.display()
+        )))
+    } else {
+        Err(UsageError(format!(
+            "{flag} {}: no such file; check the path of {what}",
+            path.display()
+        )))
+    }
+}
+
+fn parse_delimiter(s: &str) -> Result<u8, UsageError> {
+    match s {
+        "," | "comma" => Ok(b','),
+        ";" | "semicolon" => Ok(b';'),
+        "\t" | "\\t" | "tab" => Ok(b'\t'),
+        "|" | "pipe" => Ok(b'|'),
+        _ => Err(UsageError(format!(
+            "--delimiter {s:?} is not supported; use ',', ';', 'tab' or '|'"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_delimiter;
+
+    #[test]
+    fn delimiters_by_char_or_name() {
+        assert_eq!(parse_delimiter("tab").unwrap(), b'\t');
+        assert_eq!(parse_delimiter(";").unwrap(), b';');
+        assert!(parse_delimiter("::").is_err());
+    }
+}

@@ -1,0 +1,120 @@
+//! What the user sees on the terminal during a run: problems pointing into their data file,
+//! a progress bar (only on a terminal), and the one-line summary.
+
+use crate::problem::{Problem, Severity};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Duration;
+
+/// Writes problems and progress to stderr.
+pub struct Reporter {
+    data_name: String,
+    quiet: bool,
+    progress: bool,
+}
+
+impl Reporter {
+    pub fn new(data: &Path, quiet: bool) -> Reporter {
+        let data_name = data
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| data.display().to_string());
+        Reporter {
+            data_name,
+            quiet,
+            progress: !quiet && std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Formats a problem so it points into the data file:
+    /// `error: officials.csv row 7, column "email": ...`.
+    pub fn format(&self, p: &Problem) -> String {
+        let label = match p.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut s = format!("{label}: {}", self.data_name);
+        if let Some(row) = p.row {
+            s.push_str(&format!(" row {row}"));
+        }
+        if let Some(col) = &p.column {
+            s.push_str(&format!(", column \"{col}\""));
+        }
+        s.push_str(": ");
+        s.push_str(&p.message);
+        if let Some(hint) = &p.hint {
+            s.push_str("\n  hint: ");
+            s.push_str(hint);
+        }
+        s
+    }
+
+    pub fn problem(&self, p: &Problem) {
+        eprintln!("{}", self.format(p));
+    }
+
+    /// A notice about how the input was read (encoding, delimiter); hidden by --quiet.
+    pub fn notice(&self, msg: &str) {
+        if !self.quiet {
+            eprintln!("note: {msg}");
+        }
+    }
+
+    /// A final summary line; hidden by --quiet.
+    pub fn summary(&self, msg: &str) {
+        if !self.quiet {
+            eprintln!("{msg}");
+        }
+    }
+
+    /// A spinner for a pass of unknown length, or a hidden bar when not on a terminal.
+    pub fn spinner(&self, what: &'static str) -> ProgressBar {
+        if !self.progress {
+            return ProgressBar::hidden();
+        }
+        let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        pb.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {pos} rows")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        pb.set_message(what);
+        pb.enable_steady_tick(Duration::from_millis(120));
+        pb
+    }
+
+    /// A progress bar over `len` letters, or a hidden bar when not on a terminal.
+    pub fn bar(&self, len: u64, what: &'static str) -> ProgressBar {
+        if !self.progress {
+            return ProgressBar::hidden();
+        }
+        let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+        pb.set_style(
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({eta} left)")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        pb.set_message(what);
+        pb
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Reporter;
+    use crate::problem::Problem;
+    use std::path::Path;
+
+    #[test]
+    fn problems_point_into_the_data_file() {
+        let r = Reporter::new(Path::new("/tmp/x/officials.csv"), true);
+        let p = Problem::error("no such column")
+            .at_row(4)
+            .in_column("email")
+            .with_hint("add it");
+        assert_eq!(
+            r.format(&p),
+            "error: officials.csv row 4, column \"email\": no such column\n  hint: add it"
+        );
+    }
+}
