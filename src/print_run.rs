@@ -125,7 +125,7 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> 
         &data,
         &template,
         &mut typesetter,
-        &images,
+        &mut images,
         &fonts,
         checked.valid,
     )?;
@@ -272,7 +272,7 @@ fn write_pass(
     data: &DataSource,
     template: &Template,
     typesetter: &mut Typesetter,
-    images: &ImageStore,
+    images: &mut ImageStore,
     fonts: &EmbeddedFonts,
     expected: u64,
 ) -> Result<Written, Failure> {
@@ -321,9 +321,11 @@ fn write_pass(
         let Ok(letter) = template.render(&record) else {
             continue;
         };
-        let mut scratch = ImageStore::default();
-        let typeset = typesetter.typeset(&letter, &mut scratch);
-        let Ok(typeset) = typeset else { continue };
+        // Images were all loaded by the check pass; the same ids come back here.
+        let Ok(typeset) = typesetter.typeset(&letter, images) else {
+            continue;
+        };
+        let images: &ImageStore = images;
         let name = letter_file_name(&mut names, &letter);
         let path = cfg.out_dir.join(&name);
         let recipient = letter.address.first().cloned().unwrap_or_default();

@@ -1,0 +1,189 @@
+//! Test harness: runs the real `lettermerge` binary on files in a temp dir and reads the PDFs
+//! back with poppler's real PDF parser (pdftotext, pdffonts, pdfinfo).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A temp folder with input files, and the binary to run in it.
+pub struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+/// The outcome of one run of the binary.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Workdir {
+    pub fn new() -> Workdir {
+        Workdir {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Writes a file (creating folders) and returns its path.
+    pub fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&path, contents).expect("write fixture");
+        path
+    }
+
+    /// Runs `lettermerge ARGS` in the folder, with a fixed date.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out: Output = Command::new(env!("CARGO_BIN_EXE_lettermerge"))
+            .args(args)
+            .current_dir(self.path())
+            .env("SOURCE_DATE_EPOCH", "1764374400") // 2025-11-29
+            .output()
+            .expect("run lettermerge");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Every file name in `dir` (relative to the work dir), sorted; temp files included.
+    pub fn list(&self, dir: &str) -> Vec<String> {
+        let mut names: Vec<String> = match std::fs::read_dir(self.join(dir)) {
+            Ok(rd) => rd
+                .map(|e| e.expect("dir entry").file_name().to_string_lossy().into_owned())
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        names.sort();
+        names
+    }
+}
+
+impl Run {
+    /// Panics with both streams when the exit code is not `code`.
+    pub fn expect_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "exit code {} (expected {code})\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// The repository root (for the shipped templates and samples).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn poppler(tool: &str, args: &[&str], pdf: &Path) -> String {
+    let out = Command::new(tool)
+        .args(args)
+        .arg(pdf)
+        .args(if tool == "pdftotext" { vec!["-"] } else { vec![] })
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run {tool} ({e}); install poppler-utils (scripts/test does this)")
+        });
+    assert!(
+        out.status.success(),
+        "{tool} failed on {}: {}",
+        pdf.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("poppler output is UTF-8")
+}
+
+/// The text of a PDF, in reading order.
+pub fn pdf_text(pdf: &Path) -> String {
+    poppler("pdftotext", &["-enc", "UTF-8"], pdf)
+}
+
+/// The text of one page (1-based) of a PDF.
+pub fn pdf_page_text(pdf: &Path, page: usize) -> String {
+    let p = page.to_string();
+    poppler("pdftotext", &["-enc", "UTF-8", "-f", &p, "-l", &p], pdf)
+}
+
+/// The number of pages, from pdfinfo.
+pub fn pdf_pages(pdf: &Path) -> usize {
+    let info = poppler("pdfinfo", &[], pdf);
+    info.lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no page count in pdfinfo output:\n{info}"))
+}
+
+/// One font as pdffonts lists it.
+#[derive(Debug)]
+pub struct FontRow {
+    pub name: String,
+    pub embedded: bool,
+    pub subset: bool,
+}
+
+/// The fonts of a PDF, from pdffonts.
+pub fn pdf_fonts(pdf: &Path) -> Vec<FontRow> {
+    let listing = poppler("pdffonts", &[], pdf);
+    listing
+        .lines()
+        .skip(2)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            // name type [type2] encoding emb sub uni object ID: the flags are the 5th-3rd
+            // columns from the end ("yes yes yes 12 0").
+            let n = cols.len();
+            FontRow {
+                name: cols[0].to_string(),
+                embedded: cols[n - 5] == "yes",
+                subset: cols[n - 4] == "yes",
+            }
+        })
+        .collect()
+}
+
+/// Word boxes of page `page` (1-based): (xMin, xMax, text), from `pdftotext -bbox`.
+pub fn pdf_word_boxes(pdf: &Path, page: usize) -> (f32, Vec<(f32, f32, String)>) {
+    let p = page.to_string();
+    let html = poppler("pdftotext", &["-bbox", "-f", &p, "-l", &p], pdf);
+    let attr = |line: &str, name: &str| -> Option<f32> {
+        let start = line.find(&format!("{name}=\""))? + name.len() + 2;
+        let end = line[start..].find('"')? + start;
+        line[start..end].parse().ok()
+    };
+    let mut width = 0.0;
+    let mut words = Vec::new();
+    for line in html.lines() {
+        let line = line.trim();
+        if line.starts_with("<page") {
+            width = attr(line, "width").unwrap_or(0.0);
+        } else if line.starts_with("<word") {
+            let text = line
+                .split_once('>')
+                .and_then(|(_, rest)| rest.strip_suffix("</word>"))
+                .unwrap_or("")
+                .to_string();
+            if let (Some(x0), Some(x1)) = (attr(line, "xMin"), attr(line, "xMax")) {
+                words.push((x0, x1, text));
+            }
+        }
+    }
+    (width, words)
+}
+
+/// Collapses all whitespace runs to single spaces (pdftotext breaks lines where we did).
+pub fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
