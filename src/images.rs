@@ -406,9 +406,12 @@ mod tests {
             assert_eq!((image.width, image.height), (24, 16));
             match &image.data {
                 ImageData::Jpeg {
-                    bytes, components, ..
+                    bytes,
+                    components,
+                    inverted_cmyk,
                 } => {
                     assert_eq!(*components, comps);
+                    assert_eq!(*inverted_cmyk, comps == 4);
                     assert_eq!(bytes[..2], [0xFF, 0xD8]);
                 }
                 other => panic!("unexpected {other:?}"),

@@ -242,6 +242,66 @@ fn renders_to_png() {
     }
 }
 
+/// JPEGs pass through as DCTDecode; Adobe CMYK JPEGs need the inverted Decode array or
+/// they render as negatives.
+#[test]
+fn jpeg_images_render_with_right_colours() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/images");
+    let mut images = ImageStore::default();
+    let rgb = images.load(&data.join("rgb.jpg")).unwrap();
+    let cmyk = images.load(&data.join("cmyk.jpg")).unwrap();
+    let mut page = Page::blank(120.0, 60.0);
+    for (image, x) in [(rgb, 0.0), (cmyk, 60.0)] {
+        page.items.push(Item::Image {
+            image,
+            x,
+            y: 0.0,
+            width: 48.0,
+            height: 32.0,
+        });
+    }
+    let fonts = FontSet { faces: Vec::new() };
+    let embedded = prepare(&fonts, std::slice::from_ref(&page));
+    let file = dir.path().join("jpeg.pdf");
+    write_pdf_file(&file, &[page], &embedded, &images, DocInfo::default()).unwrap();
+    let prefix = dir.path().join("jpeg");
+    let out = Command::new("pdftoppm")
+        .args(["-r", "72", "-png"])
+        .arg(&file)
+        .arg(&prefix)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(dir.path().join("jpeg-1.png")).unwrap(),
+    ));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut buf).unwrap();
+    let pixel = |x: usize, y: usize| {
+        let at = y * frame.line_size + x * 3;
+        [buf[at], buf[at + 1], buf[at + 2]]
+    };
+    for left in [0, 60] {
+        // Left half red, top right white, bottom right blue (the fixture's drawing).
+        let red = pixel(left + 10, 16);
+        assert!(
+            red[0] > 180 && red[1] < 90 && red[2] < 90,
+            "{left}: {red:?}"
+        );
+        let white = pixel(left + 36, 6);
+        assert!(white.iter().all(|&c| c > 200), "{left}: {white:?}");
+        let blue = pixel(left + 36, 26);
+        // (CMYK blue converts to a darker blue than RGB blue.)
+        assert!(blue[2] > 120 && blue[0] < 90, "{left}: {blue:?}");
+    }
+}
+
 #[test]
 fn combined_batch_with_bookmarks_and_shared_image() {
     let dir = tempfile::tempdir().unwrap();
@@ -337,7 +397,20 @@ fn ten_thousand_pages_stream() {
 fn bench_thousand_letters() {
     use std::time::Instant;
     let dir = tempfile::tempdir().unwrap();
-    let (fonts, images, pages) = sample(dir.path());
+    let (mut fonts, images, mut pages) = sample(dir.path());
+    // A realistic body: 36 justified-width lines of about 90 characters.
+    let line = "We are delighted to welcome you to the council and look forward to working together, office";
+    for i in 0..36 {
+        let run = shaped_run(
+            &mut fonts.faces[0],
+            0,
+            line,
+            11.0,
+            72.0,
+            260.0 + 14.0 * i as f32,
+        );
+        pages[0].items.push(Item::Text(run));
+    }
     let letter = &pages[..1];
     let embedded = prepare(&fonts, &pages);
 
@@ -359,6 +432,21 @@ fn bench_thousand_letters() {
         write_pdf_file(&path, letter, &embedded, &images, info()).unwrap();
     }
     let separate = t.elapsed();
+    // The same without the file system: our code alone.
+    let t = Instant::now();
+    let mut bytes = 0;
+    for _ in 0..1000 {
+        bytes += super::write_pdf(Vec::new(), letter, &embedded, &images, info())
+            .unwrap()
+            .len();
+    }
+    let in_memory = t.elapsed();
+    assert_eq!(
+        bytes as u64,
+        1000 * std::fs::metadata(dir.path().join("letter-0.pdf"))
+            .unwrap()
+            .len()
+    );
     let one_size = std::fs::metadata(dir.path().join("letter-0.pdf"))
         .unwrap()
         .len();
@@ -368,8 +456,87 @@ fn bench_thousand_letters() {
         .map_err(|_| ())
         .unwrap();
     println!(
-        "combined: {combined:?} ({} bytes/letter); separate: {separate:?} ({one_size} bytes/file); content stream {} bytes raw",
+        "combined: {combined:?} ({} bytes/letter); separate files: {separate:?}, in memory: {in_memory:?} ({one_size} bytes/file); content stream {} bytes raw",
         combined_size / 1000,
         content.len()
     );
+}
+
+/// Peak memory of a 10,000-page streaming write of realistic pages, no poppler involved:
+/// `/usr/bin/time -v target/release/deps/lettermerge-* bench_memory --ignored`.
+#[test]
+#[ignore]
+fn bench_memory_ten_thousand_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut fonts, images, mut pages) = sample(dir.path());
+    let line = "We are delighted to welcome you to the council and look forward to working together, office";
+    for i in 0..36 {
+        let run = shaped_run(
+            &mut fonts.faces[0],
+            0,
+            line,
+            11.0,
+            72.0,
+            260.0 + 14.0 * i as f32,
+        );
+        pages[0].items.push(Item::Text(run));
+    }
+    let embedded = prepare(&fonts, &pages);
+    let file = dir.path().join("big.pdf");
+    let out = std::fs::File::create(&file).unwrap();
+    let t = std::time::Instant::now();
+    let mut writer = PdfWriter::new(out, &embedded, DocInfo::default()).unwrap();
+    let pages_total = std::env::var("PAGES")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(10_000);
+    for i in 0..pages_total {
+        writer.add_bookmark(&format!("Letter {}", i + 1), i);
+        writer.add_page(&pages[0], &images).unwrap();
+    }
+    writer.finish(&images).unwrap();
+    println!(
+        "{pages_total} pages in {:?}, {} bytes",
+        t.elapsed(),
+        std::fs::metadata(&file).unwrap().len()
+    );
+}
+
+#[test]
+#[ignore]
+fn bench_parts() {
+    use std::time::Instant;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut fonts, _images, mut pages) = sample(dir.path());
+    let line = "We are delighted to welcome you to the council and look forward to working together, office";
+    for i in 0..36 {
+        let run = shaped_run(
+            &mut fonts.faces[0],
+            0,
+            line,
+            11.0,
+            72.0,
+            260.0 + 14.0 * i as f32,
+        );
+        pages[0].items.push(Item::Text(run));
+    }
+    let embedded = prepare(&fonts, &pages);
+    let mut content = Vec::new();
+    let t = Instant::now();
+    for _ in 0..1000 {
+        content.clear();
+        let mut refs = super::content::PageRefs::default();
+        super::content::page_content(&pages[0], &embedded, &mut content, &mut refs)
+            .map_err(|_| ())
+            .unwrap();
+    }
+    println!("content x1000: {:?}", t.elapsed());
+    for level in [1u8, 2, 3, 6] {
+        let t = Instant::now();
+        let mut n = 0;
+        for _ in 0..1000 {
+            n = miniz_oxide::deflate::compress_to_vec_zlib(&content, level).len();
+        }
+        println!("level {level}: {:?} -> {n}", t.elapsed());
+    }
 }
