@@ -46,7 +46,8 @@ pub(crate) fn page_content(
     for item in &page.items {
         match item {
             Item::Text(run) => {
-                if run.glyphs.is_empty() {
+                // A zero or broken size would put infinities into the TJ numbers.
+                if run.glyphs.is_empty() || !(run.size.is_finite() && run.size > 0.0) {
                     continue;
                 }
                 ops.text(run, fonts)?;

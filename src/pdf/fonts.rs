@@ -130,6 +130,7 @@ impl EmbeddedFonts {
                 continue;
             }
             let glyphs: Vec<u16> = usage.glyphs(index).collect();
+            let glyphs = existing_glyphs(font, glyphs);
             let face = embed_face(font, &glyphs).with_context(|| {
                 format!(
                     "cannot embed the font {} in the PDF; try another font file",
@@ -149,6 +150,16 @@ impl EmbeddedFonts {
     pub fn base_font(&self, index: usize) -> Option<&str> {
         self.face(index).map(|f| f.base_font.as_str())
     }
+}
+
+/// Drops glyph ids the face does not have, which would make the subsetter fail with a
+/// message about the font; the writer then reports the page's glyph instead.
+fn existing_glyphs(font: &Font, mut glyphs: Vec<u16>) -> Vec<u16> {
+    if let Ok(face) = ttf_parser::Face::parse(&font.data, font.index) {
+        let count = face.number_of_glyphs();
+        glyphs.retain(|&g| g < count);
+    }
+    glyphs
 }
 
 fn embed_face(font: &Font, glyphs: &[u16]) -> anyhow::Result<EmbeddedFace> {

@@ -540,3 +540,50 @@ fn bench_parts() {
         println!("level {level}: {:?} -> {n}", t.elapsed());
     }
 }
+
+/// Glyph positions survive: a word moved right (as justification does) is where the
+/// typesetter put it, so the TJ adjustments have the right sign and size.
+#[test]
+fn placed_glyph_positions_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut serif = bundled_font("LibertinusSerif-Regular");
+    let mut run = shaped_run(&mut serif, 0, "Hello wide world", 20.0, 100.0, 100.0);
+    let natural_world_x = run.glyphs[11].x;
+    // Push "wide" right by 15pt and "world" by 40pt.
+    for (i, glyph) in run.glyphs.iter_mut().enumerate() {
+        glyph.x += match i {
+            6..=10 => 15.0,
+            11.. => 40.0,
+            _ => 0.0,
+        };
+    }
+    let mut page = Page::blank(600.0, 200.0);
+    page.items.push(Item::Text(run));
+    let fonts = FontSet { faces: vec![serif] };
+    let embedded = prepare(&fonts, std::slice::from_ref(&page));
+    let file = dir.path().join("pos.pdf");
+    write_pdf_file(
+        &file,
+        &[page],
+        &embedded,
+        &ImageStore::default(),
+        DocInfo::default(),
+    )
+    .unwrap();
+    let html = poppler("pdftotext", &["-bbox"], &file);
+    let word_x = |word: &str| -> f32 {
+        let line = html
+            .lines()
+            .find(|l| l.contains(&format!(">{word}</word>")))
+            .unwrap_or_else(|| panic!("{word} missing: {html}"));
+        let start = line.find("xMin=\"").unwrap() + 6;
+        let end = start + line[start..].find('"').unwrap();
+        line[start..end].parse().unwrap()
+    };
+    assert!((word_x("Hello") - 100.0).abs() < 0.5, "{html}");
+    let expected = 100.0 + natural_world_x + 40.0;
+    assert!(
+        (word_x("world") - expected).abs() < 0.5,
+        "{expected} {html}"
+    );
+}

@@ -239,7 +239,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
                 annot
                     .action()
                     .action_type(ActionType::Uri)
-                    .uri(Str(uri.as_bytes()));
+                    .uri(Str(ascii_uri(uri).as_bytes()));
                 annot.finish();
                 self.write_chunk(id, &chunk)?;
                 annots.push(id);
@@ -632,6 +632,19 @@ fn write_descriptor(chunk: &mut Chunk, id: Ref, program: Ref, face: &EmbeddedFac
     d.finish();
 }
 
+/// PDF URIs are 7-bit ASCII: other bytes (and spaces) are percent-encoded, as browsers do.
+fn ascii_uri(uri: &str) -> String {
+    let mut out = String::with_capacity(uri.len());
+    for b in uri.bytes() {
+        if b.is_ascii_graphic() {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Unix seconds as a PDF date in UTC; `None` outside the years PDF dates can express.
 fn pdf_date(secs: i64) -> Option<Date> {
     use chrono::{Datelike, Timelike};
@@ -647,4 +660,26 @@ fn pdf_date(secs: i64) -> Option<Date> {
             .utc_offset_hour(0)
             .utc_offset_minute(0),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ascii_uri, pdf_date};
+
+    #[test]
+    fn uris_are_ascii() {
+        assert_eq!(
+            ascii_uri("https://example.org/bücher?q=a b"),
+            "https://example.org/b%C3%BCcher?q=a%20b"
+        );
+    }
+
+    #[test]
+    fn dates_are_utc() {
+        let date = pdf_date(0).unwrap();
+        let mut chunk = pdf_writer::Chunk::new();
+        chunk.indirect(pdf_writer::Ref::new(1)).primitive(date);
+        let text = String::from_utf8_lossy(chunk.as_bytes()).into_owned();
+        assert!(text.contains("(D:19700101000000Z"), "{text}");
+    }
 }
