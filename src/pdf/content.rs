@@ -162,21 +162,21 @@ impl Ops<'_> {
             let adjust = ((pen - target) * factor).round() / factor;
             if adjust != 0.0 {
                 if open {
-                    self.out.push(b'>');
+                    self.out.push(b')');
                     open = false;
                 }
                 self.num(adjust as f32, ADJUST_DECIMALS);
                 pen -= adjust;
             }
             if !open {
-                self.out.push(b'<');
+                self.out.push(b'(');
                 open = true;
             }
-            hex_u16(self.out, new);
+            glyph_bytes(self.out, new);
             pen += f64::from(face.widths.get(new as usize).copied().unwrap_or(0.0));
         }
         if open {
-            self.out.push(b'>');
+            self.out.push(b')');
         }
         self.out.extend_from_slice(b"]TJ\n");
         Ok(())
@@ -193,10 +193,17 @@ impl Ops<'_> {
     }
 }
 
-fn hex_u16(out: &mut Vec<u8>, v: u16) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for shift in [12, 8, 4, 0] {
-        out.push(HEX[usize::from((v >> shift) & 0xF)]);
+/// A glyph id as two bytes of a literal string: half the size of hex, so less to compress.
+/// Delimiters and the backslash are escaped, and so are line ends, which a reader would
+/// otherwise normalise.
+fn glyph_bytes(out: &mut Vec<u8>, v: u16) {
+    for b in v.to_be_bytes() {
+        match b {
+            b'(' | b')' | b'\\' => out.extend_from_slice(&[b'\\', b]),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            _ => out.push(b),
+        }
     }
 }
 

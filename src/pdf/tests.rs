@@ -397,20 +397,7 @@ fn ten_thousand_pages_stream() {
 fn bench_thousand_letters() {
     use std::time::Instant;
     let dir = tempfile::tempdir().unwrap();
-    let (mut fonts, images, mut pages) = sample(dir.path());
-    // A realistic body: 36 justified-width lines of about 90 characters.
-    let line = "We are delighted to welcome you to the council and look forward to working together, office";
-    for i in 0..36 {
-        let run = shaped_run(
-            &mut fonts.faces[0],
-            0,
-            line,
-            11.0,
-            72.0,
-            260.0 + 14.0 * i as f32,
-        );
-        pages[0].items.push(Item::Text(run));
-    }
+    let (fonts, images, pages) = realistic_letter(dir.path());
     let letter = &pages[..1];
     let embedded = prepare(&fonts, &pages);
 
@@ -462,25 +449,37 @@ fn bench_thousand_letters() {
     );
 }
 
+/// The sample with a realistic body on page 1: 36 lines of about 90 characters, each
+/// different, so compression sees text-like variety rather than one repeated line.
+fn realistic_letter(dir: &Path) -> (FontSet, ImageStore, Vec<Page>) {
+    let (mut fonts, images, mut pages) = sample(dir);
+    let words: Vec<&str> = "We are delighted to welcome you to the council and look forward to \
+        working together on library hours, literacy programmes, summer reading, digital access, \
+        local history archives, office space for community groups and the budget for new books"
+        .split_whitespace()
+        .collect();
+    for i in 0..36 {
+        let mut line = String::new();
+        let mut k = i * 7;
+        while line.len() < 85 {
+            line.push_str(words[k % words.len()]);
+            line.push(' ');
+            k += i % 5 + 1;
+        }
+        let y = 260.0 + 14.0 * i as f32;
+        let run = shaped_run(&mut fonts.faces[0], 0, line.trim_end(), 11.0, 72.0, y);
+        pages[0].items.push(Item::Text(run));
+    }
+    (fonts, images, pages)
+}
+
 /// Peak memory of a 10,000-page streaming write of realistic pages, no poppler involved:
 /// `/usr/bin/time -v target/release/deps/lettermerge-* bench_memory --ignored`.
 #[test]
 #[ignore]
 fn bench_memory_ten_thousand_pages() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut fonts, images, mut pages) = sample(dir.path());
-    let line = "We are delighted to welcome you to the council and look forward to working together, office";
-    for i in 0..36 {
-        let run = shaped_run(
-            &mut fonts.faces[0],
-            0,
-            line,
-            11.0,
-            72.0,
-            260.0 + 14.0 * i as f32,
-        );
-        pages[0].items.push(Item::Text(run));
-    }
+    let (fonts, images, pages) = realistic_letter(dir.path());
     let embedded = prepare(&fonts, &pages);
     let file = dir.path().join("big.pdf");
     let out = std::fs::File::create(&file).unwrap();
@@ -507,19 +506,7 @@ fn bench_memory_ten_thousand_pages() {
 fn bench_parts() {
     use std::time::Instant;
     let dir = tempfile::tempdir().unwrap();
-    let (mut fonts, _images, mut pages) = sample(dir.path());
-    let line = "We are delighted to welcome you to the council and look forward to working together, office";
-    for i in 0..36 {
-        let run = shaped_run(
-            &mut fonts.faces[0],
-            0,
-            line,
-            11.0,
-            72.0,
-            260.0 + 14.0 * i as f32,
-        );
-        pages[0].items.push(Item::Text(run));
-    }
+    let (fonts, _images, pages) = realistic_letter(dir.path());
     let embedded = prepare(&fonts, &pages);
     let mut content = Vec::new();
     let t = Instant::now();
@@ -586,4 +573,40 @@ fn placed_glyph_positions_are_kept() {
         (word_x("world") - expected).abs() < 0.5,
         "{expected} {html}"
     );
+}
+
+/// More than 92 distinct glyphs, so subset ids include the bytes a literal string must
+/// escape: ( ) \ and line ends. Every character must come back out.
+#[test]
+fn every_subset_glyph_id_survives_string_escaping() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut serif = bundled_font("LibertinusSerif-Regular");
+    let text: String = ('!'..='~')
+        .chain('À'..='ÿ')
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let mut page = Page::blank(2000.0, 200.0);
+    for (i, chunk) in text.chars().collect::<Vec<_>>().chunks(40).enumerate() {
+        let line: String = chunk.iter().collect();
+        let run = shaped_run(&mut serif, 0, &line, 10.0, 20.0, 30.0 + 20.0 * i as f32);
+        page.items.push(Item::Text(run));
+    }
+    let fonts = FontSet { faces: vec![serif] };
+    let embedded = prepare(&fonts, std::slice::from_ref(&page));
+    assert!(embedded.faces[0].as_ref().unwrap().widths.len() > 93);
+    let file = dir.path().join("all.pdf");
+    write_pdf_file(
+        &file,
+        &[page],
+        &embedded,
+        &ImageStore::default(),
+        DocInfo::default(),
+    )
+    .unwrap();
+    let extracted: String = poppler("pdftotext", &["-raw"], &file)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    // Ligatures (fi, fl) may come out as their letters, which is the point of ToUnicode.
+    assert_eq!(extracted, text);
 }
