@@ -152,14 +152,20 @@ impl Ops<'_> {
 
         // Track the pen in text space units (1/1000 em) exactly as a viewer will, using the
         // same rounded widths and adjustments we write, so rounding never accumulates.
-        let per_unit = f64::from(run.size) / 1000.0;
+        let units_per_pt = 1000.0 / f64::from(run.size);
         let mut pen = 0.0f64;
         let mut open = false;
         let factor = 10f64.powi(ADJUST_DECIMALS as i32);
         for glyph in &run.glyphs {
             let new = face.new_id(glyph.id).ok_or(missing(glyph.id))?;
-            let target = f64::from(glyph.x) / per_unit;
-            let adjust = ((pen - target) * factor).round() / factor;
+            let target = f64::from(glyph.x) * units_per_pt;
+            let delta = pen - target;
+            // Most glyphs sit exactly at the pen; skip the rounding for them.
+            let adjust = if delta.abs() * factor < 0.5 {
+                0.0
+            } else {
+                (delta * factor).round() / factor
+            };
             if adjust != 0.0 {
                 if open {
                     self.out.push(b')');
