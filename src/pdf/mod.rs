@@ -6,6 +6,7 @@
 //! pass 2 for a single letter.
 
 mod content;
+mod deflate;
 mod fonts;
 mod writer;
 

@@ -3,17 +3,14 @@
 //! and cross-reference table follow in `finish`. Only object offsets and page ids stay in
 //! memory, so a 10,000-page batch costs little more memory than a one-page letter.
 
-use std::cell::RefCell;
 use std::io::{self, BufWriter, Write};
 
-use miniz_oxide::deflate::core::{
-    compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
-};
 use pdf_writer::types::{ActionType, AnnotationType, CidFontType, FontFlags, PageMode, SystemInfo};
 use pdf_writer::writers::{Catalog, DocumentInfo};
 use pdf_writer::{Chunk, Date, Filter, Finish, Name, Rect, Ref, Str, TextStr};
 
 use super::content::{page_content, PageRefs};
+use super::deflate::Deflater;
 use super::fonts::{EmbeddedFace, EmbeddedFonts, Outlines};
 use crate::images::{ImageData, ImageId, ImageStore};
 use crate::typeset::page::{Item, Page};
@@ -66,75 +63,6 @@ pub struct PdfWriter<'a, W: Write> {
     deflate: Deflater,
 }
 
-/// A zlib compressor kept for the whole file: miniz's state is a few hundred KiB, and
-/// allocating it per page (as `compress_to_vec_zlib` does) cost more than compressing.
-struct Deflater {
-    state: Box<CompressorOxide>,
-    out: Vec<u8>,
-}
-
-thread_local! {
-    /// The compressor of the last finished writer on this thread, so writing thousands of
-    /// one-letter files does not allocate and fault in a fresh one each time.
-    static SPARE_DEFLATER: RefCell<Option<Deflater>> = const { RefCell::new(None) };
-}
-
-impl Deflater {
-    fn take() -> Deflater {
-        SPARE_DEFLATER
-            .with(|spare| spare.borrow_mut().take())
-            .unwrap_or_else(|| Deflater::new(CONTENT_COMPRESSION))
-    }
-
-    fn give_back(self) {
-        SPARE_DEFLATER.with(|spare| *spare.borrow_mut() = Some(self));
-    }
-
-    fn new(level: u8) -> Deflater {
-        let flags = create_comp_flags_from_zip_params(level.into(), 1, 0);
-        Deflater {
-            state: Box::new(CompressorOxide::new(flags)),
-            out: Vec::new(),
-        }
-    }
-
-    /// Compresses `input` with a zlib header; the result lives until the next call.
-    fn zlib(&mut self, mut input: &[u8]) -> &[u8] {
-        self.state.reset();
-        self.out.clear();
-        self.out.resize((input.len() / 2).max(64), 0);
-        let mut at = 0;
-        loop {
-            let (status, read, written) = compress(
-                &mut self.state,
-                input,
-                &mut self.out[at..],
-                TDEFLFlush::Finish,
-            );
-            at += written;
-            match status {
-                TDEFLStatus::Done => break,
-                TDEFLStatus::Okay => {
-                    input = &input[read.min(input.len())..];
-                    if self.out.len() - at < 64 {
-                        let grown = self.out.len() * 2;
-                        self.out.resize(grown, 0);
-                    }
-                }
-                // Only bad parameters produce other statuses, and ours are fixed.
-                _ => {
-                    self.out.clear();
-                    self.out
-                        .extend(miniz_oxide::deflate::compress_to_vec_zlib(input, 1));
-                    return &self.out;
-                }
-            }
-        }
-        self.out.truncate(at);
-        &self.out
-    }
-}
-
 impl<'a, W: Write> PdfWriter<'a, W> {
     /// Starts a PDF on `out` (the header is written at once).
     pub fn new(out: W, fonts: &'a EmbeddedFonts, info: DocInfo) -> io::Result<Self> {
@@ -156,7 +84,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             bookmarks: Vec::new(),
             content: Vec::with_capacity(16 * 1024),
             refs: PageRefs::default(),
-            deflate: Deflater::take(),
+            deflate: Deflater::take(CONTENT_COMPRESSION),
         };
         writer.catalog = writer.alloc(1);
         writer.page_root = writer.alloc(1);
