@@ -26,6 +26,10 @@ fn poppler(tool: &str, args: &[&str], file: &Path) -> String {
         "{tool} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Poppler reports broken syntax, bad xref offsets or font problems on stderr but
+    // carries on; any of that is a failure for us.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.trim().is_empty(), "{tool} complained: {stderr}");
     String::from_utf8(out.stdout).unwrap()
 }
 
