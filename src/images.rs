@@ -1,26 +1,445 @@
 //! Images (logo, signature, body images): loaded and decoded once per run, shared by the
 //! typesetter (for their size) and the PDF writer (for their pixels).
+//!
+//! Pixel data is brought into the form a PDF image XObject stores and compressed here, at load
+//! time, so that every PDF file of a run that shows the image only copies bytes.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
 
 /// Index of an image in the run's [`ImageStore`].
 pub type ImageId = usize;
 
+/// Compression level for pixel data. Done once per image per run, so we can afford the
+/// slower, smaller setting.
+const PIXEL_COMPRESSION: u8 = 8;
+
 /// All images of a run, each loaded once.
 #[derive(Default)]
-pub struct ImageStore {}
+pub struct ImageStore {
+    images: Vec<Image>,
+    by_path: HashMap<PathBuf, ImageId>,
+}
+
+/// One loaded image, ready to be embedded in a PDF.
+#[derive(Debug)]
+pub struct Image {
+    pub width: u32,
+    pub height: u32,
+    pub data: ImageData,
+}
+
+/// The stored form of an image's pixels.
+#[derive(Debug)]
+pub enum ImageData {
+    /// A JPEG file's bytes, embedded unchanged (PDF's DCTDecode filter reads them).
+    Jpeg {
+        bytes: Vec<u8>,
+        /// 1 gray, 3 RGB (YCbCr), 4 CMYK.
+        components: u8,
+        /// Adobe (Photoshop) CMYK JPEGs store inverted values; the PDF must say so with a
+        /// Decode array or the image prints as a negative.
+        inverted_cmyk: bool,
+    },
+    /// 8-bit samples, zlib-compressed (PDF's FlateDecode filter reads them).
+    Pixels {
+        /// 1 gray or 3 RGB.
+        components: u8,
+        compressed: Vec<u8>,
+        /// The alpha channel as an 8-bit gray soft mask, compressed; `None` when the image
+        /// has no transparency (fully opaque alpha is dropped).
+        alpha: Option<Vec<u8>>,
+    },
+}
 
 impl ImageStore {
     /// Loads (or finds already loaded) the PNG or JPEG at `path`. The error says what is
     /// wrong with the file in one sentence.
     pub fn load(&mut self, path: &Path) -> Result<ImageId, String> {
-        let _ = path;
-        todo!("pdf helper")
+        // Canonical so that `logo.png` and `./img/../logo.png` share one copy.
+        let key = path.canonicalize().map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => "file not found".to_string(),
+            _ => format!("cannot open the file: {e}"),
+        })?;
+        if let Some(&id) = self.by_path.get(&key) {
+            return Ok(id);
+        }
+        let bytes = std::fs::read(&key).map_err(|e| format!("cannot read the file: {e}"))?;
+        let image = decode(bytes)?;
+        let id = self.images.len();
+        self.images.push(image);
+        self.by_path.insert(key, id);
+        Ok(id)
     }
 
     /// Pixel width and height of a loaded image.
     pub fn size_px(&self, id: ImageId) -> (u32, u32) {
-        let _ = id;
-        todo!("pdf helper")
+        self.images
+            .get(id)
+            .map_or((0, 0), |image| (image.width, image.height))
+    }
+
+    /// The loaded image with this id (for the PDF writer).
+    pub fn get(&self, id: ImageId) -> Option<&Image> {
+        self.images.get(id)
+    }
+
+    /// Number of loaded images.
+    pub fn len(&self) -> usize {
+        self.images.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.images.is_empty()
+    }
+}
+
+/// Recognises the file by its content, not its name: a `.png` that is really a JPEG works.
+fn decode(bytes: Vec<u8>) -> Result<Image, String> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        decode_png(&bytes).map_err(|e| format!("corrupt PNG: {e}"))
+    } else if bytes.starts_with(&[0xFF, 0xD8]) {
+        let info = jpeg_info(&bytes).map_err(|e| format!("corrupt JPEG: {e}"))?;
+        Ok(Image {
+            width: info.width,
+            height: info.height,
+            data: ImageData::Jpeg {
+                bytes,
+                components: info.components,
+                inverted_cmyk: info.adobe && info.components == 4,
+            },
+        })
+    } else {
+        Err("not a PNG or JPEG image".to_string())
+    }
+}
+
+fn decode_png(bytes: &[u8]) -> Result<Image, String> {
+    let mut decoder = png::Decoder::new(Cursor::new(bytes));
+    // Palette and low bit depths expand to 8 bits, tRNS becomes alpha, 16 bits become 8.
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
+    let size = reader
+        .output_buffer_size()
+        .ok_or("the image is too large")?;
+    let mut buf = vec![0; size];
+    let frame = reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
+    let (width, height) = (frame.width, frame.height);
+    let pixels = width as usize * height as usize;
+    // Rows can carry padding in principle; repack tightly so PDF sees width*components bytes.
+    let channels = frame.color_type.samples();
+    let row = width as usize * channels;
+    let mut tight = Vec::with_capacity(pixels * channels);
+    for line in buf.chunks(frame.line_size).take(height as usize) {
+        tight.extend_from_slice(&line[..row.min(line.len())]);
+    }
+    if tight.len() != pixels * channels || frame.bit_depth != png::BitDepth::Eight {
+        return Err("unexpected pixel layout after decoding".to_string());
+    }
+    let (components, has_alpha) = match frame.color_type {
+        png::ColorType::Grayscale => (1, false),
+        png::ColorType::GrayscaleAlpha => (1, true),
+        png::ColorType::Rgb => (3, false),
+        png::ColorType::Rgba => (3, true),
+        png::ColorType::Indexed => return Err("palette was not expanded".to_string()),
+    };
+    let (color, alpha) = if has_alpha {
+        let mut color = Vec::with_capacity(pixels * components);
+        let mut alpha = Vec::with_capacity(pixels);
+        for px in tight.chunks_exact(components + 1) {
+            color.extend_from_slice(&px[..components]);
+            alpha.push(px[components]);
+        }
+        let opaque = alpha.iter().all(|&a| a == 255);
+        (color, if opaque { None } else { Some(alpha) })
+    } else {
+        (tight, None)
+    };
+    let compress =
+        |data: &[u8]| miniz_oxide::deflate::compress_to_vec_zlib(data, PIXEL_COMPRESSION);
+    Ok(Image {
+        width,
+        height,
+        data: ImageData::Pixels {
+            components: components as u8,
+            compressed: compress(&color),
+            alpha: alpha.as_deref().map(compress),
+        },
+    })
+}
+
+struct JpegInfo {
+    width: u32,
+    height: u32,
+    components: u8,
+    adobe: bool,
+}
+
+/// Walks the JPEG marker segments up to the first SOF (start of frame) marker, which holds
+/// the size and the number of colour components; notes an Adobe APP14 segment on the way.
+fn jpeg_info(bytes: &[u8]) -> Result<JpegInfo, String> {
+    let mut pos = 2;
+    let mut adobe = false;
+    loop {
+        // Markers may be preceded by any number of 0xFF fill bytes.
+        while bytes.get(pos) == Some(&0xFF) && bytes.get(pos + 1) == Some(&0xFF) {
+            pos += 1;
+        }
+        let (Some(&0xFF), Some(&marker)) = (bytes.get(pos), bytes.get(pos + 1)) else {
+            return Err("no frame header (SOF marker) found".to_string());
+        };
+        pos += 2;
+        // Markers without a length field.
+        if marker == 0x01 || (0xD0..=0xD7).contains(&marker) {
+            continue;
+        }
+        if marker == 0xD9 || marker == 0xDA {
+            return Err("no frame header (SOF marker) before the image data".to_string());
+        }
+        let len = match bytes.get(pos..pos + 2) {
+            Some(l) => u16::from_be_bytes([l[0], l[1]]) as usize,
+            None => return Err("the file ends inside a marker".to_string()),
+        };
+        let segment = bytes
+            .get(pos + 2..pos + len)
+            .filter(|_| len >= 2)
+            .ok_or("the file ends inside a marker segment")?;
+        let is_sof = matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
+        if is_sof {
+            if segment.len() < 6 {
+                return Err("frame header too short".to_string());
+            }
+            let height = u16::from_be_bytes([segment[1], segment[2]]) as u32;
+            let width = u16::from_be_bytes([segment[3], segment[4]]) as u32;
+            let components = segment[5];
+            if width == 0 || height == 0 {
+                return Err("the image has no size".to_string());
+            }
+            if !matches!(components, 1 | 3 | 4) {
+                return Err(format!("{components} colour components are not supported"));
+            }
+            return Ok(JpegInfo {
+                width,
+                height,
+                components,
+                adobe,
+            });
+        }
+        if marker == 0xEE && segment.starts_with(b"Adobe") {
+            adobe = true;
+        }
+        pos += len;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ImageData, ImageStore};
+    use std::path::{Path, PathBuf};
+
+    /// Writes a PNG with the given colour type and raw samples.
+    pub(crate) fn write_png(
+        path: &Path,
+        width: u32,
+        height: u32,
+        color: png::ColorType,
+        depth: png::BitDepth,
+        data: &[u8],
+        palette: Option<(&[u8], Option<&[u8]>)>,
+    ) {
+        let file = std::fs::File::create(path).unwrap();
+        let mut enc = png::Encoder::new(std::io::BufWriter::new(file), width, height);
+        enc.set_color(color);
+        enc.set_depth(depth);
+        if let Some((pal, trns)) = palette {
+            enc.set_palette(pal.to_vec());
+            if let Some(t) = trns {
+                enc.set_trns(t.to_vec());
+            }
+        }
+        let mut w = enc.write_header().unwrap();
+        w.write_image_data(data).unwrap();
+    }
+
+    fn inflate(data: &[u8]) -> Vec<u8> {
+        miniz_oxide::inflate::decompress_to_vec_zlib(data).unwrap()
+    }
+
+    fn fixture(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/images")
+            .join(name)
+    }
+
+    #[test]
+    fn rgba_png_splits_alpha_into_soft_mask() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.png");
+        let data = [
+            255, 0, 0, 255, 0, 255, 0, 128, 0, 0, 255, 0, 10, 20, 30, 255,
+        ];
+        write_png(
+            &path,
+            2,
+            2,
+            png::ColorType::Rgba,
+            png::BitDepth::Eight,
+            &data,
+            None,
+        );
+        let mut store = ImageStore::default();
+        let id = store.load(&path).unwrap();
+        assert_eq!(store.size_px(id), (2, 2));
+        match &store.get(id).unwrap().data {
+            ImageData::Pixels {
+                components,
+                compressed,
+                alpha,
+            } => {
+                assert_eq!(*components, 3);
+                assert_eq!(
+                    inflate(compressed),
+                    [255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30]
+                );
+                assert_eq!(inflate(alpha.as_ref().unwrap()), [255, 128, 0, 255]);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn opaque_alpha_is_dropped_and_16_bit_reduced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g16.png");
+        // Gray+alpha, 16 bits: samples 0x1234 / 0xFFFF and 0xABCD / 0xFFFF.
+        let data = [0x12, 0x34, 0xFF, 0xFF, 0xAB, 0xCD, 0xFF, 0xFF];
+        write_png(
+            &path,
+            2,
+            1,
+            png::ColorType::GrayscaleAlpha,
+            png::BitDepth::Sixteen,
+            &data,
+            None,
+        );
+        let mut store = ImageStore::default();
+        let id = store.load(&path).unwrap();
+        match &store.get(id).unwrap().data {
+            ImageData::Pixels {
+                components,
+                compressed,
+                alpha,
+            } => {
+                assert_eq!(*components, 1);
+                assert_eq!(inflate(compressed), [0x12, 0xAB]);
+                assert!(alpha.is_none());
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn palette_png_with_transparency_expands() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.png");
+        let palette = [10, 20, 30, 200, 100, 50];
+        let trns = [0];
+        // 4 pixels, 2 bits each: indexes 0, 1, 1, 0.
+        let data = [0b00_01_01_00];
+        write_png(
+            &path,
+            4,
+            1,
+            png::ColorType::Indexed,
+            png::BitDepth::Two,
+            &data,
+            Some((&palette, Some(&trns))),
+        );
+        let mut store = ImageStore::default();
+        let id = store.load(&path).unwrap();
+        match &store.get(id).unwrap().data {
+            ImageData::Pixels {
+                components,
+                compressed,
+                alpha,
+            } => {
+                assert_eq!(*components, 3);
+                assert_eq!(
+                    inflate(compressed),
+                    [10, 20, 30, 200, 100, 50, 200, 100, 50, 10, 20, 30]
+                );
+                assert_eq!(inflate(alpha.as_ref().unwrap()), [0, 255, 255, 0]);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn same_file_is_loaded_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        let path = dir.path().join("a.png");
+        write_png(
+            &path,
+            1,
+            1,
+            png::ColorType::Grayscale,
+            png::BitDepth::Eight,
+            &[7],
+            None,
+        );
+        let mut store = ImageStore::default();
+        let a = store.load(&path).unwrap();
+        let b = store.load(&dir.path().join("sub/../a.png")).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(store.len(), 1);
+    }
+
+    #[test]
+    fn jpeg_passes_through_with_size_from_sof() {
+        let mut store = ImageStore::default();
+        let rgb = store.load(&fixture("rgb.jpg")).unwrap();
+        let cmyk = store.load(&fixture("cmyk.jpg")).unwrap();
+        for (id, comps) in [(rgb, 3), (cmyk, 4)] {
+            let image = store.get(id).unwrap();
+            assert_eq!((image.width, image.height), (24, 16));
+            match &image.data {
+                ImageData::Jpeg {
+                    bytes,
+                    components,
+                    inverted_cmyk,
+                } => {
+                    assert_eq!(*components, comps);
+                    assert_eq!(*inverted_cmyk, comps == 4);
+                    assert_eq!(bytes[..2], [0xFF, 0xD8]);
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = ImageStore::default();
+        assert_eq!(
+            store.load(&dir.path().join("missing.png")).unwrap_err(),
+            "file not found"
+        );
+        let text = dir.path().join("logo.png");
+        std::fs::write(&text, "hello").unwrap();
+        assert_eq!(store.load(&text).unwrap_err(), "not a PNG or JPEG image");
+        let broken = dir.path().join("broken.png");
+        let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+        bytes.extend_from_slice(&[0, 0, 0, 13, b'I', b'H', b'D', b'R', 1, 2]);
+        std::fs::write(&broken, bytes).unwrap();
+        let err = store.load(&broken).unwrap_err();
+        assert!(err.starts_with("corrupt PNG: "), "{err}");
+        let jpeg = dir.path().join("cut.jpg");
+        std::fs::write(&jpeg, [0xFF, 0xD8, 0xFF, 0xE0, 0x00]).unwrap();
+        let err = store.load(&jpeg).unwrap_err();
+        assert!(err.starts_with("corrupt JPEG: "), "{err}");
+        assert!(store.is_empty());
     }
 }
