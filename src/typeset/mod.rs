@@ -2,6 +2,7 @@
 //! ligatures), hyphenation, paragraph line breaking and the page layout of a letter.
 
 pub mod fonts;
+mod fxhash;
 mod hyphenate;
 mod layout;
 mod linebreak;

@@ -1,9 +1,12 @@
 //! Paragraphs: text pieces -> boxes, glue and penalties -> broken lines -> positioned glyph
 //! runs and link areas, one [`Element`] per line.
 
+use std::hash::{Hash, Hasher};
+
 use crate::style::Color;
 
 use super::fonts::FontSet;
+use super::fxhash::{FxHashMap, FxHasher};
 use super::hyphenate::BreakKind;
 use super::linebreak::{break_lines, next_start, Item, Kind, Params, Sums, INF};
 use super::page::{GlyphRun, Item as PageItem, PlacedGlyph};
@@ -69,6 +72,81 @@ impl Element {
     }
 }
 
+/// Most paragraphs of a mail merge are the same in every letter; their finished lines are
+/// kept, up to this many paragraphs, and the cache starts over when it is full.
+const PAR_CACHE_LIMIT: usize = 4096;
+
+/// A piece as stored in a paragraph cache key.
+#[derive(Debug, PartialEq)]
+enum KeyPiece {
+    Text {
+        text: Box<str>,
+        face: usize,
+        link: Option<Box<str>>,
+    },
+    LineBreak,
+}
+
+impl KeyPiece {
+    fn matches(&self, piece: &Piece) -> bool {
+        match (self, piece) {
+            (
+                KeyPiece::Text { text, face, link },
+                Piece::Text {
+                    text: t,
+                    face: f,
+                    link: l,
+                },
+            ) => &**text == *t && face == f && link.as_deref() == *l,
+            (KeyPiece::LineBreak, Piece::LineBreak) => true,
+            _ => false,
+        }
+    }
+}
+
+/// A set paragraph: its key (pieces and style) and its lines.
+struct ParEntry {
+    pieces: Vec<KeyPiece>,
+    style: [u32; 8],
+    elements: Vec<Element>,
+    widest: f32,
+    missing: Vec<char>,
+}
+
+fn style_bits(st: &ParStyle) -> [u32; 8] {
+    let Color(r, g, b) = st.color;
+    [
+        st.size.to_bits(),
+        st.leading.to_bits(),
+        st.align as u32,
+        u32::from_be_bytes([0, r, g, b]),
+        u32::from(st.hyphenate),
+        st.x.to_bits(),
+        st.width.to_bits(),
+        0,
+    ]
+}
+
+fn par_hash(pieces: &[Piece], style: &[u32; 8]) -> u64 {
+    let mut h = FxHasher::default();
+    style.hash(&mut h);
+    for p in pieces {
+        match p {
+            Piece::Text { text, face, link } => {
+                h.write_usize(*face);
+                h.write(text.as_bytes());
+                h.write_u8(0xff);
+                if let Some(l) = link {
+                    h.write(l.as_bytes());
+                }
+                h.write_u8(0xfe);
+            }
+            Piece::LineBreak => h.write_u8(0xfd),
+        }
+    }
+    h.finish()
+}
+
 /// Fonts, shaper and reusable buffers: everything that persists across letters.
 pub(crate) struct Engine {
     pub fonts: FontSet,
@@ -81,6 +159,9 @@ pub(crate) struct Engine {
     pub descent: f32,
     /// Characters the fonts lack, found while setting the current letter.
     pub missing: Vec<char>,
+    /// ... and while setting the current paragraph.
+    par_missing: Vec<char>,
+    par_cache: FxHashMap<u64, ParEntry>,
 }
 
 impl Engine {
@@ -96,6 +177,8 @@ impl Engine {
             sums: Sums::default(),
             breaks: Vec::new(),
             missing: Vec::new(),
+            par_missing: Vec::new(),
+            par_cache: FxHashMap::default(),
         }
     }
 
@@ -125,6 +208,58 @@ impl Engine {
 
     /// Sets a paragraph, pushing one element per line. Returns the widest line's width.
     pub fn paragraph(&mut self, pieces: &[Piece], st: &ParStyle, out: &mut Vec<Element>) -> f32 {
+        let style = style_bits(st);
+        let hash = par_hash(pieces, &style);
+        if let Some(entry) = self.par_cache.get(&hash) {
+            if entry.style == style
+                && entry.pieces.len() == pieces.len()
+                && entry.pieces.iter().zip(pieces).all(|(k, p)| k.matches(p))
+            {
+                out.extend(entry.elements.iter().cloned());
+                for &c in &entry.missing {
+                    if !self.missing.contains(&c) {
+                        self.missing.push(c);
+                    }
+                }
+                return entry.widest;
+            }
+        }
+        let from = out.len();
+        self.par_missing.clear();
+        let widest = self.set_paragraph(pieces, st, out);
+        for &c in &self.par_missing {
+            if !self.missing.contains(&c) {
+                self.missing.push(c);
+            }
+        }
+        if self.par_cache.len() >= PAR_CACHE_LIMIT {
+            self.par_cache.clear();
+        }
+        let key = pieces
+            .iter()
+            .map(|p| match *p {
+                Piece::Text { text, face, link } => KeyPiece::Text {
+                    text: text.into(),
+                    face,
+                    link: link.map(Into::into),
+                },
+                Piece::LineBreak => KeyPiece::LineBreak,
+            })
+            .collect();
+        self.par_cache.insert(
+            hash,
+            ParEntry {
+                pieces: key,
+                style,
+                elements: out[from..].to_vec(),
+                widest,
+                missing: self.par_missing.clone(),
+            },
+        );
+        widest
+    }
+
+    fn set_paragraph(&mut self, pieces: &[Piece], st: &ParStyle, out: &mut Vec<Element>) -> f32 {
         let mut links: Vec<&str> = Vec::new();
         self.build(pieces, st, &mut links);
         if self.items.is_empty() {
@@ -217,8 +352,8 @@ impl Engine {
         let id = self.shaper.shape(&mut self.fonts, face, word);
         let shaped = self.shaper.get(id);
         for &c in &shaped.missing {
-            if !self.missing.contains(&c) {
-                self.missing.push(c);
+            if !self.par_missing.contains(&c) {
+                self.par_missing.push(c);
             }
         }
         let n = shaped.glyphs.len();

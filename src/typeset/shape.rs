@@ -1,11 +1,10 @@
 //! Shaping with rustybuzz (kerning, ligatures), cached per (face, text) for the whole run:
 //! a thousand letters share almost all their words, so each word is shaped once.
 
-use std::collections::HashMap;
-
 use rustybuzz::{Direction, Face, Language, ShapePlan, UnicodeBuffer};
 
 use super::fonts::{FontSet, ShapeData};
+use super::fxhash::FxHashMap;
 use super::hyphenate::{break_points, BreakKind};
 
 /// One glyph of a shaped fragment, in font units.
@@ -50,7 +49,7 @@ pub(crate) struct Shaper {
     faces: Vec<Face<'static>>,
     /// Shape plans per face and script: building a plan is far slower than shaping a word.
     plans: Vec<(usize, Option<rustybuzz::Script>, ShapePlan)>,
-    cache: Vec<HashMap<Box<str>, ShapeId>>,
+    cache: Vec<FxHashMap<Box<str>, ShapeId>>,
     arena: Vec<Shaped>,
     pub units_per_em: [f32; 4],
     pub space: [Single; 4],
@@ -75,7 +74,7 @@ impl Shaper {
         let mut shaper = Shaper {
             faces,
             plans: Vec::new(),
-            cache: (0..4).map(|_| HashMap::new()).collect(),
+            cache: (0..4).map(|_| FxHashMap::default()).collect(),
             arena: Vec::new(),
             units_per_em: [1000.0; 4],
             space: [Single { id: 0, advance: 0 }; 4],

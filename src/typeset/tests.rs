@@ -502,15 +502,24 @@ fn bench_thousand_letters() {
     let style = full_style();
     let mut ts = Typesetter::new(&style).unwrap();
     let mut images = ImageStore::default();
+    let base = reference_letter();
     let names = [
         "Nguyen", "Okafor", "Smith", "García", "Lee", "Kowalski", "Haddad",
     ];
     let letters: Vec<Letter> = (0..1000)
         .map(|i| {
-            let mut l = sample_letter();
+            let mut l = base.clone();
             l.row = i + 2;
             l.address[0] = format!("The Honorable Dana {}", names[i as usize % names.len()]);
             l.salutation = Some(format!("Dear Senator {}:", names[i as usize % names.len()]));
+            // Like a real merge, the first paragraph differs per letter (the district).
+            l.body[0] = Block::Paragraph(vec![text(&format!(
+                "On behalf of the trustees, staff, and 48,000 cardholders of the Anytown Public \
+                 Library, congratulations on your election as Senator for District {}. We look \
+                 forward to working with you and your office on behalf of the residents you now \
+                 represent.",
+                i + 1
+            ))]);
             l
         })
         .collect();
@@ -523,4 +532,24 @@ fn bench_thousand_letters() {
     }
     let per = start.elapsed().as_secs_f64() * 1e6 / letters.len() as f64;
     println!("typeset: {per:.1} µs/letter ({glyphs} items)");
+}
+
+#[test]
+#[ignore]
+fn dump_sample() {
+    let letter = reference_letter();
+    let (ts, out) = typeset(&full_style(), &letter);
+    for (n, p) in out.pages.iter().enumerate() {
+        for l in lines(&ts, p) {
+            println!("p{n} y={:6.1} x={:6.1}..{:6.1} {}", l.0, l.1, l.2, l.3);
+        }
+    }
+}
+
+/// The reference Typst letter's content: a full one-page letter.
+fn reference_letter() -> Letter {
+    let mut letter = sample_letter();
+    letter.body.insert(0, Block::Paragraph(vec![text("On behalf of the trustees, staff, and 48,000 cardholders of the Anytown Public Library, congratulations on your election as Senator for District 12. We look forward to working with you and your office on behalf of the residents you now represent.")]));
+    letter.body.push(Block::Paragraph(vec![text("As a legislator you will soon consider appropriations for state aid to libraries, the E-Rate program, and the Library Services and Technology Act. We would welcome the opportunity to brief you or your staff on how these funds are used in your district.")]));
+    letter
 }
