@@ -4,8 +4,10 @@
 /// Kinds of break inside a word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum BreakKind {
-    /// A hyphenation point: a hyphen is added when the line breaks here.
-    Hyphen,
+    /// A hyphenation point: a hyphen is added when the line breaks here. The number says
+    /// how close the point is to the word's edges (characters short of five, both sides
+    /// summed); breaks near an edge cost more.
+    Hyphen(u8),
     /// After a hyphen or dash already in the text.
     Explicit,
     /// Inside a URL or email address, after `/ . @ - _ ?` and friends; no hyphen added.
@@ -73,12 +75,16 @@ fn hyphenate_word(word: &str, offset: usize, out: &mut Vec<(usize, BreakKind)>) 
     if !first_is_lower || word.chars().count() < MIN_WORD {
         return;
     }
+    let total = word.chars().count();
     let mut at = offset;
+    let mut left = 0;
     let mut syllables = hypher::hyphenate(word, hypher::Lang::English).peekable();
     while let Some(s) = syllables.next() {
         at += s.len();
+        left += s.chars().count();
         if syllables.peek().is_some() {
-            out.push((at, BreakKind::Hyphen));
+            let steps = 5usize.saturating_sub(left) + 5usize.saturating_sub(total - left);
+            out.push((at, BreakKind::Hyphen(steps as u8)));
         }
     }
 }
@@ -91,7 +97,7 @@ mod tests {
         let mut last = 0;
         let mut parts = Vec::new();
         for (at, k) in break_points(text, true) {
-            if k == kind {
+            if std::mem::discriminant(&k) == std::mem::discriminant(&kind) {
                 parts.push(&text[last..at]);
                 last = at;
             }
@@ -103,12 +109,12 @@ mod tests {
     #[test]
     fn hyphenates_lowercase_words_only() {
         assert_eq!(
-            split("extensive,", BreakKind::Hyphen),
+            split("extensive,", BreakKind::Hyphen(0)),
             ["ex", "ten", "sive,"]
         );
-        assert_eq!(split("Washington", BreakKind::Hyphen), ["Washington"]);
-        assert_eq!(split("cat", BreakKind::Hyphen), ["cat"]);
-        assert_eq!(split("abc123defgh", BreakKind::Hyphen), ["abc123defgh"]);
+        assert_eq!(split("Washington", BreakKind::Hyphen(0)), ["Washington"]);
+        assert_eq!(split("cat", BreakKind::Hyphen(0)), ["cat"]);
+        assert_eq!(split("abc123defgh", BreakKind::Hyphen(0)), ["abc123defgh"]);
         assert!(break_points("characteristically", false).is_empty());
     }
 

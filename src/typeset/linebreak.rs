@@ -76,9 +76,13 @@ pub(crate) struct Params {
     pub rag: f32,
 }
 
-const LINE_PENALTY: f64 = 10.0;
-const DOUBLE_HYPHEN: f64 = 3000.0;
-const FINAL_HYPHEN: f64 = 5000.0;
+// Costs follow Typst's variant of Knuth-Plass: demerits are (1 + badness + penalty)^2, two
+// hyphens in a row cost another hyphen, and a last line of a single word (a "runt") costs
+// extra. TeX's fitness-class and final-hyphen demerits come on top.
+const LINE_PENALTY: f64 = 1.0;
+const DOUBLE_HYPHEN: f64 = 135.0;
+const RUNT: f64 = 100.0;
+const FINAL_HYPHEN: f64 = 3000.0;
 const FITNESS_JUMP: f64 = 3000.0;
 
 /// Prefix sums over the items: `w[i]` is the sum of box and glue widths before item `i`.
@@ -223,6 +227,12 @@ fn knuth_plass(
     }];
     let mut active: Vec<usize> = vec![0];
     let last = items.len() - 1;
+    // The last break opportunity before the paragraph's end: a last line starting after it
+    // is a single unbreakable word.
+    let last_inner_break = (0..last.saturating_sub(1))
+        .rev()
+        .find(|&i| is_legal(items, i))
+        .unwrap_or(0);
     for i in 0..items.len() {
         if !is_legal(items, i) {
             continue;
@@ -250,18 +260,23 @@ fn knuth_plass(
                 continue;
             }
             let badness = 100.0 * r.abs().powi(3);
-            let mut d = (LINE_PENALTY + badness).powi(2);
-            if item.kind == Kind::Penalty {
-                let pen = f64::from(item.penalty);
-                if pen >= 0.0 {
-                    d += pen * pen;
-                } else if !forced {
-                    d -= pen * pen;
+            let mut pen = 0.0;
+            let mut bonus = 0.0;
+            if item.kind == Kind::Penalty && !forced {
+                let p = f64::from(item.penalty);
+                if p >= 0.0 {
+                    pen += p;
+                } else {
+                    bonus = p * p;
                 }
             }
             if item.flagged && a.flagged {
-                d += DOUBLE_HYPHEN;
+                pen += DOUBLE_HYPHEN;
             }
+            if i == last && a.start > last_inner_break {
+                pen += RUNT;
+            }
+            let mut d = (LINE_PENALTY + badness + pen).powi(2) - bonus;
             if i == last && a.flagged {
                 d += FINAL_HYPHEN;
             }
