@@ -2,7 +2,13 @@
 //! ligatures), hyphenation, paragraph line breaking and the page layout of a letter.
 
 pub mod fonts;
+mod fxhash;
+mod hyphenate;
+mod layout;
+mod linebreak;
 pub mod page;
+mod par;
+mod shape;
 
 use crate::images::ImageStore;
 use crate::letter::Letter;
@@ -11,6 +17,8 @@ use crate::style::Style;
 
 use fonts::FontSet;
 use page::Page;
+use par::Engine;
+use shape::Shaper;
 
 /// The result of typesetting one letter.
 #[derive(Debug)]
@@ -22,24 +30,51 @@ pub struct Typeset {
 
 /// Typesets letters with one style; keeps fonts and caches across letters.
 pub struct Typesetter {
-    fonts: FontSet,
+    engine: Engine,
+    style: Style,
 }
 
 impl Typesetter {
     /// Loads the fonts the style names. A font file that is missing or unreadable is an error
     /// naming the file.
     pub fn new(style: &Style) -> anyhow::Result<Typesetter> {
-        let _ = style;
-        todo!("typeset helper")
+        let (mut fonts, data) = FontSet::load(&style.font)?;
+        let shaper = Shaper::new(&mut fonts, data, style.font.hyphenate)?;
+        Ok(Typesetter {
+            engine: Engine::new(fonts, shaper),
+            style: style.clone(),
+        })
     }
 
     /// Lays out one letter. An image that cannot be read is a row error.
-    pub fn typeset(&mut self, letter: &Letter, images: &mut ImageStore) -> Result<Typeset, Problem> {
-        let _ = (letter, images);
-        todo!("typeset helper")
+    pub fn typeset(
+        &mut self,
+        letter: &Letter,
+        images: &mut ImageStore,
+    ) -> Result<Typeset, Problem> {
+        self.engine.missing.clear();
+        let mut warnings = Vec::new();
+        let pages = layout::letter(&mut self.engine, &self.style, letter, images, &mut warnings)?;
+        for &c in &self.engine.missing {
+            warnings.push(
+                Problem::warning(format!(
+                    "the font has no glyph for U+{:04X} ({c}); it prints as a blank box",
+                    u32::from(c)
+                ))
+                .at_row(letter.row)
+                .with_hint(
+                    "replace the character in the data or template, or give a font that has it \
+                     (`font.regular` in the template)",
+                ),
+            );
+        }
+        Ok(Typeset { pages, warnings })
     }
 
     pub fn fonts(&self) -> &FontSet {
-        &self.fonts
+        &self.engine.fonts
     }
 }
+
+#[cfg(test)]
+mod tests;
