@@ -361,15 +361,29 @@ impl Builder<'_> {
     }
 }
 
+/// Checks the images written in the template's own body (before any row is rendered), so
+/// a bad `width=` is reported once, at its line (1-based within `source`).
+pub fn check_images(source: &str) -> Result<(), (usize, ImageError)> {
+    for (event, range) in Parser::new_ext(source, Options::empty()).into_offset_iter() {
+        if let Event::Start(Tag::Image { title, .. }) = event {
+            if let Err(e) = image_width(&title) {
+                let line = source[..range.start].matches('\n').count() + 1;
+                return Err((line, e));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `width=1.8in` in an image title -> points.
 fn image_width(title: &str) -> Result<Option<f32>, ImageError> {
     for part in title.split([' ', ',', ';']) {
         if let Some(v) = part.trim().strip_prefix("width=") {
             return Length::parse(v)
                 .map(|l| Some(l.pt()))
-                .map_err(|m| ImageError {
+                .map_err(|_| ImageError {
                     message: format!("the image width `{v}` is not a length"),
-                    hint: m,
+                    hint: "write it in the image title like `![Signature](sig.png \"width=1.8in\")`, in in, mm, cm or pt".to_string(),
                 });
         }
     }
@@ -514,6 +528,10 @@ mod tests {
             matches!(&b[1], Block::Image { path, width: None, .. } if path == Path::new("/abs/x.png"))
         );
         assert!(to_blocks("![x](a.png \"width=wide\")", Path::new("")).is_err());
+        let (line, e) = super::check_images("a\n\nb ![x](a.png \"width=wide\")").unwrap_err();
+        assert_eq!(line, 3);
+        assert_eq!(e.message, "the image width `wide` is not a length");
+        assert!(super::check_images("![x](a.png \"width=2in\")").is_ok());
     }
 
     #[test]

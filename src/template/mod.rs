@@ -133,15 +133,33 @@ impl Template {
         let mut body = registry(today);
         body.register_escape_fn(escape::markdown);
 
-        let compile_err = |e: handlebars::TemplateError, to_file_line: &dyn Fn(usize) -> usize| {
-            let line = e.pos().map(|(l, _)| to_file_line(l));
+        let compile_err = |e: handlebars::TemplateError,
+                           source: &str,
+                           to_file_line: &dyn Fn(usize) -> usize| {
+            if let Some((line, helper)) = unclosed_block(source) {
+                return TemplateError {
+                    file: name.to_string(),
+                    line: Some(to_file_line(line)),
+                    message: format!("`{{{{#{helper}}}}}` is opened here but never closed"),
+                    hint: Some(format!(
+                        "add `{{{{/{helper}}}}}` where this part of the letter ends"
+                    )),
+                };
+            }
+            let line = unterminated_tag(source)
+                .or_else(|| e.pos().map(|(l, _)| l))
+                .map(to_file_line);
+            let message = match e.reason() {
+                // The parser's own message lists grammar rule names; say it in words.
+                handlebars::TemplateErrorReason::InvalidSyntax(_) => {
+                    "a `{{ }}` tag on this line is not valid Handlebars (or a block opened earlier is never closed)".to_string()
+                }
+                other => format!("the Handlebars in the template is not valid: {other}"),
+            };
             TemplateError {
                 file: name.to_string(),
                 line,
-                message: format!(
-                    "the Handlebars in the template is not valid: {}",
-                    e.reason()
-                ),
+                message,
                 hint: Some(
                     "check that every `{{` has its `}}` and every `{{#if ...}}` its `{{/if}}`"
                         .into(),
@@ -151,12 +169,18 @@ impl Template {
         for field in &parsed.fields {
             let compiled =
                 handlebars::Template::compile_with_name(&field.source, field.key.to_string())
-                    .map_err(|e| compile_err(e, &|l| field_line(field, l)))?;
+                    .map_err(|e| compile_err(e, &field.source, &|l| field_line(field, l)))?;
             plain.register_template(field.key, compiled);
         }
         let offset = parsed.body_first_line - 1;
+        markdown::check_images(&parsed.body).map_err(|(line, e)| TemplateError {
+            file: name.to_string(),
+            line: Some(line + offset),
+            message: e.message,
+            hint: Some(e.hint),
+        })?;
         let mut compiled = handlebars::Template::compile_with_name(&parsed.body, BODY.to_string())
-            .map_err(|e| compile_err(e, &|l| l + offset))?;
+            .map_err(|e| compile_err(e, &parsed.body, &|l| l + offset))?;
         escape::neutralise_triple_stash(&mut compiled);
         body.register_template(BODY, compiled);
 
@@ -202,18 +226,21 @@ impl Template {
                 .plain
                 .render_with_context(key, &ctx)
                 .map_err(|e| self.render_problem(&e, record))?;
-            let text = text.trim();
-            Ok((!text.is_empty()).then(|| text.to_string()))
+            Ok(single_line(&text))
         };
-        let address = field("address")?
-            .map(|a| {
-                a.lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let address = if self.has("address") {
+            let text = self
+                .plain
+                .render_with_context("address", &ctx)
+                .map_err(|e| self.render_problem(&e, record))?;
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect()
+        } else {
+            Vec::new()
+        };
         let date = if self.has("date") {
             field("date")?
         } else {
@@ -271,13 +298,28 @@ impl Template {
             None => format!("template {}", self.name),
         };
         match e.reason() {
-            RenderErrorReason::MissingVariable(path) => {
-                let col = path
-                    .as_deref()
-                    .map_or_else(|| "?".to_string(), helpers::column_name);
-                let names = &record.headers().names;
-                let suggestion = closest(&col, names.iter().map(String::as_str))
-                    .or_else(|| closest(&col, record.headers().keys.iter().map(String::as_str)))
+            RenderErrorReason::MissingVariable(None) => {
+                Problem::error("the template asks for a value this row does not have")
+                    .at_row(record.row)
+                    .with_hint(format!(
+                        "check the names used in {place}; the columns are: {}",
+                        record.headers().names.join(", ")
+                    ))
+            }
+            RenderErrorReason::MissingVariable(Some(path)) => {
+                let col = helpers::column_name(path);
+                let headers = record.headers();
+                if headers.index_of(&col).is_some() {
+                    // The column exists but was used as a list or object (`{{#each}}`).
+                    return Problem::error(format!(
+                        "the template uses column `{col}` as a list, but values from the data are text"
+                    ))
+                    .at_row(record.row)
+                    .in_column(col.clone())
+                    .with_hint(format!("use `{{{{{col}}}}}` on its own or inside `{{{{#if}}}}` ({place})"));
+                }
+                let suggestion = closest(&col, headers.names.iter().map(String::as_str))
+                    .or_else(|| closest(&col, headers.keys.iter().map(String::as_str)))
                     .map(|n| format!("did you mean `{n}`? "))
                     .unwrap_or_default();
                 Problem::error(format!(
@@ -286,10 +328,15 @@ impl Template {
                 .at_row(record.row)
                 .in_column(col)
                 .with_hint(format!(
-                    "fix the name in the template ({place}) or add the column; {suggestion}the columns are: {}",
-                    names.join(", ")
+                    "fix the spelling or add the column ({place}); {suggestion}the columns are: {}",
+                    headers.names.join(", ")
                 ))
             }
+            RenderErrorReason::PartialNotFound(p) => Problem::error(format!(
+                "the template includes `{{{{> {p}}}}}`, but lettermerge templates have no partials"
+            ))
+            .at_row(record.row)
+            .with_hint(format!("put the text into the template itself ({place})")),
             RenderErrorReason::NestedError(inner) => {
                 match inner.downcast_ref::<HelperProblem>() {
                     Some(hp) => {
@@ -323,6 +370,67 @@ impl Template {
                 .with_hint(format!("see {place}")),
         }
     }
+}
+
+/// The innermost `{{#block}}` that has no `{{/block}}`: (line in `source`, helper name).
+/// Handlebars only reports the end of the file for this mistake.
+fn unclosed_block(source: &str) -> Option<(usize, String)> {
+    let mut open: Vec<(usize, String)> = Vec::new();
+    for (i, line) in source.lines().enumerate() {
+        let mut rest = line;
+        while let Some(at) = rest.find("{{") {
+            rest = &rest[at + 2..];
+            let tag = rest.trim_start_matches('~').trim_start();
+            let name = |t: &str| -> String {
+                t.chars()
+                    .take_while(|c| !c.is_whitespace() && *c != '}' && *c != '~')
+                    .collect()
+            };
+            if let Some(t) = tag.strip_prefix('#') {
+                open.push((
+                    i + 1,
+                    name(t.trim_start_matches('>').trim_start_matches('*')),
+                ));
+            } else if tag.starts_with('/') {
+                open.pop();
+            }
+        }
+    }
+    open.pop()
+}
+
+/// The line of the first `{{` that has no `}}` before the next `{{` (Handlebars reports the
+/// end of the file for this mistake).
+fn unterminated_tag(source: &str) -> Option<usize> {
+    let mut pos = 0;
+    while let Some(at) = source[pos..].find("{{") {
+        let start = pos + at;
+        let inner = start
+            + source[start..]
+                .find(|c| c != '{')
+                .unwrap_or(source.len() - start);
+        let close = source[inner..].find("}}").map(|i| i + inner);
+        let next_open = source[inner..].find("{{").map(|i| i + inner);
+        match (close, next_open) {
+            (Some(c), Some(o)) if c < o => pos = c + 2,
+            (Some(c), None) => pos = c + 2,
+            _ => return Some(source[..start].matches('\n').count() + 1),
+        }
+    }
+    None
+}
+
+/// Every front-matter value but `address` is one line: a line break from a data cell
+/// becomes a space, so it can never start a new email header. Empty means absent.
+fn single_line(text: &str) -> Option<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    if !text.contains(['\n', '\r']) {
+        return Some(text.to_string());
+    }
+    Some(text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 fn field_line(field: &Field, line_in_value: usize) -> usize {
@@ -361,3 +469,28 @@ fn context(record: &Record) -> Context {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod unit {
+    use super::{single_line, unclosed_block, unterminated_tag};
+
+    #[test]
+    fn finds_the_unclosed_block() {
+        assert_eq!(
+            unclosed_block("a\n{{#if x}}b\n{{#each y}}{{/each}}\nc\n"),
+            Some((2, "if".to_string()))
+        );
+        assert_eq!(unclosed_block("{{#if x}}a{{else}}b{{/if}}"), None);
+        assert_eq!(unterminated_tag("a {{b}} {{{c}}}\nd {{e\nf {{g}}"), Some(2));
+        assert_eq!(unterminated_tag("a {{b}} {{{c}}}\n"), None);
+    }
+
+    #[test]
+    fn single_line_values() {
+        assert_eq!(
+            single_line("  Hi\r\nBcc: x@y.z "),
+            Some("Hi Bcc: x@y.z".to_string())
+        );
+        assert_eq!(single_line("  "), None);
+    }
+}

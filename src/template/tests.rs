@@ -154,8 +154,15 @@ fn unknown_key_error_names_the_line() {
 #[test]
 fn body_syntax_errors_use_file_lines() {
     let e = tpl("---\nto: x\n---\nline one\n\n{{#if x}}never closed\n").unwrap_err();
-    assert_eq!(e.line.map(|l| (4..=7).contains(&l)), Some(true), "{e}");
-    assert!(e.to_string().starts_with("welcome.md:"));
+    assert_eq!(
+        e.to_string(),
+        "welcome.md:6: `{{#if}}` is opened here but never closed\n  hint: add `{{/if}}` where this part of the letter ends"
+    );
+    let e = tpl("---\nto: x\n---\nline one\nline {{ two\n").unwrap_err();
+    assert_eq!(e.line, Some(5), "{e}");
+    assert!(e.message.contains("not valid Handlebars"));
+    let e = tpl("---\nto: x\n---\n\n![x](a.png \"width=wide\")\n").unwrap_err();
+    assert_eq!(e.line, Some(5), "{e}");
 }
 
 #[test]
@@ -203,6 +210,19 @@ fn snake_case_and_header_names_both_work() {
     assert_eq!(
         body("{{first_name}} {{[First Name]}} {{e_mail_address}}", &cols),
         "Jane Jane j@x.org"
+    );
+}
+
+#[test]
+fn header_values_stay_on_one_line() {
+    let l = render(
+        "---\nsubject: \"Hi {{v}}\"\n---\nx",
+        &[("v", "there\r\nBcc: evil@example.com")],
+    )
+    .unwrap();
+    assert_eq!(
+        l.email.subject.as_deref(),
+        Some("Hi there Bcc: evil@example.com")
     );
 }
 
