@@ -138,6 +138,15 @@ impl DataSource {
         let mut notices = Vec::new();
         let name = file_name(path);
         let encoding = if let Some((enc, _)) = sniff::bom(&head[..head_len]) {
+            if let Some(label) = &opts.encoding {
+                if Encoding::for_label(label.trim().as_bytes()) != Some(enc) {
+                    notices.push(format!(
+                        "{name} starts with a {} byte-order mark, so it is read as {} and --encoding {label} is ignored",
+                        enc.name(),
+                        enc.name()
+                    ));
+                }
+            }
             enc
         } else if let Some(label) = &opts.encoding {
             let enc = Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
@@ -158,8 +167,7 @@ impl DataSource {
             let enc = sniff::fallback_encoding(valid);
             if !valid {
                 notices.push(format!(
-                    "{name} is not UTF-8; reading it as {} (set --encoding to override)",
-                    enc.name()
+                    "{name} is not UTF-8; reading it as Windows-1252 (set --encoding to override)"
                 ));
             }
             enc
@@ -369,7 +377,7 @@ impl Records {
             ))
             .at_row(row)
             .with_hint(format!(
-                "check row {row} for an unquoted {what} or a missing quote; this row is skipped"
+                "check row {row} for an unquoted {what} or a missing quote"
             )));
         }
         let fields = self

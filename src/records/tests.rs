@@ -59,7 +59,7 @@ fn windows_1252_semicolons_from_excel() {
     assert_eq!(src.delimiter(), b';');
     assert_eq!(
         src.notices(),
-        ["data.csv is not UTF-8; reading it as windows-1252 (set --encoding to override)"]
+        ["data.csv is not UTF-8; reading it as Windows-1252 (set --encoding to override)"]
     );
     let rows = ok_rows(&src);
     assert_eq!(rows, [(2, strings(&["Müller", "Zoë", "García — ok"]))]);
@@ -273,4 +273,36 @@ fn many_rows_stream() {
         n += 1;
     }
     assert_eq!(n, 5000);
+}
+
+#[test]
+fn a_bom_wins_over_an_explicit_encoding_with_a_notice() {
+    let f = file("\u{feff}Name\nZoë\n".as_bytes());
+    let opts = DataOptions {
+        encoding: Some("windows-1252".into()),
+        delimiter: None,
+    };
+    let src = DataSource::open(&f.path, &opts).unwrap();
+    assert_eq!(src.encoding_name(), "UTF-8");
+    assert_eq!(src.notices().len(), 1);
+    assert!(src.notices()[0].contains("--encoding windows-1252 is ignored"));
+    assert_eq!(ok_rows(&src), [(2, strings(&["Zoë"]))]);
+}
+
+#[test]
+#[ignore]
+fn bench_read_rows() {
+    let mut data = b"Name,First Name,Last Name,Email,Street,City,State,ZIP,Body,Term\n".to_vec();
+    for i in 0..100_000 {
+        data.extend_from_slice(
+            format!("Jane Doe {i},Jane,Doe,jane{i}@example.gov,\"1 Main St\nSuite {i}\",Springfield,IL,62701,State Senate,104\n").as_bytes(),
+        );
+    }
+    let f = file(&data);
+    let src = open(&f);
+    let start = std::time::Instant::now();
+    let n = src.records().unwrap().filter(|r| r.is_ok()).count();
+    let per = start.elapsed().as_secs_f64() * 1e6 / n as f64;
+    assert_eq!(n, 100_000);
+    println!("records: {per:.2} µs/row");
 }

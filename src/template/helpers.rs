@@ -53,6 +53,9 @@ pub fn register(hb: &mut Handlebars<'static>, today: NaiveDate) {
     hb.register_helper("default", Box::new(DefaultHelper));
     hb.register_helper("if", Box::new(IfHelper { positive: true }));
     hb.register_helper("unless", Box::new(IfHelper { positive: false }));
+    hb.register_helper("and", Box::new(LogicHelper::And));
+    hb.register_helper("or", Box::new(LogicHelper::Or));
+    hb.register_helper("not", Box::new(LogicHelper::Not));
 }
 
 /// The parameter at `idx`; in strict mode a missing column is an error naming it.
@@ -348,6 +351,70 @@ impl HelperDef for IfHelper {
     ) -> HelperResult {
         let name = if self.positive { "if" } else { "unless" };
         let value = truthy(param(h, 0, name)?.value()) == self.positive;
+        match if value { h.template() } else { h.inverse() } {
+            Some(t) => t.render(r, ctx, rc, out),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `and`, `or`, `not` with the same spreadsheet truthiness as `if`, usable as
+/// subexpressions (`{{#if (and member (not retired))}}`) and as blocks.
+enum LogicHelper {
+    And,
+    Or,
+    Not,
+}
+
+impl LogicHelper {
+    fn name(&self) -> &'static str {
+        match self {
+            LogicHelper::And => "and",
+            LogicHelper::Or => "or",
+            LogicHelper::Not => "not",
+        }
+    }
+
+    fn eval(&self, h: &Helper<'_>) -> Result<bool, RenderError> {
+        let name = self.name();
+        let first = truthy(param(h, 0, name)?.value());
+        let mut rest = Vec::new();
+        for i in 1..h.params().len() {
+            rest.push(truthy(param(h, i, name)?.value()));
+        }
+        Ok(match self {
+            LogicHelper::And => first && rest.iter().all(|&b| b),
+            LogicHelper::Or => first || rest.iter().any(|&b| b),
+            LogicHelper::Not => !first,
+        })
+    }
+}
+
+impl HelperDef for LogicHelper {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        Ok(ScopedJson::Derived(Value::Bool(self.eval(h)?)))
+    }
+
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        r: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        rc: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let value = self.eval(h)?;
+        if !h.is_block() {
+            return out
+                .write(if value { "true" } else { "false" })
+                .map_err(|e| RenderErrorReason::Other(e.to_string()).into());
+        }
         match if value { h.template() } else { h.inverse() } {
             Some(t) => t.render(r, ctx, rc, out),
             None => Ok(()),

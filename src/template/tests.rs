@@ -371,6 +371,16 @@ fn if_reads_spreadsheet_yes_and_no() {
         "B"
     );
     assert!(render("{{#if retruning}}x{{/if}}", &[("returning", "yes")]).is_err());
+    let cols = [("member", "yes"), ("retired", "No"), ("chair", "")];
+    assert_eq!(
+        body("{{#if (and member (not retired))}}A{{else}}B{{/if}}", &cols),
+        "A"
+    );
+    assert_eq!(
+        body("{{#if (or chair retired)}}A{{else}}B{{/if}}", &cols),
+        "B"
+    );
+    assert_eq!(body("{{#and member chair}}A{{else}}B{{/and}}", &cols), "B");
 }
 
 #[test]
