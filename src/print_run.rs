@@ -80,7 +80,14 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> 
         .map_err(|e| Failure::problems(format!("{}: {e:#}", cfg.template.display())))?;
     let mut images = ImageStore::default();
 
-    let checked = check_pass(cfg, reporter, &data, &template, &mut typesetter, &mut images)?;
+    let checked = check_pass(
+        cfg,
+        reporter,
+        &data,
+        &template,
+        &mut typesetter,
+        &mut images,
+    )?;
     for w in &checked.warnings {
         reporter.problem(w);
     }
@@ -148,11 +155,7 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> 
         summary.push_str(&format!("; {} warnings", checked.warnings.len()));
     }
     if !checked.invalid_rows.is_empty() {
-        let rows: Vec<String> = checked
-            .invalid_rows
-            .iter()
-            .map(|r| r.to_string())
-            .collect();
+        let rows: Vec<String> = checked.invalid_rows.iter().map(|r| r.to_string()).collect();
         summary.push_str(&format!(
             "; skipped {} invalid rows: {}",
             rows.len(),
@@ -290,11 +293,7 @@ fn write_pass(
                 std::fs::create_dir_all(parent).map_err(|e| io_failure(parent, e))?;
             }
             let file = AtomicFile::create(path).map_err(|e| io_failure(path, e))?;
-            let info = DocInfo {
-                title: "Welcome letters".to_string(),
-                author: author.clone(),
-                created,
-            };
+            let info = doc_info("Welcome letters".to_string(), &author, created);
             Some(PdfWriter::new(file, fonts, info).map_err(|e| io_failure(path, e))?)
         }
         None => None,
@@ -302,7 +301,14 @@ fn write_pass(
     let manifest_path = cfg.out_dir.join(MANIFEST);
     let mut manifest = csv::Writer::from_writer(Vec::new());
     manifest
-        .write_record(["row", "file", "pages", "batch_first_page", "batch_last_page", "recipient"])
+        .write_record([
+            "row",
+            "file",
+            "pages",
+            "batch_first_page",
+            "batch_last_page",
+            "recipient",
+        ])
         .map_err(|e| Failure::io(e.to_string()))?;
 
     let mut names = reserved_names();
@@ -329,15 +335,12 @@ fn write_pass(
         let name = letter_file_name(&mut names, &letter);
         let path = cfg.out_dir.join(&name);
         let recipient = letter.address.first().cloned().unwrap_or_default();
-        let info = DocInfo {
-            title: if recipient.is_empty() {
-                "Letter".to_string()
-            } else {
-                format!("Letter to {recipient}")
-            },
-            author: author.clone(),
-            created,
+        let title = if recipient.is_empty() {
+            "Letter".to_string()
+        } else {
+            format!("Letter to {recipient}")
         };
+        let info = doc_info(title, &author, created);
         write_atomically(&path, cfg.force, |w| {
             write_pages(w, &typeset.pages, fonts, images, info)
         })
@@ -348,7 +351,9 @@ fn write_pass(
             let start = batch.page_count();
             batch.add_bookmark(&recipient_or_row(&recipient, letter.row), start);
             for page in &typeset.pages {
-                batch.add_page(page, images).map_err(|e| io_failure_batch(cfg, e))?;
+                batch
+                    .add_page(page, images)
+                    .map_err(|e| io_failure_batch(cfg, e))?;
             }
             first = (start + 1).to_string();
             last = batch.page_count().to_string();
@@ -388,9 +393,7 @@ fn write_pass(
     }
     if let (Some(batch), Some(path)) = (batch, &cfg.combined) {
         written.batch_pages = batch.page_count();
-        let file = batch
-            .finish(images)
-            .map_err(|e| io_failure_batch(cfg, e))?;
+        let file = batch.finish(images).map_err(|e| io_failure_batch(cfg, e))?;
         file.commit(cfg.force).map_err(|e| io_failure(path, e))?;
     }
     let manifest_bytes = manifest
@@ -437,6 +440,16 @@ fn io_failure_batch(cfg: &PdfConfig, e: io::Error) -> Failure {
     match &cfg.combined {
         Some(path) => io_failure(path, e),
         None => Failure::io(e.to_string()),
+    }
+}
+
+fn doc_info(title: String, author: &Option<String>, created: Option<i64>) -> DocInfo {
+    DocInfo {
+        title: Some(title),
+        author: author.clone(),
+        creator: Some("lettermerge".to_string()),
+        producer: Some(concat!("lettermerge ", env!("CARGO_PKG_VERSION")).to_string()),
+        created,
     }
 }
 

@@ -60,12 +60,27 @@ fn writes_one_letter_per_row_with_names_fonts_pages_and_manifest() {
     let w = Workdir::new();
     w.file("t.md", TEMPLATE);
     w.file("d.csv", three_officials());
-    w.run(&["pdf", "-t", "t.md", "-d", "d.csv", "-o", "out", "--combined", "batch.pdf"])
-        .expect_code(0);
+    w.run(&[
+        "pdf",
+        "-t",
+        "t.md",
+        "-d",
+        "d.csv",
+        "-o",
+        "out",
+        "--combined",
+        "batch.pdf",
+    ])
+    .expect_code(0);
 
     assert_eq!(
         w.list("out"),
-        ["García-López-José.pdf", "O'Brien-Zoë.pdf", "manifest.csv", "ʻAkau-Keoni.pdf"]
+        [
+            "García-López-José.pdf",
+            "O'Brien-Zoë.pdf",
+            "manifest.csv",
+            "ʻAkau-Keoni.pdf"
+        ]
     );
     let zoe = squash(&pdf_text(&w.join("out/O'Brien-Zoë.pdf")));
     assert!(zoe.contains("The Honorable Zoë O'Brien"), "{zoe}");
@@ -76,13 +91,19 @@ fn writes_one_letter_per_row_with_names_fonts_pages_and_manifest() {
     let akau = squash(&pdf_text(&w.join("out/ʻAkau-Keoni.pdf")));
     assert!(akau.contains("Keoni ʻAkau"), "{akau}");
     let jose = squash(&pdf_text(&w.join("out/García-López-José.pdf")));
-    assert!(jose.contains("Montpelier, VT 05633"), "ZIP keeps its leading zero: {jose}");
+    assert!(
+        jose.contains("Montpelier, VT 05633"),
+        "ZIP keeps its leading zero: {jose}"
+    );
 
     for f in ["out/O'Brien-Zoë.pdf", "batch.pdf"] {
         let fonts = pdf_fonts(&w.join(f));
         assert!(!fonts.is_empty(), "{f} has fonts");
         for font in &fonts {
-            assert!(font.embedded && font.subset, "{f}: {font:?} must be an embedded subset");
+            assert!(
+                font.embedded && font.subset,
+                "{f}: {font:?} must be an embedded subset"
+            );
             assert!(font.name.contains('+'), "{f}: subset tag in {}", font.name);
         }
     }
@@ -100,7 +121,10 @@ fn writes_one_letter_per_row_with_names_fonts_pages_and_manifest() {
     assert_eq!(rows[0][0], "2");
     assert_eq!(rows[2][0], "4");
     assert_eq!(pdf_pages(&w.join("batch.pdf")), batch_pages);
-    let second = squash(&pdf_page_text(&w.join("batch.pdf"), rows[1][3].parse().unwrap()));
+    let second = squash(&pdf_page_text(
+        &w.join("batch.pdf"),
+        rows[1][3].parse().unwrap(),
+    ));
     assert!(second.contains("José García-López"), "{second}");
 }
 
@@ -117,16 +141,34 @@ fn duplex_starts_every_letter_on_a_front_side() {
             "Hon.,Cy,Short,Mayor,3 C St,Albany,NY,12224,short",
         ]),
     );
-    w.run(&["pdf", "-t", "t.md", "-d", "d.csv", "-o", "out", "--combined", "b.pdf", "--duplex"])
-        .expect_code(0);
+    w.run(&[
+        "pdf",
+        "-t",
+        "t.md",
+        "-d",
+        "d.csv",
+        "-o",
+        "out",
+        "--combined",
+        "b.pdf",
+        "--duplex",
+    ])
+    .expect_code(0);
     let rows = manifest(&w, "out");
     let pages: Vec<usize> = rows.iter().map(|r| r[2].parse().unwrap()).collect();
     assert_eq!(pages[0], 1);
-    assert!(pages[1] >= 2, "the long letter flows onto more pages: {pages:?}");
+    assert!(
+        pages[1] >= 2,
+        "the long letter flows onto more pages: {pages:?}"
+    );
     let mut expected_total = 0;
     for r in &rows {
         let first: usize = r[3].parse().unwrap();
-        assert_eq!(first % 2, 1, "each letter starts on a front (odd) page: {r:?}");
+        assert_eq!(
+            first % 2,
+            1,
+            "each letter starts on a front (odd) page: {r:?}"
+        );
         let n: usize = r[2].parse().unwrap();
         expected_total += n + n % 2;
     }
@@ -143,7 +185,10 @@ fn a_filename_from_the_data_cannot_leave_the_output_folder() {
     let w = Workdir::new();
     w.file(
         "t.md",
-        TEMPLATE.replace("filename: \"{{last_name}}-{{first_name}}\"", "filename: \"{{note}}\""),
+        TEMPLATE.replace(
+            "filename: \"{{last_name}}-{{first_name}}\"",
+            "filename: \"{{note}}\"",
+        ),
     );
     w.file(
         "d.csv",
@@ -155,10 +200,17 @@ fn a_filename_from_the_data_cannot_leave_the_output_folder() {
         ]),
     );
     w.file("sub/keep.txt", "x");
-    w.run(&["pdf", "-t", "t.md", "-d", "d.csv", "-o", "sub/out"]).expect_code(0);
+    w.run(&["pdf", "-t", "t.md", "-d", "d.csv", "-o", "sub/out"])
+        .expect_code(0);
     assert_eq!(
         w.list("sub/out"),
-        ["escape-2.pdf", "escape.pdf", "etc-passwd.pdf", "manifest.csv", "row-4.pdf"]
+        [
+            "escape-2.pdf",
+            "escape.pdf",
+            "etc-passwd.pdf",
+            "manifest.csv",
+            "row-4.pdf"
+        ]
     );
     assert!(!w.join("escape.pdf").exists());
     assert!(!w.join("sub/escape.pdf").exists());
@@ -177,7 +229,11 @@ fn reads_a_windows_1252_semicolon_file_from_excel() {
     w.file("excel.csv", bytes);
     let run = w.run(&["pdf", "-t", "t.md", "-d", "excel.csv", "-o", "out"]);
     run.expect_code(0);
-    assert!(run.stderr.contains("Windows-1252"), "a notice says how the file was read: {}", run.stderr);
+    assert!(
+        run.stderr.contains("Windows-1252"),
+        "a notice says how the file was read: {}",
+        run.stderr
+    );
     let muller = squash(&pdf_text(&w.join("out/Müller-Jürgen.pdf")));
     assert!(muller.contains("The Honorable Jürgen Müller"), "{muller}");
     assert!(muller.contains("1 Main St; Suite 2"), "{muller}");
@@ -189,13 +245,27 @@ fn reads_a_windows_1252_semicolon_file_from_excel() {
 #[test]
 fn a_missing_column_names_row_and_column_and_nothing_is_written() {
     let w = Workdir::new();
-    w.file("t.md", TEMPLATE.replace("Note: {{note}}", "Your district: {{district}}"));
+    w.file(
+        "t.md",
+        TEMPLATE.replace("Note: {{note}}", "Your district: {{district}}"),
+    );
     w.file("d.csv", three_officials());
-    let run = w.run(&["pdf", "-t", "t.md", "-d", "d.csv", "-o", "out", "--combined", "b.pdf"]);
+    let run = w.run(&[
+        "pdf",
+        "-t",
+        "t.md",
+        "-d",
+        "d.csv",
+        "-o",
+        "out",
+        "--combined",
+        "b.pdf",
+    ]);
     run.expect_code(1);
     for row in 2..=4 {
         assert!(
-            run.stderr.contains(&format!("d.csv row {row}, column \"district\"")),
+            run.stderr
+                .contains(&format!("d.csv row {row}, column \"district\"")),
             "row {row} is named: {}",
             run.stderr
         );
@@ -219,15 +289,42 @@ fn a_ragged_row_stops_the_run_unless_skipped() {
     );
     let run = w.run(&["pdf", "-t", "t.md", "-d", "d.csv", "-o", "out"]);
     run.expect_code(1);
-    assert!(run.stderr.contains("d.csv row 3"), "the ragged row is row 3: {}", run.stderr);
-    assert!(w.list("out").is_empty(), "nothing written: {:?}", w.list("out"));
+    assert!(
+        run.stderr.contains("d.csv row 3"),
+        "the ragged row is row 3: {}",
+        run.stderr
+    );
+    assert!(
+        w.list("out").is_empty(),
+        "nothing written: {:?}",
+        w.list("out")
+    );
 
-    let run = w.run(&["pdf", "-t", "t.md", "-d", "d.csv", "-o", "out", "--skip-invalid"]);
+    let run = w.run(&[
+        "pdf",
+        "-t",
+        "t.md",
+        "-d",
+        "d.csv",
+        "-o",
+        "out",
+        "--skip-invalid",
+    ]);
     run.expect_code(1);
-    assert!(run.stderr.contains("skipped 1 invalid rows: 3"), "{}", run.stderr);
-    assert_eq!(w.list("out"), ["Lovelace-Ada.pdf", "Young-Cy.pdf", "manifest.csv"]);
+    assert!(
+        run.stderr.contains("skipped 1 invalid rows: 3"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        w.list("out"),
+        ["Lovelace-Ada.pdf", "Young-Cy.pdf", "manifest.csv"]
+    );
     let rows = manifest(&w, "out");
-    assert_eq!(rows.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(), ["2", "4"]);
+    assert_eq!(
+        rows.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(),
+        ["2", "4"]
+    );
 }
 
 #[test]
@@ -235,23 +332,39 @@ fn existing_files_are_kept_unless_forced() {
     let w = Workdir::new();
     w.file("t.md", TEMPLATE);
     w.file("d.csv", three_officials());
-    w.run(&["pdf", "-t", "t.md", "-d", "d.csv", "-o", "out"]).expect_code(0);
+    w.run(&["pdf", "-t", "t.md", "-d", "d.csv", "-o", "out"])
+        .expect_code(0);
     let before = std::fs::read(w.join("out/O'Brien-Zoë.pdf")).unwrap();
     w.file("out/O'Brien-Zoë.pdf", "mine");
     let run = w.run(&["pdf", "-t", "t.md", "-d", "d.csv", "-o", "out"]);
     run.expect_code(2);
     assert!(run.stderr.contains("--force"), "{}", run.stderr);
-    assert_eq!(std::fs::read(w.join("out/O'Brien-Zoë.pdf")).unwrap(), b"mine");
-    w.run(&["pdf", "-t", "t.md", "-d", "d.csv", "-o", "out", "--force"]).expect_code(0);
-    assert_eq!(std::fs::read(w.join("out/O'Brien-Zoë.pdf")).unwrap(), before);
-    assert_eq!(w.list("out").len(), 4, "no temp files left: {:?}", w.list("out"));
+    assert_eq!(
+        std::fs::read(w.join("out/O'Brien-Zoë.pdf")).unwrap(),
+        b"mine"
+    );
+    w.run(&["pdf", "-t", "t.md", "-d", "d.csv", "-o", "out", "--force"])
+        .expect_code(0);
+    assert_eq!(
+        std::fs::read(w.join("out/O'Brien-Zoë.pdf")).unwrap(),
+        before
+    );
+    assert_eq!(
+        w.list("out").len(),
+        4,
+        "no temp files left: {:?}",
+        w.list("out")
+    );
 }
 
 #[test]
 fn data_values_print_literally_and_long_urls_stay_inside_the_margins() {
     let w = Workdir::new();
     w.file("t.md", TEMPLATE);
-    let url = format!("https://example.gov/{}", "very-long-path-segment/".repeat(9));
+    let url = format!(
+        "https://example.gov/{}",
+        "very-long-path-segment/".repeat(9)
+    );
     w.file(
         "d.csv",
         csv(&[
@@ -259,7 +372,8 @@ fn data_values_print_literally_and_long_urls_stay_inside_the_margins() {
             &format!("Hon.,Bo,Link,Mayor,1 A St,X,NY,12224,{url}"),
         ]),
     );
-    w.run(&["pdf", "-t", "t.md", "-d", "d.csv", "-o", "out"]).expect_code(0);
+    w.run(&["pdf", "-t", "t.md", "-d", "d.csv", "-o", "out"])
+        .expect_code(0);
     let star = squash(&pdf_text(&w.join("out/Star-Ann.pdf")));
     assert!(
         star.contains("*Star* jane_doe_x@example.gov <b>bold</b> [x](y)"),
@@ -269,20 +383,36 @@ fn data_values_print_literally_and_long_urls_stay_inside_the_margins() {
     assert!(width > 600.0);
     let right_margin = width - 72.0;
     for (x0, x1, text) in &words {
-        assert!(*x0 >= 0.0 && *x1 <= right_margin + 0.5, "{text:?} runs to {x1} > {right_margin}");
+        assert!(
+            *x0 >= 0.0 && *x1 <= right_margin + 0.5,
+            "{text:?} runs to {x1} > {right_margin}"
+        );
     }
     let link = pdf_text(&w.join("out/Link-Bo.pdf")).replace(['\n', ' '], "");
-    assert!(link.contains(&url), "the URL is all there, broken across lines: {link}");
+    assert!(
+        link.contains(&url),
+        "the URL is all there, broken across lines: {link}"
+    );
 }
 
 #[test]
 fn an_unquoted_handlebars_value_in_the_front_matter_says_how_to_fix_it() {
     let w = Workdir::new();
-    w.file("t.md", TEMPLATE.replace("salutation: \"Dear {{title}} {{last_name}}:\"", "to: {{email}}"));
+    w.file(
+        "t.md",
+        TEMPLATE.replace(
+            "salutation: \"Dear {{title}} {{last_name}}:\"",
+            "to: {{email}}",
+        ),
+    );
     w.file("d.csv", three_officials());
     let run = w.run(&["pdf", "-t", "t.md", "-d", "d.csv", "-o", "out"]);
     run.expect_code(1);
-    assert!(run.stderr.contains("t.md:9"), "points at the line: {}", run.stderr);
+    assert!(
+        run.stderr.contains("t.md:9"),
+        "points at the line: {}",
+        run.stderr
+    );
     assert!(run.stderr.contains("to: \"{{email}}\""), "{}", run.stderr);
     assert!(!w.join("out").exists());
 }
@@ -295,8 +425,18 @@ fn usage_errors_exit_2_and_help_reads_like_a_manual() {
     assert!(run.stderr.contains("nope.md"), "{}", run.stderr);
     let help = w.run(&["pdf", "--help"]);
     help.expect_code(0);
-    for needle in ["--combined", "--duplex", "--skip-invalid", "--force", "Example:"] {
-        assert!(help.stdout.contains(needle), "{needle} in help:\n{}", help.stdout);
+    for needle in [
+        "--combined",
+        "--duplex",
+        "--skip-invalid",
+        "--force",
+        "Example:",
+    ] {
+        assert!(
+            help.stdout.contains(needle),
+            "{needle} in help:\n{}",
+            help.stdout
+        );
     }
     let top = w.run(&["--help"]);
     assert!(top.stdout.contains("Example:") && top.stdout.contains("Exit codes"));
@@ -308,8 +448,18 @@ fn the_shipped_samples_make_a_letter_for_every_official() {
     let template = repo().join("templates/welcome.md");
     let data = repo().join("samples/officials.csv");
     let (t, d) = (template.to_str().unwrap(), data.to_str().unwrap());
-    w.run(&["pdf", "-t", t, "-d", d, "-o", "letters", "--combined", "letters/batch.pdf"])
-        .expect_code(0);
+    w.run(&[
+        "pdf",
+        "-t",
+        t,
+        "-d",
+        d,
+        "-o",
+        "letters",
+        "--combined",
+        "letters/batch.pdf",
+    ])
+    .expect_code(0);
     let mut rdr = csv::Reader::from_path(&data).unwrap();
     let headers = rdr.headers().unwrap().clone();
     let last = headers.iter().position(|h| h == "last_name").unwrap();
@@ -319,7 +469,12 @@ fn the_shipped_samples_make_a_letter_for_every_official() {
     assert_eq!(rows.len(), records.len());
     for (record, row) in records.iter().zip(&rows) {
         let text = squash(&pdf_text(&w.join("letters").join(&row[1])));
-        assert!(text.contains(&record[last]), "{} in {}: {text}", &record[last], row[1]);
+        assert!(
+            text.contains(&record[last]),
+            "{} in {}: {text}",
+            &record[last],
+            row[1]
+        );
     }
     for font in pdf_fonts(&w.join("letters/batch.pdf")) {
         assert!(font.embedded && font.subset, "{font:?}");

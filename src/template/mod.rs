@@ -1,2 +1,496 @@
 //! The user's letter template: YAML front matter whose values are Handlebars templates, then
 //! a Handlebars body that is Markdown. Renders one record into a [`crate::letter::Letter`].
+//!
+//! Everything that does not depend on the row (YAML, style, Handlebars compilation) happens
+//! once in [`Template::load`]; [`Template::render`] only fills in values and parses the
+//! resulting Markdown. Data values are literal text: front-matter values get no escaping
+//! (they are plain text, not Markdown), the body escapes every value for Markdown and treats
+//! `{{{x}}}` like `{{x}}`.
+
+mod escape;
+mod frontmatter;
+mod helpers;
+mod markdown;
+
+pub use self::frontmatter::{ROW_KEYS, STYLE_KEYS};
+
+use self::frontmatter::{closest, Field, LineError};
+use self::helpers::HelperProblem;
+use crate::letter::{EmailHeaders, Letter};
+use crate::problem::Problem;
+use crate::records::Record;
+use crate::style::Style;
+use chrono::NaiveDate;
+use handlebars::{Context, Handlebars, RenderError, RenderErrorReason};
+use serde_json::{Map, Value};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+const BODY: &str = "body";
+
+/// A mistake in the template file itself. Displays as `welcome.md:14: message` with the line
+/// in the user's file, plus `\n  hint: ...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.file, self.message)?,
+            None => write!(f, "{}: {}", self.file, self.message)?,
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TemplateError {}
+
+/// A loaded, checked and compiled letter template.
+pub struct Template {
+    path: PathBuf,
+    /// File name for messages, e.g. `welcome.md`.
+    name: String,
+    dir: PathBuf,
+    style: Style,
+    /// Front-matter values: plain text, no escaping.
+    plain: Handlebars<'static>,
+    /// The body: every value escaped for Markdown.
+    body: Handlebars<'static>,
+    fields: Vec<Field>,
+    body_offset: usize,
+    today: NaiveDate,
+}
+
+impl fmt::Debug for Template {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Template")
+            .field("path", &self.path)
+            .field("style", &self.style)
+            .field("fields", &self.fields)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Template {
+    /// Reads, checks and compiles the template file.
+    pub fn load(path: &Path) -> Result<Template, TemplateError> {
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let err = |line: Option<usize>, message: String, hint: Option<String>| TemplateError {
+            file: name.clone(),
+            line,
+            message,
+            hint,
+        };
+        let bytes = std::fs::read(path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                err(
+                    None,
+                    format!("the template {} was not found", path.display()),
+                    Some("check the file name and the folder you run lettermerge from".into()),
+                )
+            } else {
+                err(None, format!("could not read the template: {e}"), None)
+            }
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            err(
+                None,
+                "the template is not UTF-8 text".into(),
+                Some("save it as UTF-8 in your editor".into()),
+            )
+        })?;
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Template::from_text(&text, &name, path, &dir, helpers::today())
+    }
+
+    fn from_text(
+        text: &str,
+        name: &str,
+        path: &Path,
+        dir: &Path,
+        today: NaiveDate,
+    ) -> Result<Template, TemplateError> {
+        let line_err = |e: LineError| TemplateError {
+            file: name.to_string(),
+            line: Some(e.line),
+            message: e.message,
+            hint: e.hint,
+        };
+        let parsed = frontmatter::parse(text, dir).map_err(line_err)?;
+        let mut plain = registry(today);
+        plain.register_escape_fn(handlebars::no_escape);
+        let mut body = registry(today);
+        body.register_escape_fn(escape::markdown);
+
+        let compile_err = |e: handlebars::TemplateError,
+                           source: &str,
+                           to_file_line: &dyn Fn(usize) -> usize| {
+            if let Some((line, helper)) = unclosed_block(source) {
+                return TemplateError {
+                    file: name.to_string(),
+                    line: Some(to_file_line(line)),
+                    message: format!("`{{{{#{helper}}}}}` is opened here but never closed"),
+                    hint: Some(format!(
+                        "add `{{{{/{helper}}}}}` where this part of the letter ends"
+                    )),
+                };
+            }
+            let line = unterminated_tag(source)
+                .or_else(|| e.pos().map(|(l, _)| l))
+                .map(to_file_line);
+            let message = match e.reason() {
+                // The parser's own message lists grammar rule names; say it in words.
+                handlebars::TemplateErrorReason::InvalidSyntax(_) => {
+                    "a `{{ }}` tag on this line is not valid Handlebars (or a block opened earlier is never closed)".to_string()
+                }
+                other => format!("the Handlebars in the template is not valid: {other}"),
+            };
+            TemplateError {
+                file: name.to_string(),
+                line,
+                message,
+                hint: Some(
+                    "check that every `{{` has its `}}` and every `{{#if ...}}` its `{{/if}}`"
+                        .into(),
+                ),
+            }
+        };
+        for field in &parsed.fields {
+            let compiled =
+                handlebars::Template::compile_with_name(&field.source, field.key.to_string())
+                    .map_err(|e| compile_err(e, &field.source, &|l| field_line(field, l)))?;
+            plain.register_template(field.key, compiled);
+        }
+        let offset = parsed.body_first_line - 1;
+        markdown::check_images(&parsed.body).map_err(|(line, e)| TemplateError {
+            file: name.to_string(),
+            line: Some(line + offset),
+            message: e.message,
+            hint: Some(e.hint),
+        })?;
+        let mut compiled = handlebars::Template::compile_with_name(&parsed.body, BODY.to_string())
+            .map_err(|e| compile_err(e, &parsed.body, &|l| l + offset))?;
+        escape::neutralise_triple_stash(&mut compiled);
+        body.register_template(BODY, compiled);
+
+        Ok(Template {
+            path: path.to_path_buf(),
+            name: name.to_string(),
+            dir: dir.to_path_buf(),
+            style: parsed.style,
+            plain,
+            body,
+            fields: parsed.fields,
+            body_offset: offset,
+            today,
+        })
+    }
+
+    /// The layout settings, paths already resolved against the template's folder.
+    pub fn style(&self) -> &Style {
+        &self.style
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the front matter sets `filename` (else the caller names files itself).
+    pub fn has_filename(&self) -> bool {
+        self.has("filename")
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.fields.iter().any(|f| f.key == key)
+    }
+
+    /// Fills in the template for one row.
+    pub fn render(&self, record: &Record) -> Result<Letter, Problem> {
+        let ctx = context(record);
+        let field = |key: &str| -> Result<Option<String>, Problem> {
+            if !self.has(key) {
+                return Ok(None);
+            }
+            let text = self
+                .plain
+                .render_with_context(key, &ctx)
+                .map_err(|e| self.render_problem(&e, record))?;
+            Ok(single_line(&text))
+        };
+        let address = if self.has("address") {
+            let text = self
+                .plain
+                .render_with_context("address", &ctx)
+                .map_err(|e| self.render_problem(&e, record))?;
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let date = if self.has("date") {
+            field("date")?
+        } else {
+            Some(helpers::long_us(self.today))
+        };
+        let closing = if self.has("closing") {
+            field("closing")?
+        } else {
+            Some("Sincerely,".to_string())
+        };
+        let markdown = self
+            .body
+            .render_with_context(BODY, &ctx)
+            .map_err(|e| self.render_problem(&e, record))?;
+        let body = markdown::to_blocks(&markdown, &self.dir).map_err(|e| {
+            Problem::error(e.message)
+                .at_row(record.row)
+                .with_hint(format!("{} (template {})", e.hint, self.name))
+        })?;
+        Ok(Letter {
+            row: record.row,
+            filename: field("filename")?,
+            address,
+            date,
+            salutation: field("salutation")?,
+            body,
+            closing,
+            email: EmailHeaders {
+                to: field("to")?,
+                cc: field("cc")?,
+                bcc: field("bcc")?,
+                reply_to: field("reply_to")?,
+                from: field("from")?,
+                subject: field("subject")?,
+            },
+        })
+    }
+
+    /// The line in the user's file for a Handlebars error position.
+    fn file_line(&self, template: Option<&str>, line: Option<usize>) -> Option<usize> {
+        match template {
+            Some(BODY) => line.map(|l| l + self.body_offset),
+            Some(key) => {
+                let field = self.fields.iter().find(|f| f.key == key)?;
+                Some(field_line(field, line.unwrap_or(1)))
+            }
+            None => None,
+        }
+    }
+
+    fn render_problem(&self, e: &RenderError, record: &Record) -> Problem {
+        let line = self.file_line(e.template_name.as_deref(), e.line_no);
+        let place = match line {
+            Some(l) => format!("template {} line {l}", self.name),
+            None => format!("template {}", self.name),
+        };
+        match e.reason() {
+            RenderErrorReason::MissingVariable(None) => {
+                Problem::error("the template asks for a value this row does not have")
+                    .at_row(record.row)
+                    .with_hint(format!(
+                        "check the names used in {place}; the columns are: {}",
+                        record.headers().names.join(", ")
+                    ))
+            }
+            RenderErrorReason::MissingVariable(Some(path)) => {
+                let col = helpers::column_name(path);
+                let headers = record.headers();
+                if headers.index_of(&col).is_some() {
+                    // The column exists but was used as a list or object (`{{#each}}`).
+                    return Problem::error(format!(
+                        "the template uses column `{col}` as a list, but values from the data are text"
+                    ))
+                    .at_row(record.row)
+                    .in_column(col.clone())
+                    .with_hint(format!("use `{{{{{col}}}}}` on its own or inside `{{{{#if}}}}` ({place})"));
+                }
+                let suggestion = closest(&col, headers.names.iter().map(String::as_str))
+                    .or_else(|| closest(&col, headers.keys.iter().map(String::as_str)))
+                    .map(|n| format!("did you mean `{n}`? "))
+                    .unwrap_or_default();
+                Problem::error(format!(
+                    "the template uses `{{{{{col}}}}}` but the data has no column `{col}`"
+                ))
+                .at_row(record.row)
+                .in_column(col)
+                .with_hint(format!(
+                    "fix the spelling or add the column ({place}); {suggestion}the columns are: {}",
+                    headers.names.join(", ")
+                ))
+            }
+            RenderErrorReason::PartialNotFound(p) => Problem::error(format!(
+                "the template includes `{{{{> {p}}}}}`, but lettermerge templates have no partials"
+            ))
+            .at_row(record.row)
+            .with_hint(format!("put the text into the template itself ({place})")),
+            RenderErrorReason::NestedError(inner) => {
+                match inner.downcast_ref::<HelperProblem>() {
+                    Some(hp) => {
+                        let mut p = Problem::error(hp.message.clone()).at_row(record.row);
+                        if let Some(c) = &hp.column {
+                            p = p.in_column(c.clone());
+                        }
+                        let hint = match &hp.hint {
+                            Some(h) => format!("{h} ({place})"),
+                            None => format!("see {place}"),
+                        };
+                        p.with_hint(hint)
+                    }
+                    None => Problem::error(format!("the template could not be filled in: {inner}"))
+                        .at_row(record.row)
+                        .with_hint(format!("see {place}")),
+                }
+            }
+            RenderErrorReason::Other(message) => Problem::error(message.clone())
+                .at_row(record.row)
+                .with_hint(format!("see {place}")),
+            RenderErrorReason::HelperNotFound(h) => Problem::error(format!(
+                "the template uses a helper `{h}` that does not exist"
+            ))
+            .at_row(record.row)
+            .with_hint(format!(
+                "fix {place}; the helpers are: date, upper, lower, title, ordinal, default, if, unless, each, with, eq, ne, and, or, not"
+            )),
+            other => Problem::error(format!("the template could not be filled in: {other}"))
+                .at_row(record.row)
+                .with_hint(format!("see {place}")),
+        }
+    }
+}
+
+/// The innermost `{{#block}}` that has no `{{/block}}`: (line in `source`, helper name).
+/// Handlebars only reports the end of the file for this mistake.
+fn unclosed_block(source: &str) -> Option<(usize, String)> {
+    let mut open: Vec<(usize, String)> = Vec::new();
+    for (i, line) in source.lines().enumerate() {
+        let mut rest = line;
+        while let Some(at) = rest.find("{{") {
+            rest = &rest[at + 2..];
+            let tag = rest.trim_start_matches('~').trim_start();
+            let name = |t: &str| -> String {
+                t.chars()
+                    .take_while(|c| !c.is_whitespace() && *c != '}' && *c != '~')
+                    .collect()
+            };
+            if let Some(t) = tag.strip_prefix('#') {
+                open.push((
+                    i + 1,
+                    name(t.trim_start_matches('>').trim_start_matches('*')),
+                ));
+            } else if tag.starts_with('/') {
+                open.pop();
+            }
+        }
+    }
+    open.pop()
+}
+
+/// The line of the first `{{` that has no `}}` before the next `{{` (Handlebars reports the
+/// end of the file for this mistake).
+fn unterminated_tag(source: &str) -> Option<usize> {
+    let mut pos = 0;
+    while let Some(at) = source[pos..].find("{{") {
+        let start = pos + at;
+        let inner = start
+            + source[start..]
+                .find(|c| c != '{')
+                .unwrap_or(source.len() - start);
+        let close = source[inner..].find("}}").map(|i| i + inner);
+        let next_open = source[inner..].find("{{").map(|i| i + inner);
+        match (close, next_open) {
+            (Some(c), Some(o)) if c < o => pos = c + 2,
+            (Some(c), None) => pos = c + 2,
+            _ => return Some(source[..start].matches('\n').count() + 1),
+        }
+    }
+    None
+}
+
+/// Every front-matter value but `address` is one line: a line break from a data cell
+/// becomes a space, so it can never start a new email header. Empty means absent.
+fn single_line(text: &str) -> Option<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    if !text.contains(['\n', '\r']) {
+        return Some(text.to_string());
+    }
+    Some(text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+fn field_line(field: &Field, line_in_value: usize) -> usize {
+    if field.block {
+        field.line + line_in_value.saturating_sub(1)
+    } else {
+        field.line
+    }
+}
+
+fn registry(today: NaiveDate) -> Handlebars<'static> {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    helpers::register(&mut hb, today);
+    hb
+}
+
+/// The row as Handlebars data: every column by its header name and by its snake_case key,
+/// every value a string. The first column wins when two share a name.
+fn context(record: &Record) -> Context {
+    let headers = record.headers();
+    let mut map = Map::with_capacity(headers.len() * 2);
+    for (i, name) in headers.names.iter().enumerate() {
+        let value = record.fields.get(i).cloned().unwrap_or_default();
+        if let Some(key) = headers.keys.get(i) {
+            if key != name && !map.contains_key(key.as_str()) {
+                map.insert(key.clone(), Value::String(value.clone()));
+            }
+        }
+        if !map.contains_key(name.as_str()) {
+            map.insert(name.clone(), Value::String(value));
+        }
+    }
+    Context::from(Value::Object(map))
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod unit {
+    use super::{single_line, unclosed_block, unterminated_tag};
+
+    #[test]
+    fn finds_the_unclosed_block() {
+        assert_eq!(
+            unclosed_block("a\n{{#if x}}b\n{{#each y}}{{/each}}\nc\n"),
+            Some((2, "if".to_string()))
+        );
+        assert_eq!(unclosed_block("{{#if x}}a{{else}}b{{/if}}"), None);
+        assert_eq!(unterminated_tag("a {{b}} {{{c}}}\nd {{e\nf {{g}}"), Some(2));
+        assert_eq!(unterminated_tag("a {{b}} {{{c}}}\n"), None);
+    }
+
+    #[test]
+    fn single_line_values() {
+        assert_eq!(
+            single_line("  Hi\r\nBcc: x@y.z "),
+            Some("Hi Bcc: x@y.z".to_string())
+        );
+        assert_eq!(single_line("  "), None);
+    }
+}

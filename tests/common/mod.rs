@@ -61,7 +61,12 @@ impl Workdir {
     pub fn list(&self, dir: &str) -> Vec<String> {
         let mut names: Vec<String> = match std::fs::read_dir(self.join(dir)) {
             Ok(rd) => rd
-                .map(|e| e.expect("dir entry").file_name().to_string_lossy().into_owned())
+                .map(|e| {
+                    e.expect("dir entry")
+                        .file_name()
+                        .to_string_lossy()
+                        .into_owned()
+                })
                 .collect(),
             Err(_) => Vec::new(),
         };
@@ -91,7 +96,11 @@ fn poppler(tool: &str, args: &[&str], pdf: &Path) -> String {
     let out = Command::new(tool)
         .args(args)
         .arg(pdf)
-        .args(if tool == "pdftotext" { vec!["-"] } else { vec![] })
+        .args(if tool == "pdftotext" {
+            vec!["-"]
+        } else {
+            vec![]
+        })
         .output()
         .unwrap_or_else(|e| {
             panic!("cannot run {tool} ({e}); install poppler-utils (scripts/test does this)")

@@ -1,0 +1,499 @@
+//! Reading the officials' data: a streaming reader that yields one record at a time and owns
+//! everything about real-world spreadsheets (BOM, Windows-1252, delimiters, ragged rows,
+//! header names, Unicode NFC).
+//!
+//! The file is opened once to sniff it ([`DataSource::open`]) and then re-read from the start
+//! for every pass ([`DataSource::records`]); nothing ever holds more than one record, so
+//! memory does not grow with the number of rows.
+
+mod headers;
+mod line_ends;
+mod sniff;
+
+pub use self::headers::{snake_case, Headers};
+
+use self::line_ends::LineEnds;
+use crate::problem::Problem;
+use csv::ByteRecord;
+use encoding_rs::{Encoding, UTF_8};
+use encoding_rs_io::DecodeReaderBytesBuilder;
+use std::borrow::Cow;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+
+/// How to read the data file; `None` means "find out from the file".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DataOptions {
+    /// `utf-8`, `windows-1252` or any other WHATWG encoding label.
+    pub encoding: Option<String>,
+    /// `b','`, `b';'` or `b'\t'` (any single byte works).
+    pub delimiter: Option<u8>,
+}
+
+/// Why the data file cannot be read at all. Displays as a sentence naming the file and
+/// saying what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataError {
+    NotFound {
+        path: PathBuf,
+    },
+    Io {
+        path: PathBuf,
+        message: String,
+    },
+    Empty {
+        path: PathBuf,
+    },
+    NoHeader {
+        path: PathBuf,
+    },
+    UnknownEncoding {
+        path: PathBuf,
+        label: String,
+    },
+    Undecodable {
+        path: PathBuf,
+        encoding: String,
+        line: u64,
+    },
+    Csv {
+        path: PathBuf,
+        message: String,
+    },
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DataError::NotFound { path } => write!(
+                f,
+                "{} was not found; check the file name and the folder you run lettermerge from",
+                path.display()
+            ),
+            DataError::Io { path, message } => {
+                write!(f, "could not read {}: {message}", path.display())
+            }
+            DataError::Empty { path } => write!(
+                f,
+                "{} is empty; export the spreadsheet again with a header row and one row per official",
+                path.display()
+            ),
+            DataError::NoHeader { path } => write!(
+                f,
+                "{} has no header: its first row is empty; put the column names (e.g. Name, Email) in row 1",
+                path.display()
+            ),
+            DataError::UnknownEncoding { path, label } => write!(
+                f,
+                "cannot read {}: `{label}` is not an encoding lettermerge knows; use --encoding utf-8 or --encoding windows-1252",
+                path.display()
+            ),
+            DataError::Undecodable {
+                path,
+                encoding,
+                line,
+            } => write!(
+                f,
+                "{} is not valid {encoding} (first bad byte on line {line}); save it as \"CSV UTF-8\" or give the right --encoding (e.g. windows-1252)",
+                path.display()
+            ),
+            DataError::Csv { path, message } => write!(
+                f,
+                "{} is not a readable CSV file: {message}; export it again from the spreadsheet as CSV",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DataError {}
+
+/// A sniffed data file, ready to be read (any number of times) with [`DataSource::records`].
+#[derive(Debug, Clone)]
+pub struct DataSource {
+    path: PathBuf,
+    encoding: &'static Encoding,
+    delimiter: u8,
+    headers: Arc<Headers>,
+    notices: Vec<String>,
+}
+
+impl DataSource {
+    /// Opens the file and finds out its encoding, delimiter and header, streaming through it
+    /// in chunks (the file is never loaded whole).
+    pub fn open(path: &Path, opts: &DataOptions) -> Result<DataSource, DataError> {
+        let io_err = |e: io::Error| io_error(path, e);
+        let mut file = File::open(path).map_err(io_err)?;
+        let mut head = [0u8; 3];
+        let head_len = read_up_to(&mut file, &mut head).map_err(io_err)?;
+        if head_len == 0 {
+            return Err(DataError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        let mut notices = Vec::new();
+        let name = file_name(path);
+        let encoding = if let Some((enc, _)) = sniff::bom(&head[..head_len]) {
+            if let Some(label) = &opts.encoding {
+                if Encoding::for_label(label.trim().as_bytes()) != Some(enc) {
+                    notices.push(format!(
+                        "{name} starts with a {} byte-order mark, so it is read as {} and --encoding {label} is ignored",
+                        enc.name(),
+                        enc.name()
+                    ));
+                }
+            }
+            enc
+        } else if let Some(label) = &opts.encoding {
+            let enc = Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
+                DataError::UnknownEncoding {
+                    path: path.to_path_buf(),
+                    label: label.clone(),
+                }
+            })?;
+            if enc == UTF_8 {
+                check_whole_file_utf8(path, enc)?;
+            }
+            enc
+        } else {
+            let valid = File::open(path)
+                .and_then(sniff::check_utf8)
+                .map_err(io_err)?
+                .is_ok();
+            let enc = sniff::fallback_encoding(valid);
+            if !valid {
+                notices.push(format!(
+                    "{name} is not UTF-8; reading it as Windows-1252 (set --encoding to override)"
+                ));
+            }
+            enc
+        };
+
+        let delimiter = match opts.delimiter {
+            Some(d) => d,
+            None => {
+                let mut sample = Vec::with_capacity(64 * 1024);
+                decoded_reader(path, encoding)
+                    .map_err(io_err)?
+                    .take(64 * 1024)
+                    .read_to_end(&mut sample)
+                    .map_err(io_err)?;
+                if sample.iter().all(|b| b.is_ascii_whitespace()) {
+                    return Err(DataError::Empty {
+                        path: path.to_path_buf(),
+                    });
+                }
+                sniff::delimiter(&sample)
+            }
+        };
+
+        let mut reader = csv_reader(path, encoding, delimiter).map_err(io_err)?;
+        let mut raw = ByteRecord::new();
+        let found = reader
+            .read_byte_record(&mut raw)
+            .map_err(|e| csv_error(path, e))?;
+        if !found {
+            return Err(DataError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        let cells: Vec<String> = raw.iter().map(|f| decode_field(f).into_owned()).collect();
+        if cells
+            .iter()
+            .all(|c| c.trim().trim_matches('\u{feff}').is_empty())
+        {
+            return Err(DataError::NoHeader {
+                path: path.to_path_buf(),
+            });
+        }
+        let (headers, header_notices) = Headers::new(&cells);
+        notices.extend(header_notices.into_iter().map(|n| format!("{name}: {n}")));
+        Ok(DataSource {
+            path: path.to_path_buf(),
+            encoding,
+            delimiter,
+            headers: Arc::new(headers),
+            notices,
+        })
+    }
+
+    pub fn headers(&self) -> &Arc<Headers> {
+        &self.headers
+    }
+
+    /// Things the user should know that are not errors (encoding guessed, duplicate columns).
+    pub fn notices(&self) -> &[String] {
+        &self.notices
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn delimiter(&self) -> u8 {
+        self.delimiter
+    }
+
+    /// The encoding's WHATWG name, e.g. `UTF-8`, `windows-1252`, `UTF-16LE`.
+    pub fn encoding_name(&self) -> &'static str {
+        self.encoding.name()
+    }
+
+    /// A new pass over the data rows, reading the file again from the start.
+    pub fn records(&self) -> Result<Records, DataError> {
+        let mut reader = csv_reader(&self.path, self.encoding, self.delimiter)
+            .map_err(|e| io_error(&self.path, e))?;
+        let mut record = ByteRecord::new();
+        // Skip the header, counting any newline inside its cells so row numbers stay right.
+        let mut embedded_newlines = 0;
+        if reader
+            .read_byte_record(&mut record)
+            .map_err(|e| csv_error(&self.path, e))?
+        {
+            embedded_newlines = newlines_in(&record);
+        }
+        Ok(Records {
+            reader,
+            record,
+            headers: Arc::clone(&self.headers),
+            delimiter: self.delimiter,
+            embedded_newlines,
+            done: false,
+        })
+    }
+}
+
+/// One data row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// The row as the spreadsheet numbers it: header = 1, first data row = 2. A cell that
+    /// spans several lines does not shift the numbering.
+    pub row: u64,
+    /// The cells in header order, decoded, NFC, line ends as `\n`.
+    pub fields: Vec<String>,
+    headers: Arc<Headers>,
+}
+
+impl Record {
+    /// Builds a record directly (for callers and tests that do not read a file). `fields`
+    /// should have one entry per header.
+    pub fn new(row: u64, fields: Vec<String>, headers: Arc<Headers>) -> Record {
+        Record {
+            row,
+            fields,
+            headers,
+        }
+    }
+
+    /// The cell for a header name or its snake_case key.
+    pub fn get(&self, name_or_key: &str) -> Option<&str> {
+        let i = self.headers.index_of(name_or_key)?;
+        self.fields.get(i).map(String::as_str)
+    }
+
+    pub fn headers(&self) -> &Arc<Headers> {
+        &self.headers
+    }
+}
+
+/// A streaming pass over the data rows: `Ok(record)` per row, `Err(problem)` for a ragged
+/// row (the pass goes on) or an unreadable file (the pass ends).
+pub struct Records {
+    reader: csv::Reader<Box<dyn Read>>,
+    record: ByteRecord,
+    headers: Arc<Headers>,
+    delimiter: u8,
+    // Newlines inside quoted cells so far: the parser counts file lines, the spreadsheet
+    // counts rows.
+    embedded_newlines: u64,
+    done: bool,
+}
+
+impl Iterator for Records {
+    type Item = Result<Record, Problem>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(false) => self.done = true,
+                Err(e) => {
+                    self.done = true;
+                    let row = e
+                        .position()
+                        .map(|p| p.line().saturating_sub(self.embedded_newlines));
+                    let mut problem = Problem::error(format!(
+                        "the data file could not be read: {e}"
+                    ))
+                    .with_hint(
+                        "export the spreadsheet again as CSV and check that the file is complete",
+                    );
+                    if let Some(row) = row {
+                        problem = problem.at_row(row);
+                    }
+                    return Some(Err(problem));
+                }
+                Ok(true) => {
+                    // Every record ends with `\n` (see `LineEnds`), so the parser's line
+                    // count now is the record's last line + 1.
+                    let inside = newlines_in(&self.record);
+                    let end_line = self.reader.position().line();
+                    let first_line = end_line.saturating_sub(1 + inside);
+                    let row = first_line.saturating_sub(self.embedded_newlines);
+                    self.embedded_newlines += inside;
+                    if self.record.iter().all(|f| f.is_empty()) {
+                        // Excel leaves rows like ",,,," at the end of a sheet.
+                        continue;
+                    }
+                    return Some(self.convert(row));
+                }
+            }
+        }
+        None
+    }
+}
+
+impl Records {
+    fn convert(&self, row: u64) -> Result<Record, Problem> {
+        let expected = self.headers.len();
+        let mut count = self.record.len();
+        // Extra trailing empty cells (a stray delimiter at the line end) carry no data.
+        while count > expected && self.record.get(count - 1).is_some_and(<[u8]>::is_empty) {
+            count -= 1;
+        }
+        if count != expected {
+            let what = match self.delimiter {
+                b',' => "comma".to_string(),
+                b';' => "semicolon".to_string(),
+                b'\t' => "tab".to_string(),
+                d => format!("`{}`", d as char),
+            };
+            let fields = if count == 1 { "field" } else { "fields" };
+            return Err(Problem::error(format!(
+                "row {row} has {count} {fields} but the header has {expected}"
+            ))
+            .at_row(row)
+            .with_hint(format!(
+                "check row {row} for an unquoted {what} or a missing quote"
+            )));
+        }
+        let fields = self
+            .record
+            .iter()
+            .take(expected)
+            .map(|f| decode_field(f).into_owned())
+            .collect();
+        Ok(Record {
+            row,
+            fields,
+            headers: Arc::clone(&self.headers),
+        })
+    }
+}
+
+/// Bytes of the decoded (UTF-8) stream -> final cell text: CRLF as LF, NFC.
+fn decode_field(bytes: &[u8]) -> Cow<'_, str> {
+    let text = String::from_utf8_lossy(bytes);
+    let text = if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        text
+    };
+    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        text
+    } else {
+        Cow::Owned(text.nfc().collect())
+    }
+}
+
+fn newlines_in(record: &ByteRecord) -> u64 {
+    record
+        .iter()
+        .map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64)
+        .sum()
+}
+
+/// The file as a UTF-8 byte stream without BOM, whatever its encoding.
+fn decoded_reader(path: &Path, encoding: &'static Encoding) -> io::Result<Box<dyn Read>> {
+    let file = File::open(path)?;
+    let mut builder = DecodeReaderBytesBuilder::new();
+    builder.strip_bom(true).bom_override(true);
+    if sniff::needs_transcoding(encoding) {
+        builder.encoding(Some(encoding));
+    } else {
+        // Already UTF-8 (checked when opened): pass the bytes through untouched.
+        builder.encoding(None).utf8_passthru(true);
+    }
+    Ok(Box::new(builder.build(file)))
+}
+
+fn csv_reader(
+    path: &Path,
+    encoding: &'static Encoding,
+    delimiter: u8,
+) -> io::Result<csv::Reader<Box<dyn Read>>> {
+    let reader: Box<dyn Read> = Box::new(LineEnds::new(decoded_reader(path, encoding)?));
+    Ok(csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .buffer_capacity(64 * 1024)
+        .from_reader(reader))
+}
+
+fn check_whole_file_utf8(path: &Path, enc: &'static Encoding) -> Result<(), DataError> {
+    let result = File::open(path)
+        .and_then(sniff::check_utf8)
+        .map_err(|e| io_error(path, e))?;
+    result.map_err(|bad| DataError::Undecodable {
+        path: path.to_path_buf(),
+        encoding: enc.name().to_string(),
+        line: bad.line,
+    })
+}
+
+fn read_up_to(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+fn io_error(path: &Path, e: io::Error) -> DataError {
+    if e.kind() == io::ErrorKind::NotFound {
+        DataError::NotFound {
+            path: path.to_path_buf(),
+        }
+    } else {
+        DataError::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    }
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> DataError {
+    DataError::Csv {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+#[cfg(test)]
+mod tests;

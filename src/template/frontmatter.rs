@@ -1,0 +1,535 @@
+//! Splitting a template file into YAML front matter and body, and checking the front matter:
+//! per-row Handlebars values, layout settings ([`Style`]) with paths resolved against the
+//! template's folder, and errors that point at the user's line and say how to fix it.
+
+use crate::style::Style;
+use serde_yaml::{Mapping, Value};
+use std::path::{Path, PathBuf};
+
+/// Front-matter keys whose values are Handlebars templates rendered for every row.
+pub const ROW_KEYS: [&str; 11] = [
+    "filename",
+    "address",
+    "date",
+    "salutation",
+    "closing",
+    "to",
+    "cc",
+    "bcc",
+    "reply_to",
+    "from",
+    "subject",
+];
+
+/// Front-matter keys that are layout settings, the same for every row.
+pub const STYLE_KEYS: [&str; 9] = [
+    "page",
+    "margins",
+    "font",
+    "letterhead",
+    "signature",
+    "enclosures",
+    "copies",
+    "window",
+    "accent",
+];
+
+/// A mistake in the template file, at a line of the user's file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    pub line: usize,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl LineError {
+    fn new(line: usize, message: impl Into<String>) -> Self {
+        LineError {
+            line,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// One per-row value from the front matter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub key: &'static str,
+    pub source: String,
+    /// File line of the value's first line (the key's line for an inline value, the next
+    /// line for a `|` block).
+    pub line: usize,
+    /// The value is a block (`|` or `>`), so a line inside it maps to `line + n - 1`.
+    pub block: bool,
+}
+
+/// The checked template file.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub fields: Vec<Field>,
+    pub style: Style,
+    pub body: String,
+    /// File line number of the body's first line.
+    pub body_first_line: usize,
+}
+
+/// Splits and checks `text`; `dir` is the template's folder, for resolving paths.
+pub fn parse(text: &str, dir: &Path) -> Result<Parsed, LineError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let is_fence = |l: &str| l.trim_end() == "---";
+    if lines.first().is_none_or(|l| !is_fence(l)) {
+        return Ok(Parsed {
+            fields: Vec::new(),
+            style: Style::default(),
+            body: text.to_string(),
+            body_first_line: 1,
+        });
+    }
+    let close = lines
+        .iter()
+        .skip(1)
+        .position(|l| is_fence(l) || l.trim_end() == "...")
+        .map(|i| i + 1)
+        .ok_or_else(|| {
+            LineError::new(
+                1,
+                "the front matter that starts here has no closing `---` line",
+            )
+            .hint("add a line with just `---` after the last setting, before the letter text")
+        })?;
+    let fm_lines = &lines[1..close];
+    // File line of front-matter line index i is i + 2.
+    check_unquoted_handlebars(fm_lines)?;
+    let fm_text: String = fm_lines.concat();
+    let value: Value = if fm_text.trim().is_empty() {
+        Value::Null
+    } else {
+        serde_yaml::from_str(&fm_text).map_err(|e| yaml_error(&e, fm_lines))?
+    };
+    let mapping = match value {
+        Value::Null => Mapping::new(),
+        Value::Mapping(m) => m,
+        _ => {
+            return Err(
+                LineError::new(2, "the front matter is not a list of settings").hint(
+                    "write one `key: value` per line, e.g. `subject: Welcome to the library`",
+                ),
+            )
+        }
+    };
+
+    let key_lines = top_level_key_lines(fm_lines);
+    let line_of = |key: &str| {
+        key_lines
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(2, |(_, l)| *l)
+    };
+    let mut fields = Vec::new();
+    let mut style_map = Mapping::new();
+    let mut style_lines = Vec::new();
+    for (k, v) in mapping {
+        let Some(key) = k.as_str() else {
+            return Err(LineError::new(2, "a front matter key is not a plain name")
+                .hint(format!("valid keys are: {}", valid_keys())));
+        };
+        let line = line_of(key);
+        if let Some(&row_key) = ROW_KEYS.iter().find(|&&r| r == key) {
+            let source = match v {
+                Value::Null => continue,
+                Value::String(s) => s,
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                Value::Sequence(items) if row_key == "address" => {
+                    let mut lines = Vec::new();
+                    for item in items {
+                        match item {
+                            Value::String(s) => lines.push(s),
+                            Value::Number(n) => lines.push(n.to_string()),
+                            _ => return Err(not_text(key, line)),
+                        }
+                    }
+                    lines.join("\n")
+                }
+                _ => return Err(not_text(key, line)),
+            };
+            let block = is_block_value(fm_lines, line);
+            fields.push(Field {
+                key: row_key,
+                source,
+                line: if block { line + 1 } else { line },
+                block,
+            });
+        } else if STYLE_KEYS.contains(&key) {
+            style_lines.push((key.to_string(), line));
+            style_map.insert(Value::String(key.to_string()), v);
+        } else {
+            let mut hint = format!("valid keys are: {}", valid_keys());
+            if let Some(near) = closest(key, ROW_KEYS.iter().chain(STYLE_KEYS.iter()).copied()) {
+                hint = format!("did you mean `{near}`? {hint}");
+            }
+            return Err(
+                LineError::new(line, format!("`{key}` is not a front matter setting")).hint(hint),
+            );
+        }
+    }
+    let style = parse_style(style_map, &style_lines, dir)?;
+    let body: String = lines[close + 1..].concat();
+    Ok(Parsed {
+        fields,
+        style,
+        body,
+        body_first_line: close + 2,
+    })
+}
+
+fn valid_keys() -> String {
+    ROW_KEYS
+        .iter()
+        .chain(STYLE_KEYS.iter())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn not_text(key: &str, line: usize) -> LineError {
+    LineError::new(line, format!("`{key}` must be text")).hint(format!(
+        "write it on one line, e.g. `{key}: \"...\"`, or as a `|` block"
+    ))
+}
+
+/// YAML reads `to: {{email}}` as a mapping; catch that before YAML gives a puzzling message.
+fn check_unquoted_handlebars(fm_lines: &[&str]) -> Result<(), LineError> {
+    let mut block_indent: Option<usize> = None;
+    for (i, raw) in fm_lines.iter().enumerate() {
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if let Some(bi) = block_indent {
+            if trimmed.is_empty() || indent > bi {
+                continue;
+            }
+            block_indent = None;
+        }
+        if trimmed.starts_with('#') {
+            continue;
+        }
+        let (label, value) = if let Some(rest) = trimmed.strip_prefix("- ") {
+            ("- ".to_string(), rest.trim())
+        } else if let Some((key, rest)) = trimmed.split_once(':') {
+            if key.is_empty()
+                || !key
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            {
+                continue;
+            }
+            (format!("{key}: "), rest.trim())
+        } else {
+            continue;
+        };
+        if value.starts_with("{{") {
+            let quoted = if value.contains('"') {
+                format!("'{}'", value.replace('\'', "''"))
+            } else {
+                format!("\"{value}\"")
+            };
+            let what = label.trim_end_matches([':', ' ', '-']);
+            let message = if what.is_empty() {
+                "this list item starts with `{{`, which YAML reads as the start of a mapping"
+                    .to_string()
+            } else {
+                format!("the value of `{what}` starts with `{{{{`, which YAML reads as the start of a mapping")
+            };
+            return Err(LineError::new(i + 2, message).hint(format!(
+                "quote the value: {}{quoted}",
+                " ".repeat(indent) + &label
+            )));
+        }
+        if value.starts_with('|') || value.starts_with('>') {
+            block_indent = Some(indent);
+        }
+    }
+    Ok(())
+}
+
+fn yaml_error(e: &serde_yaml::Error, fm_lines: &[&str]) -> LineError {
+    let line = e
+        .location()
+        .map_or(2, |l| l.line() + 1)
+        .min(fm_lines.len() + 1);
+    let mut message = e.to_string();
+    // serde_yaml appends "at line N column M"; the file line is given separately.
+    if let Some(i) = message.find(" at line ") {
+        message.truncate(i);
+    }
+    LineError::new(line, format!("the front matter is not valid YAML: {message}")).hint(
+        "write one `key: value` per line, indent nested settings with spaces (not tabs), and put quotes around values that contain `: ` or start with `{`, `[`, `*`, `&`, `!`, `%`, `@` or a quote",
+    )
+}
+
+/// (key, file line) for every top-level `key:` line.
+fn top_level_key_lines(fm_lines: &[&str]) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    for (i, line) in fm_lines.iter().enumerate() {
+        if line.starts_with([' ', '\t', '#', '-']) {
+            continue;
+        }
+        if let Some((key, _)) = line.split_once(':') {
+            let key = key.trim().trim_matches(['"', '\'']);
+            if !key.is_empty() {
+                out.push((key.to_string(), i + 2));
+            }
+        }
+    }
+    out
+}
+
+fn is_block_value(fm_lines: &[&str], file_line: usize) -> bool {
+    fm_lines
+        .get(file_line.wrapping_sub(2))
+        .and_then(|l| l.split_once(':'))
+        .is_some_and(|(_, v)| v.trim_start().starts_with(['|', '>']))
+}
+
+fn parse_style(map: Mapping, lines: &[(String, usize)], dir: &Path) -> Result<Style, LineError> {
+    // Deserialize key by key first, so a mistake is reported at its own line.
+    for (key, line) in lines {
+        let mut one = Mapping::new();
+        let k = Value::String(key.clone());
+        if let Some(v) = map.get(&k) {
+            one.insert(k, v.clone());
+        }
+        if let Err(e) = serde_yaml::from_value::<Style>(Value::Mapping(one)) {
+            return Err(LineError::new(*line, format!("`{key}`: {e}")).hint(style_hint(key)));
+        }
+    }
+    let mut style: Style = serde_yaml::from_value(Value::Mapping(map))
+        .map_err(|e| LineError::new(2, format!("the layout settings are not valid: {e}")))?;
+    let line_of = |key: &str| lines.iter().find(|(k, _)| k == key).map_or(2, |(_, l)| *l);
+    let font_line = line_of("font");
+    for (name, path) in [
+        ("font.regular", &mut style.font.regular),
+        ("font.bold", &mut style.font.bold),
+        ("font.italic", &mut style.font.italic),
+        ("font.bold_italic", &mut style.font.bold_italic),
+    ] {
+        resolve(path, name, font_line, dir)?;
+    }
+    if let Some(lh) = &mut style.letterhead {
+        resolve(&mut lh.logo, "letterhead.logo", line_of("letterhead"), dir)?;
+    }
+    if let Some(sig) = &mut style.signature {
+        resolve(&mut sig.image, "signature.image", line_of("signature"), dir)?;
+    }
+    Ok(style)
+}
+
+fn resolve(
+    path: &mut Option<PathBuf>,
+    name: &str,
+    line: usize,
+    dir: &Path,
+) -> Result<(), LineError> {
+    let Some(p) = path.as_mut() else {
+        return Ok(());
+    };
+    let full = resolve_path(p, dir);
+    if !full.is_file() {
+        return Err(LineError::new(
+            line,
+            format!("the file `{}` given as `{name}` was not found", p.display()),
+        )
+        .hint(format!(
+            "paths are relative to the template's folder ({}); check the name and that the file is there",
+            display_dir(dir)
+        )));
+    }
+    *p = full;
+    Ok(())
+}
+
+/// `p` relative to `dir` unless it is absolute.
+pub fn resolve_path(p: &Path, dir: &Path) -> PathBuf {
+    if p.is_absolute() || dir.as_os_str().is_empty() {
+        p.to_path_buf()
+    } else {
+        dir.join(p)
+    }
+}
+
+fn display_dir(dir: &Path) -> String {
+    if dir.as_os_str().is_empty() {
+        ".".to_string()
+    } else {
+        dir.display().to_string()
+    }
+}
+
+fn style_hint(key: &str) -> String {
+    match key {
+        "page" => "write `page: letter` or `page: a4`".into(),
+        "margins" => "write e.g. `margins: {top: 1in, left: 25mm}` (top, right, bottom, left)".into(),
+        "font" => "font settings are: family, regular, bold, italic, bold_italic, size, line_height, paragraph_spacing, justify, hyphenate".into(),
+        "letterhead" => "letterhead settings are: name, lines, logo, logo_height, return_address".into(),
+        "signature" => "signature settings are: image, height, name, lines".into(),
+        "enclosures" | "copies" => format!("write `{key}:` followed by one `- item` line per entry"),
+        "window" => "write `window: true` or `window: false`".into(),
+        "accent" => "write the colour as `accent: \"#1b4f72\"` (quoted, because YAML treats # as a comment)".into(),
+        _ => format!("valid layout keys are: {}", STYLE_KEYS.join(", ")),
+    }
+}
+
+/// The candidate within edit distance 2 of `word`, if any (for "did you mean").
+pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let word = word.to_lowercase();
+    candidates
+        .map(|c| (edit_distance(&word, &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{closest, parse};
+    use crate::style::PageSize;
+    use std::path::Path;
+
+    #[test]
+    fn splits_front_matter_and_body() {
+        let p = parse(
+            "---\nto: \"{{email}}\"\naddress: |\n  {{name}}\n  {{street}}\npage: a4\n---\nDear {{name}},\n",
+            Path::new(""),
+        )
+        .unwrap();
+        assert_eq!(p.body, "Dear {{name}},\n");
+        assert_eq!(p.body_first_line, 8);
+        assert_eq!(p.style.page, PageSize::A4);
+        assert_eq!(p.fields[0].key, "to");
+        assert_eq!(p.fields[0].source, "{{email}}");
+        assert_eq!(p.fields[0].line, 2);
+        assert_eq!(p.fields[1].key, "address");
+        assert_eq!(p.fields[1].source, "{{name}}\n{{street}}\n");
+        assert_eq!((p.fields[1].line, p.fields[1].block), (4, true));
+    }
+
+    #[test]
+    fn no_front_matter_is_all_body() {
+        let p = parse("Hello\n---\n", Path::new("")).unwrap();
+        assert_eq!(p.body, "Hello\n---\n");
+        assert_eq!(p.body_first_line, 1);
+    }
+
+    #[test]
+    fn unquoted_handlebars_gets_a_quote_hint() {
+        let e = parse("---\nsubject: Hi\nto: {{email}}\n---\nx", Path::new("")).unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("`to` starts with `{{`"), "{}", e.message);
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("quote the value: to: \"{{email}}\"")
+        );
+        // Inside a `|` block it is fine.
+        assert!(parse("---\naddress: |\n  {{name}}\n---\nx", Path::new("")).is_ok());
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_valid_keys() {
+        let e = parse("---\nto: a@b.c\nadress: x\n---\n", Path::new("")).unwrap_err();
+        assert_eq!(e.line, 3);
+        assert_eq!(e.message, "`adress` is not a front matter setting");
+        let hint = e.hint.unwrap();
+        assert!(
+            hint.starts_with("did you mean `address`? valid keys are: filename, address"),
+            "{hint}"
+        );
+    }
+
+    #[test]
+    fn missing_closing_fence() {
+        let e = parse("---\nto: a@b.c\nDear all\n", Path::new("")).unwrap_err();
+        assert_eq!(e.line, 1);
+        assert!(e.message.contains("no closing `---`"));
+    }
+
+    #[test]
+    fn yaml_mistakes_point_at_the_file_line() {
+        let e = parse(
+            "---\nto: a\nsubject: \"unclosed\n---\nbody\n",
+            Path::new(""),
+        )
+        .unwrap_err();
+        assert!(e.line >= 3 && e.line <= 4, "{e:?}");
+        assert!(e.message.starts_with("the front matter is not valid YAML"));
+        assert!(!e.message.contains(" at line "));
+    }
+
+    #[test]
+    fn style_errors_point_at_their_key() {
+        let e = parse("---\nto: x\npage: legal\n---\n", Path::new("")).unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.message.starts_with("`page`"), "{}", e.message);
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("write `page: letter` or `page: a4`")
+        );
+        let e = parse("---\nmargins:\n  lft: 1in\n---\n", Path::new("")).unwrap_err();
+        assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn style_paths_resolve_against_the_template_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("sig.png"), b"png").unwrap();
+        std::fs::write(dir.path().join("logo.png"), b"png").unwrap();
+        let p = parse(
+            "---\nsignature:\n  image: sig.png\n  name: Pat Lee\nletterhead:\n  name: Friends\n  logo: logo.png\n---\n",
+            dir.path(),
+        )
+        .unwrap();
+        assert_eq!(
+            p.style.signature.unwrap().image.unwrap(),
+            dir.path().join("sig.png")
+        );
+        assert_eq!(
+            p.style.letterhead.unwrap().logo.unwrap(),
+            dir.path().join("logo.png")
+        );
+        let e = parse("---\nfont:\n  regular: missing.ttf\n---\n", dir.path()).unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e
+            .message
+            .contains("`missing.ttf` given as `font.regular` was not found"));
+    }
+
+    #[test]
+    fn did_you_mean() {
+        assert_eq!(
+            closest("emial", ["name", "email"].into_iter()),
+            Some("email")
+        );
+        assert_eq!(closest("zzzzzz", ["name", "email"].into_iter()), None);
+    }
+}
