@@ -34,11 +34,7 @@ impl Typesetter {
     }
 
     /// Lays out one letter. An image that cannot be read is a row error.
-    pub fn typeset(
-        &mut self,
-        letter: &Letter,
-        images: &mut ImageStore,
-    ) -> Result<Typeset, Problem> {
+    pub fn typeset(&mut self, letter: &Letter, images: &mut ImageStore) -> Result<Typeset, Problem> {
         let _ = (letter, images);
         todo!("typeset helper")
     }
