@@ -303,7 +303,7 @@ impl Record {
 /// A streaming pass over the data rows: `Ok(record)` per row, `Err(problem)` for a ragged
 /// row (the pass goes on) or an unreadable file (the pass ends).
 pub struct Records {
-    reader: csv::Reader<Box<dyn Read>>,
+    reader: csv::Reader<Box<dyn Read + Send>>,
     record: ByteRecord,
     headers: Arc<Headers>,
     delimiter: u8,
@@ -417,7 +417,7 @@ fn newlines_in(record: &ByteRecord) -> u64 {
 }
 
 /// The file as a UTF-8 byte stream without BOM, whatever its encoding.
-fn decoded_reader(path: &Path, encoding: &'static Encoding) -> io::Result<Box<dyn Read>> {
+fn decoded_reader(path: &Path, encoding: &'static Encoding) -> io::Result<Box<dyn Read + Send>> {
     let file = File::open(path)?;
     let mut builder = DecodeReaderBytesBuilder::new();
     builder.strip_bom(true).bom_override(true);
@@ -434,8 +434,8 @@ fn csv_reader(
     path: &Path,
     encoding: &'static Encoding,
     delimiter: u8,
-) -> io::Result<csv::Reader<Box<dyn Read>>> {
-    let reader: Box<dyn Read> = Box::new(LineEnds::new(decoded_reader(path, encoding)?));
+) -> io::Result<csv::Reader<Box<dyn Read + Send>>> {
+    let reader: Box<dyn Read + Send> = Box::new(LineEnds::new(decoded_reader(path, encoding)?));
     Ok(csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

@@ -306,3 +306,14 @@ fn bench_read_rows() {
     assert_eq!(n, 100_000);
     println!("records: {per:.2} µs/row");
 }
+
+#[test]
+fn types_can_cross_threads() {
+    fn send<T: Send>() {}
+    fn sync<T: Sync>() {}
+    send::<super::Records>();
+    send::<DataSource>();
+    sync::<DataSource>();
+    send::<Record>();
+    sync::<Record>();
+}

@@ -7,6 +7,7 @@
 //! (they are plain text, not Markdown), the body escapes every value for Markdown and treats
 //! `{{{x}}}` like `{{x}}`.
 
+mod columns;
 mod escape;
 mod frontmatter;
 mod helpers;
@@ -18,7 +19,7 @@ use self::frontmatter::{closest, Field, LineError};
 use self::helpers::HelperProblem;
 use crate::letter::{EmailHeaders, Letter};
 use crate::problem::Problem;
-use crate::records::Record;
+use crate::records::{Headers, Record};
 use crate::style::Style;
 use chrono::NaiveDate;
 use handlebars::{Context, Handlebars, RenderError, RenderErrorReason};
@@ -215,6 +216,31 @@ impl Template {
         self.fields.iter().any(|f| f.key == key)
     }
 
+    /// Checks every column name the template uses (in every branch, front matter and body)
+    /// against the data's header, once. Returns one error per unknown name, without a row.
+    pub fn check_columns(&self, headers: &Headers) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
+        let mut check = |template: Option<&handlebars::Template>,
+                         to_line: &dyn Fn(usize) -> usize| {
+            for u in template.map(columns::uses).unwrap_or_default() {
+                if headers.index_of(&u.name).is_some() || seen.contains(&u.name) {
+                    continue;
+                }
+                seen.push(u.name.clone());
+                let place = format!("template {} line {}", self.name, to_line(u.line));
+                problems.push(missing_column(&u.name, headers, &place));
+            }
+        };
+        for field in &self.fields {
+            check(self.plain.get_template(field.key), &|l| {
+                field_line(field, l)
+            });
+        }
+        check(self.body.get_template(BODY), &|l| l + self.body_offset);
+        problems
+    }
+
     /// Fills in the template for one row.
     pub fn render(&self, record: &Record) -> Result<Letter, Problem> {
         let ctx = context(record);
@@ -318,19 +344,7 @@ impl Template {
                     .in_column(col.clone())
                     .with_hint(format!("use `{{{{{col}}}}}` on its own or inside `{{{{#if}}}}` ({place})"));
                 }
-                let suggestion = closest(&col, headers.names.iter().map(String::as_str))
-                    .or_else(|| closest(&col, headers.keys.iter().map(String::as_str)))
-                    .map(|n| format!("did you mean `{n}`? "))
-                    .unwrap_or_default();
-                Problem::error(format!(
-                    "the template uses `{{{{{col}}}}}` but the data has no column `{col}`"
-                ))
-                .at_row(record.row)
-                .in_column(col)
-                .with_hint(format!(
-                    "fix the spelling or add the column ({place}); {suggestion}the columns are: {}",
-                    headers.names.join(", ")
-                ))
+                missing_column(&col, headers, &place).at_row(record.row)
             }
             RenderErrorReason::PartialNotFound(p) => Problem::error(format!(
                 "the template includes `{{{{> {p}}}}}`, but lettermerge templates have no partials"
@@ -370,6 +384,23 @@ impl Template {
                 .with_hint(format!("see {place}")),
         }
     }
+}
+
+/// "the template uses `{{emial}}` but the data has no column `emial`", with a hint that
+/// names the template line, the closest column and all columns.
+fn missing_column(col: &str, headers: &Headers, place: &str) -> Problem {
+    let suggestion = closest(col, headers.names.iter().map(String::as_str))
+        .or_else(|| closest(col, headers.keys.iter().map(String::as_str)))
+        .map(|n| format!("did you mean `{n}`? "))
+        .unwrap_or_default();
+    Problem::error(format!(
+        "the template uses `{{{{{col}}}}}` but the data has no column `{col}`"
+    ))
+    .in_column(col)
+    .with_hint(format!(
+        "fix the spelling or add the column ({place}); {suggestion}the columns are: {}",
+        headers.names.join(", ")
+    ))
 }
 
 /// The innermost `{{#block}}` that has no `{{/block}}`: (line in `source`, helper name).

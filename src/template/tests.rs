@@ -205,6 +205,47 @@ fn missing_column_names_row_column_and_line() {
 }
 
 #[test]
+fn check_columns_sees_every_branch_once() {
+    let t = tpl("---\nto: \"{{emial}}\"\naddress: |\n  {{Name}}\n  {{Stret}}\n---\nDear {{first_name}},\n\n{{#if returning}}{{upper Twn}}{{/if}} {{emial}}\n").unwrap();
+    let (headers, _) = Headers::new(&[
+        "Name".to_string(),
+        "First Name".into(),
+        "email".into(),
+        "Street".into(),
+        "Town".into(),
+        "returning".into(),
+    ]);
+    let problems = t.check_columns(&headers);
+    let found: Vec<_> = problems
+        .iter()
+        .map(|p| (p.column.clone().unwrap(), p.row))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("emial".to_string(), None),
+            ("Stret".to_string(), None),
+            ("Twn".to_string(), None)
+        ]
+    );
+    assert!(
+        problems[1].hint.as_deref().unwrap().contains("line 5"),
+        "{:?}",
+        problems[1]
+    );
+    assert!(
+        problems[2].hint.as_deref().unwrap().contains("line 9"),
+        "{:?}",
+        problems[2]
+    );
+    assert!(problems[2]
+        .hint
+        .as_deref()
+        .unwrap()
+        .contains("did you mean `Town`?"));
+}
+
+#[test]
 fn snake_case_and_header_names_both_work() {
     let cols = [("First Name", "Jane"), ("E-mail Address", "j@x.org")];
     assert_eq!(
@@ -424,6 +465,21 @@ fn load_reads_a_file_and_resolves_paths() {
 
     let e = Template::load(&dir.path().join("nope.md")).unwrap_err();
     assert!(e.to_string().starts_with("nope.md: the template"), "{e}");
+}
+
+#[test]
+fn template_is_shareable_between_threads() {
+    fn both<T: Send + Sync>() {}
+    both::<Template>();
+}
+
+#[test]
+fn today_comes_from_source_date_epoch() {
+    // The only test that sets this variable; 1768176000 is 2026-01-12T00:00:00Z.
+    std::env::set_var("SOURCE_DATE_EPOCH", "1768176000");
+    let d = super::helpers::today();
+    std::env::remove_var("SOURCE_DATE_EPOCH");
+    assert_eq!(d, NaiveDate::from_ymd_opt(2026, 1, 12).unwrap());
 }
 
 #[test]

@@ -1,0 +1,120 @@
+//! Checking a template against the data's header once, before any row is rendered: every
+//! column the template names, in every branch (an `{{#if}}` branch no row reaches is still
+//! checked), must exist. Handlebars' strict mode only sees the branches a row takes.
+
+use handlebars::template::{Parameter, Template, TemplateElement};
+
+/// Helpers a template may call: ours and the Handlebars built-ins.
+pub const HELPERS: [&str; 22] = [
+    "date", "upper", "lower", "title", "ordinal", "default", "if", "unless", "and", "or", "not",
+    "each", "with", "lookup", "raw", "log", "eq", "ne", "gt", "gte", "lt", "lte",
+];
+
+/// A column name the template uses, with the line (in the compiled source) where it does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Use {
+    pub name: String,
+    pub line: usize,
+}
+
+/// Every data name used in `template`, outside `{{#each}}`/`{{#with}}` blocks (whose inner
+/// names are relative to something else).
+pub fn uses(template: &Template) -> Vec<Use> {
+    let mut out = Vec::new();
+    walk(template, &mut out);
+    out
+}
+
+fn walk(template: &Template, out: &mut Vec<Use>) {
+    for (i, element) in template.elements.iter().enumerate() {
+        let line = template.mapping.get(i).map_or(1, |m| m.0);
+        element_uses(element, line, out);
+    }
+}
+
+fn element_uses(element: &TemplateElement, line: usize, out: &mut Vec<Use>) {
+    match element {
+        TemplateElement::Expression(ht)
+        | TemplateElement::HtmlExpression(ht)
+        | TemplateElement::HelperBlock(ht) => {
+            let name = ht.name.as_name().unwrap_or_default();
+            let is_helper = HELPERS.contains(&name);
+            if !is_helper && ht.params.is_empty() && ht.hash.is_empty() && !ht.block {
+                push_name(&ht.name, line, out);
+            }
+            if ht.block && !is_helper {
+                // A block on a column (`{{#Name}}...{{/Name}}`): the name is used, the inside
+                // changes context.
+                push_name(&ht.name, line, out);
+                return;
+            }
+            for p in ht.params.iter().chain(ht.hash.values()) {
+                param_uses(p, line, out);
+            }
+            if matches!(name, "each" | "with") {
+                return;
+            }
+            for t in ht.template.iter().chain(ht.inverse.iter()) {
+                walk(t, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn param_uses(p: &Parameter, line: usize, out: &mut Vec<Use>) {
+    match p {
+        Parameter::Path(_) => push_name(p, line, out),
+        Parameter::Subexpression(sub) => element_uses(sub.as_element(), line, out),
+        _ => {}
+    }
+}
+
+fn push_name(p: &Parameter, line: usize, out: &mut Vec<Use>) {
+    let Some(raw) = p.as_name() else {
+        return;
+    };
+    let raw = raw.strip_prefix("this.").unwrap_or(raw);
+    if raw.is_empty() || raw == "this" || raw == "." || raw.contains('@') || raw.starts_with("../")
+    {
+        return;
+    }
+    let name = super::helpers::column_name(raw);
+    if !out.iter().any(|u| u.name == name) {
+        out.push(Use { name, line });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uses;
+    use handlebars::template::Template;
+
+    fn names(src: &str) -> Vec<(String, usize)> {
+        let t = Template::compile(src).unwrap();
+        uses(&t).into_iter().map(|u| (u.name, u.line)).collect()
+    }
+
+    #[test]
+    fn finds_names_in_every_branch() {
+        assert_eq!(
+            names("Dear {{Name}},\n{{#if returning}}back{{else}}{{upper Town}}{{/if}}\n{{date}} {{date Start format=\"%Y\"}} {{[First Name]}}"),
+            [
+                ("Name".to_string(), 1),
+                ("returning".to_string(), 2),
+                ("Town".to_string(), 2),
+                ("Start".to_string(), 3),
+                ("First Name".to_string(), 3),
+            ]
+        );
+        assert_eq!(
+            names("{{#if (and a (not b))}}{{default c \"x\"}}{{/if}}{{#each list}}{{item}}{{@index}}{{/each}}"),
+            [
+                ("a".to_string(), 1),
+                ("b".to_string(), 1),
+                ("c".to_string(), 1),
+                ("list".to_string(), 1),
+            ]
+        );
+    }
+}
