@@ -137,7 +137,7 @@ fn duplex_starts_every_letter_on_a_front_side() {
         "d.csv",
         csv(&[
             "Hon.,Ada,Long,Senator,1 A St,Albany,NY,12224,short",
-            &format!("Hon.,Bea,Longer,Senator,2 B St,Albany,NY,12224,{long}"),
+            &format!("Hon.,Bea,Longer,Senator,2 B St,Albany,NY,12224,\"{long}\""),
             "Hon.,Cy,Short,Mayor,3 C St,Albany,NY,12224,short",
         ]),
     );

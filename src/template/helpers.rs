@@ -45,12 +45,19 @@ pub fn column_name(path: &str) -> String {
 
 /// Registers every helper on `hb`. `today` is the date `{{date}}` prints.
 pub fn register(hb: &mut Handlebars<'static>, today: NaiveDate) {
-    hb.register_helper("date", Box::new(DateHelper { today }));
-    hb.register_helper("upper", Box::new(TextHelper("upper", str::to_uppercase)));
-    hb.register_helper("lower", Box::new(TextHelper("lower", str::to_lowercase)));
-    hb.register_helper("title", Box::new(TextHelper("title", title_case)));
-    hb.register_helper("ordinal", Box::new(OrdinalHelper));
-    hb.register_helper("default", Box::new(DefaultHelper));
+    // Officials' spreadsheets very often have columns named like these helpers (`title`,
+    // `date`); a bare `{{title}}` then means the column, `{{title name}}` the helper.
+    let value_helpers: [(&'static str, Box<dyn HelperDef + Send + Sync>); 6] = [
+        ("date", Box::new(DateHelper { today })),
+        ("upper", Box::new(TextHelper("upper", str::to_uppercase))),
+        ("lower", Box::new(TextHelper("lower", str::to_lowercase))),
+        ("title", Box::new(TextHelper("title", title_case))),
+        ("ordinal", Box::new(OrdinalHelper)),
+        ("default", Box::new(DefaultHelper)),
+    ];
+    for (name, inner) in value_helpers {
+        hb.register_helper(name, Box::new(ColumnFirst { name, inner }));
+    }
     hb.register_helper("if", Box::new(IfHelper { positive: true }));
     hb.register_helper("unless", Box::new(IfHelper { positive: false }));
     hb.register_helper("and", Box::new(LogicHelper::And));
@@ -124,6 +131,30 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
         }
     }
     None
+}
+
+/// Wraps a helper so that, used bare (no parameters), it yields the row's column of the same
+/// name when there is one.
+struct ColumnFirst {
+    name: &'static str,
+    inner: Box<dyn HelperDef + Send + Sync>,
+}
+
+impl HelperDef for ColumnFirst {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        r: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        rc: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        if h.params().is_empty() && h.hash().is_empty() {
+            if let Some(value) = ctx.data().get(self.name) {
+                return Ok(ScopedJson::Derived(value.clone()));
+            }
+        }
+        self.inner.call_inner(h, r, ctx, rc)
+    }
 }
 
 struct DateHelper {
