@@ -13,7 +13,7 @@ use crate::output::{sanitize_stem, write_atomically, AtomicFile, NameAllocator};
 use crate::pdf::{DocInfo, EmbeddedFonts, GlyphUsage, PdfWriter};
 use crate::problem::Problem;
 use crate::records::DataSource;
-use crate::report::Reporter;
+use crate::report::{rows_phrase, Reporter};
 use crate::template::Template;
 use crate::typeset::page::Page;
 use crate::typeset::Typesetter;
@@ -96,14 +96,18 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> 
     }
     if !checked.errors.is_empty() && (!cfg.skip_invalid || checked.valid == 0) {
         let bad = checked.invalid_rows.len();
-        let hint = if cfg.skip_invalid {
+        let hint = if cfg.skip_invalid || bad == 0 {
             ""
         } else {
             ", or pass --skip-invalid to write the other letters"
         };
+        let what = if bad == 0 {
+            "the template and the data do not match".to_string()
+        } else {
+            format!("{bad} of {} rows have problems", checked.rows)
+        };
         return Err(Failure::problems(format!(
-            "{bad} of {} rows have problems, so nothing was written; fix the rows above{hint}",
-            checked.rows
+            "{what}, so nothing was written; fix the problems above{hint}"
         )));
     }
     if checked.valid == 0 {
@@ -163,7 +167,7 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> 
         ));
     }
     reporter.summary(&summary);
-    Ok(if checked.invalid_rows.is_empty() {
+    Ok(if checked.errors.is_empty() {
         ExitCode::Success
     } else {
         ExitCode::Problems
@@ -199,6 +203,13 @@ fn check_pass(
             }
         }
     }
+    // Columns the template names that the data lacks, in any branch: reported once, with
+    // the rows they break, instead of once per row.
+    let mut missing_columns: Vec<(Problem, Vec<u64>)> = template
+        .check_columns(data.headers())
+        .into_iter()
+        .map(|p| (p, Vec::new()))
+        .collect();
     let records = data
         .records()
         .map_err(|e| Failure::problems(e.to_string()))?;
@@ -228,7 +239,13 @@ fn check_pass(
             Ok(x) => x,
             Err(p) => {
                 checked.invalid_rows.push(row);
-                checked.errors.push(p);
+                let known = missing_columns
+                    .iter_mut()
+                    .find(|(m, _)| m.column.is_some() && m.column == p.column);
+                match known {
+                    Some((_, rows)) => rows.push(row),
+                    None => checked.errors.push(p),
+                }
                 continue;
             }
         };
@@ -244,6 +261,18 @@ fn check_pass(
         }
     }
     pb.finish_and_clear();
+    let mut file_level: Vec<Problem> = missing_columns
+        .into_iter()
+        .map(|(mut p, rows)| {
+            if !rows.is_empty() {
+                p.message
+                    .push_str(&format!(" (it breaks {})", rows_phrase(&rows)));
+            }
+            p
+        })
+        .collect();
+    file_level.append(&mut checked.errors);
+    checked.errors = file_level;
     Ok(checked)
 }
 

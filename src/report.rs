@@ -99,11 +99,39 @@ impl Reporter {
     }
 }
 
+/// "row 7" or "rows 2-4, 7, 9-10": row numbers (ascending) with runs collapsed.
+pub fn rows_phrase(rows: &[u64]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let start = rows[i];
+        let mut end = start;
+        while i + 1 < rows.len() && rows[i + 1] == end + 1 {
+            i += 1;
+            end = rows[i];
+        }
+        parts.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    let label = if rows.len() == 1 { "row" } else { "rows" };
+    format!("{label} {}", parts.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Reporter;
+    use super::{rows_phrase, Reporter};
     use crate::problem::Problem;
     use std::path::Path;
+
+    #[test]
+    fn row_runs_collapse() {
+        assert_eq!(rows_phrase(&[7]), "row 7");
+        assert_eq!(rows_phrase(&[2, 3, 4, 7, 9, 10]), "rows 2-4, 7, 9-10");
+    }
 
     #[test]
     fn problems_point_into_the_data_file() {

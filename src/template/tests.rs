@@ -540,11 +540,19 @@ We would be delighted to give you a tour of the library. Please contact us at an
 
 #[test]
 fn columns_named_like_helpers_win_when_used_bare() {
-    let cols = [("title", "Senator"), ("date", "2026-01-12"), ("name", "ada lovelace")];
-    let t = "---\nsalutation: \"Dear {{title}}:\"\n---\n{{date}} / {{date date}} / {{title name}}\n";
+    let cols = [
+        ("title", "Senator"),
+        ("date", "2026-01-12"),
+        ("name", "ada lovelace"),
+    ];
+    let t =
+        "---\nsalutation: \"Dear {{title}}:\"\n---\n{{date}} / {{date date}} / {{title name}}\n";
     let letter = render(t, &cols).unwrap();
     assert_eq!(letter.salutation.as_deref(), Some("Dear Senator:"));
-    assert_eq!(letter.body_text(), "2026-01-12 / January 12, 2026 / Ada Lovelace");
+    assert_eq!(
+        letter.body_text(),
+        "2026-01-12 / January 12, 2026 / Ada Lovelace"
+    );
     // Without a `date` column, a bare {{date}} is today.
     assert_eq!(body("{{date}}", &[("x", "1")]), "November 29, 2026");
 }
