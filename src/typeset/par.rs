@@ -531,7 +531,8 @@ impl Engine {
         out.push(Element {
             height: st.leading,
             items,
-            keep_with_next: false,
+            // A word split across two pages is hard to read.
+            keep_with_next: ends_with_hyphen,
             space: false,
         });
         width

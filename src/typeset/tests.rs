@@ -400,6 +400,11 @@ fn long_letter_flows_to_page_two_with_header() {
             assert!(l.0 <= limit, "baseline {} below the bottom margin", l.0);
         }
     }
+    // No page ends in the middle of a hyphenated word.
+    for page in &out.pages[..out.pages.len() - 1] {
+        let ls = lines(&ts, page);
+        assert!(!ls.last().unwrap().3.ends_with('-'), "{:?}", ls.last());
+    }
     // Closing and signature name share a page.
     let last = lines(&ts, out.pages.last().unwrap());
     assert!(last.iter().any(|l| l.3 == "Sincerely,"));
@@ -552,4 +557,137 @@ fn reference_letter() -> Letter {
     letter.body.insert(0, Block::Paragraph(vec![text("On behalf of the trustees, staff, and 48,000 cardholders of the Anytown Public Library, congratulations on your election as Senator for District 12. We look forward to working with you and your office on behalf of the residents you now represent.")]));
     letter.body.push(Block::Paragraph(vec![text("As a legislator you will soon consider appropriations for state aid to libraries, the E-Rate program, and the Library Services and Technology Act. We would welcome the opportunity to brief you or your staff on how these funds are used in your district.")]));
     letter
+}
+
+/// Test-only SVG of a page (glyph outlines as paths) for looking at the result.
+fn svg(ts: &Typesetter, page: &Page) -> String {
+    use rustybuzz::ttf_parser::{Face, GlyphId, OutlineBuilder};
+    struct Path(String, f32, f32, f32);
+    impl OutlineBuilder for Path {
+        fn move_to(&mut self, x: f32, y: f32) {
+            let (s, ox, oy) = (self.3, self.1, self.2);
+            self.0 += &format!("M{:.2} {:.2}", ox + x * s, oy - y * s);
+        }
+        fn line_to(&mut self, x: f32, y: f32) {
+            let (s, ox, oy) = (self.3, self.1, self.2);
+            self.0 += &format!("L{:.2} {:.2}", ox + x * s, oy - y * s);
+        }
+        fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
+            let (s, ox, oy) = (self.3, self.1, self.2);
+            self.0 += &format!(
+                "Q{:.2} {:.2} {:.2} {:.2}",
+                ox + x1 * s,
+                oy - y1 * s,
+                ox + x * s,
+                oy - y * s
+            );
+        }
+        fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
+            let (s, ox, oy) = (self.3, self.1, self.2);
+            self.0 += &format!(
+                "C{:.2} {:.2} {:.2} {:.2} {:.2} {:.2}",
+                ox + x1 * s,
+                oy - y1 * s,
+                ox + x2 * s,
+                oy - y2 * s,
+                ox + x * s,
+                oy - y * s
+            );
+        }
+        fn close(&mut self) {
+            self.0 += "Z";
+        }
+    }
+    let mut out = format!(
+        "<svg xmlns='http://www.w3.org/2000/svg' width='{}' height='{}' viewBox='0 0 {} {}'><rect width='100%' height='100%' fill='white'/>",
+        page.width * 2.0, page.height * 2.0, page.width, page.height
+    );
+    for item in &page.items {
+        match item {
+            Item::Text(run) => {
+                let font = &ts.fonts().faces[run.font];
+                let face = Face::parse(&font.data, 0).unwrap();
+                let s = run.size / f32::from(font.units_per_em);
+                let c = run.color;
+                let mut p = Path(String::new(), 0.0, 0.0, s);
+                for g in &run.glyphs {
+                    p.1 = run.x + g.x;
+                    p.2 = run.y;
+                    face.outline_glyph(GlyphId(g.id), &mut p);
+                }
+                out += &format!("<path fill='rgb({},{},{})' d='{}'/>", c.0, c.1, c.2, p.0);
+            }
+            Item::Rule {
+                x,
+                y,
+                width,
+                height,
+                color,
+            } => {
+                out += &format!(
+                    "<rect x='{x}' y='{y}' width='{width}' height='{height}' fill='rgb({},{},{})'/>",
+                    color.0, color.1, color.2
+                );
+            }
+            Item::Link {
+                x,
+                y,
+                width,
+                height,
+                ..
+            } => {
+                out += &format!("<rect x='{x}' y='{y}' width='{width}' height='{height}' fill='none' stroke='rgb(0,0,255)' stroke-width='0.2'/>");
+            }
+            Item::Image {
+                x,
+                y,
+                width,
+                height,
+                ..
+            } => {
+                out += &format!("<rect x='{x}' y='{y}' width='{width}' height='{height}' fill='rgb(220,220,220)'/>");
+            }
+        }
+    }
+    // Margins, for checking.
+    out += "<rect x='72' y='72' width='468' height='648' fill='none' stroke='rgb(255,0,0)' stroke-width='0.2'/>";
+    out + "</svg>"
+}
+
+#[test]
+#[ignore]
+fn dump_svg() {
+    let mut letter = reference_letter();
+    letter.body.push(Block::List {
+        start: None,
+        items: vec![
+            vec![Block::Paragraph(vec![text("Fund state aid to libraries at the level recommended by the State Library Board, including the broadband program.")])],
+            vec![Block::Paragraph(vec![text("Support the E-Rate program.")])],
+        ],
+    });
+    for _ in 0..3 {
+        letter.body.insert(2, Block::Paragraph(vec![text(PARA)]));
+    }
+    letter.body.insert(
+        3,
+        Block::Heading {
+            level: 2,
+            content: vec![text("What we ask")],
+        },
+    );
+    for (name, style) in [
+        ("letter", full_style()),
+        (
+            "a4",
+            Style {
+                page: PageSize::A4,
+                ..full_style()
+            },
+        ),
+    ] {
+        let (ts, out) = typeset(&style, &letter);
+        for (n, p) in out.pages.iter().enumerate() {
+            std::fs::write(format!("/tmp/scratch/{name}{n}.svg"), svg(&ts, p)).unwrap();
+        }
+    }
 }
