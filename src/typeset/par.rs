@@ -331,7 +331,7 @@ impl Engine {
         let scale = st.size / self.shaper.units_per_em[face];
         let mut rest = text;
         while !rest.is_empty() {
-            let space_len = rest.len() - rest.trim_start().len();
+            let space_len = rest.len() - rest.trim_start_matches(is_break_space).len();
             if space_len > 0 {
                 let at_line_start = self.items.last().is_none_or(|i| i.kind != Kind::Box);
                 if !at_line_start {
@@ -343,7 +343,7 @@ impl Engine {
                 rest = &rest[space_len..];
                 continue;
             }
-            let word_len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let word_len = rest.find(is_break_space).unwrap_or(rest.len());
             self.word(&rest[..word_len], face, link, scale, st);
             rest = &rest[word_len..];
         }
@@ -497,11 +497,14 @@ impl Engine {
                     let face = usize::from(item.face);
                     let space = self.shaper.space[face];
                     let run = run_for(&mut run, &mut items, face, st, pen, baseline);
-                    // The real space glyph, so text extraction sees word boundaries.
-                    run.glyphs.push(PlacedGlyph {
-                        id: space.id,
-                        x: pen - run.x,
-                    });
+                    // The real space glyph, so text extraction sees word boundaries (unless
+                    // the font has none: .notdef would print a box).
+                    if space.id != 0 {
+                        run.glyphs.push(PlacedGlyph {
+                            id: space.id,
+                            x: pen - run.x,
+                        });
+                    }
                     pen += item.width
                         + if ratio > 0.0 {
                             ratio * item.stretch
@@ -537,6 +540,11 @@ impl Engine {
         });
         width
     }
+}
+
+/// White space where a line may break: not the no-break spaces, which belong to their word.
+fn is_break_space(c: char) -> bool {
+    c.is_whitespace() && !matches!(c, '\u{a0}' | '\u{2007}' | '\u{202f}')
 }
 
 /// The open glyph run if it has `face`, else a new one starting at `pen`.

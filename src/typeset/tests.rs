@@ -363,6 +363,30 @@ fn justified_lines_end_exactly_at_the_margin_and_hyphenate() {
 }
 
 #[test]
+fn no_break_spaces_hold_words_together() {
+    let style = Style {
+        window: false,
+        margins: Margins {
+            right: Length(5.5 * PT_PER_IN),
+            ..Margins::default()
+        },
+        ..Style::default()
+    };
+    let words =
+        "Page\u{a0}12 of the Annual\u{a0}Report and Sec.\u{a0}4 of the 2025\u{a0}budget ".repeat(4);
+    let (ts, out) = typeset(&style, &body_only(&words));
+    let ls = lines(&ts, &out.pages[0]);
+    assert!(ls.len() > 3);
+    for l in &ls {
+        assert!(
+            !l.3.ends_with("Page") && !l.3.ends_with("Annual") && !l.3.ends_with("Sec."),
+            "{:?}",
+            l.3
+        );
+    }
+}
+
+#[test]
 fn hard_line_breaks_are_honoured() {
     let mut letter = body_only("");
     letter.body = vec![Block::Paragraph(vec![
@@ -444,7 +468,7 @@ fn missing_glyph_is_a_warning_once() {
     letter
         .body
         .push(Block::Paragraph(vec![text("Smile 😀 and 😀 again")]));
-    let (_, out) = typeset(&Style::default(), &letter);
+    let (mut ts, out) = typeset(&Style::default(), &letter);
     let w: Vec<_> = out
         .warnings
         .iter()
@@ -452,6 +476,15 @@ fn missing_glyph_is_a_warning_once() {
         .collect();
     assert_eq!(w.len(), 1, "{:?}", out.warnings);
     assert_eq!(w[0].row, Some(2));
+    // The next letter reuses the cached paragraph and is still warned about, and comes
+    // out exactly the same.
+    letter.row = 3;
+    let again = ts.typeset(&letter, &mut ImageStore::default()).unwrap();
+    assert!(again
+        .warnings
+        .iter()
+        .any(|p| p.message.contains("U+1F600") && p.row == Some(3)));
+    assert_eq!(again.pages, out.pages);
 }
 
 #[test]
@@ -675,7 +708,10 @@ fn dump_svg() {
             content: vec![text("What we ask")],
         },
     );
+    let mut ragged = full_style();
+    ragged.font.justify = false;
     for (name, style) in [
+        ("ragged", ragged),
         ("letter", full_style()),
         (
             "a4",
