@@ -76,6 +76,8 @@ impl Element {
 /// Most paragraphs of a mail merge are the same in every letter; their finished lines are
 /// kept, up to this many paragraphs, and the cache starts over when it is full.
 const PAR_CACHE_LIMIT: usize = 4096;
+/// Shaped words kept before the word cache starts over.
+const SHAPE_CACHE_LIMIT: usize = 200_000;
 
 /// A piece as stored in a paragraph cache key.
 #[derive(Debug, PartialEq)]
@@ -226,6 +228,7 @@ impl Engine {
             }
         }
         let from = out.len();
+        self.shaper.trim(SHAPE_CACHE_LIMIT);
         self.par_missing.clear();
         let widest = self.set_paragraph(pieces, st, out);
         for &c in &self.par_missing {

@@ -103,6 +103,18 @@ impl Shaper {
         }
     }
 
+    /// Forgets the shaped words once there are more than `limit`, so that a run over a very
+    /// large file (every name a new word) stays within bounded memory. The glyph texts
+    /// already recorded in the fonts stay.
+    pub fn trim(&mut self, limit: usize) {
+        if self.arena.len() > limit {
+            self.arena.clear();
+            for map in &mut self.cache {
+                map.clear();
+            }
+        }
+    }
+
     pub fn get(&self, id: ShapeId) -> &Shaped {
         &self.arena[id as usize]
     }
