@@ -368,8 +368,8 @@ impl Engine {
             width: shaped.advance(g0, g1) as f32 * scale,
             link,
             shape: id,
-            g0: g0 as u16,
-            g1: g1 as u16,
+            g0: g0 as u32,
+            g1: g1 as u32,
             ..Item::glue(0.0, 0.0, 0.0, face as u8)
         };
         let penalty_for = |kind: Option<BreakKind>| match kind {
@@ -394,7 +394,7 @@ impl Engine {
                     continue;
                 }
                 let kind = match known.peek() {
-                    Some(&&(at, kind)) if usize::from(at) == g => {
+                    Some(&&(at, kind)) if at as usize == g => {
                         known.next();
                         Some(kind)
                     }
@@ -407,7 +407,7 @@ impl Engine {
             }
         } else {
             for &(g, kind) in shaped.breaks.iter().filter(|b| usable(b.1)) {
-                let g = usize::from(g);
+                let g = g as usize;
                 self.items.push(boxed(g0, g));
                 self.items.push(penalty_for(Some(kind)));
                 g0 = g;
@@ -474,7 +474,7 @@ impl Engine {
                     let scale = st.size / self.shaper.units_per_em[face];
                     let run = run_for(&mut run, &mut items, face, st, pen, baseline);
                     let shaped = self.shaper.get(item.shape);
-                    for g in &shaped.glyphs[usize::from(item.g0)..usize::from(item.g1)] {
+                    for g in &shaped.glyphs[item.g0 as usize..item.g1 as usize] {
                         run.glyphs.push(PlacedGlyph {
                             id: g.id,
                             x: pen - run.x + g.x_offset as f32 * scale,

@@ -23,7 +23,7 @@ pub(crate) struct Glyph {
 pub(crate) struct Shaped {
     pub glyphs: Vec<Glyph>,
     /// Candidate breaks inside the fragment: before glyph `.0`, of kind `.1`.
-    pub breaks: Vec<(u16, BreakKind)>,
+    pub breaks: Vec<(u32, BreakKind)>,
     /// Characters the face has no glyph for.
     pub missing: Vec<char>,
 }
@@ -202,7 +202,7 @@ impl Shaper {
                 // A break is only possible where a glyph starts a cluster: never inside a
                 // ligature.
                 let g = glyphs.iter().position(|g| g.cluster as usize == byte)?;
-                (g > 0 && glyphs[g - 1].cluster as usize != byte).then_some((g as u16, kind))
+                (g > 0 && glyphs[g - 1].cluster as usize != byte).then_some((g as u32, kind))
             })
             .collect();
         Shaped {

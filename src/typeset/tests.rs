@@ -538,7 +538,9 @@ fn lists_quotes_headings_and_rules_are_set() {
 #[ignore]
 fn bench_thousand_letters() {
     let style = full_style();
+    let load = std::time::Instant::now();
     let mut ts = Typesetter::new(&style).unwrap();
+    println!("Typesetter::new: {:?}", load.elapsed());
     let mut images = ImageStore::default();
     let base = reference_letter();
     let names = [
@@ -561,7 +563,9 @@ fn bench_thousand_letters() {
             l
         })
         .collect();
+    let cold = std::time::Instant::now();
     ts.typeset(&letters[0], &mut images).unwrap();
+    println!("first letter (cold caches): {:?}", cold.elapsed());
     let start = std::time::Instant::now();
     let mut glyphs = 0;
     for l in &letters {
@@ -570,6 +574,25 @@ fn bench_thousand_letters() {
     }
     let per = start.elapsed().as_secs_f64() * 1e6 / letters.len() as f64;
     println!("typeset: {per:.1} µs/letter ({glyphs} items)");
+    // Worst case: no paragraph is the same in two letters (words still are).
+    let unique: Vec<Letter> = letters
+        .iter()
+        .map(|l| {
+            let mut l = l.clone();
+            for b in &mut l.body {
+                if let Block::Paragraph(inlines) = b {
+                    inlines.push(text(&format!(" Ref. {}.", l.row)));
+                }
+            }
+            l
+        })
+        .collect();
+    let start = std::time::Instant::now();
+    for l in &unique {
+        ts.typeset(l, &mut images).unwrap();
+    }
+    let per = start.elapsed().as_secs_f64() * 1e6 / unique.len() as f64;
+    println!("typeset, every paragraph different: {per:.1} µs/letter");
 }
 
 #[test]
@@ -726,4 +749,40 @@ fn dump_svg() {
             std::fs::write(format!("/tmp/scratch/{name}{n}.svg"), svg(&ts, p)).unwrap();
         }
     }
+}
+
+#[test]
+fn a_huge_unbroken_token_is_set_without_panic() {
+    let token = "abcdefghij".repeat(7000);
+    let style = Style {
+        window: false,
+        ..Style::default()
+    };
+    let start = std::time::Instant::now();
+    let (ts, out) = typeset(&style, &body_only(&token));
+    assert!(out.pages.len() > 5);
+    let t: String = out
+        .pages
+        .iter()
+        .flat_map(|p| lines(&ts, p))
+        .map(|l| l.3)
+        .filter(|l| !l.starts_with("Page "))
+        .collect();
+    assert_eq!(t, token);
+    assert!(start.elapsed().as_secs() < 20);
+}
+
+#[test]
+fn without_window_the_address_opens_the_text_block() {
+    let style = Style {
+        window: false,
+        ..Style::default()
+    };
+    let (ts, out) = typeset(&style, &sample_letter());
+    let ls = lines(&ts, &out.pages[0]);
+    assert_eq!(ls[0].3, "The Honorable Dana Nguyen");
+    assert!(ls[0].0 > 72.0 && ls[0].0 < 72.0 + 14.0, "{}", ls[0].0);
+    let date = ls.iter().position(|l| l.3 == "January 12, 2026").unwrap();
+    assert_eq!(date, 4, "date follows the four address lines");
+    assert!(out.warnings.is_empty());
 }
