@@ -746,7 +746,11 @@ fn dump_svg() {
     ] {
         let (ts, out) = typeset(&style, &letter);
         for (n, p) in out.pages.iter().enumerate() {
-            std::fs::write(format!("/tmp/scratch/{name}{n}.svg"), svg(&ts, p)).unwrap();
+            std::fs::write(
+                std::env::temp_dir().join(format!("lettermerge-{name}{n}.svg")),
+                svg(&ts, p),
+            )
+            .unwrap();
         }
     }
 }
