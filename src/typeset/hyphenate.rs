@@ -39,8 +39,11 @@ pub(crate) fn break_points(text: &str, hyphenate: bool) -> Vec<(usize, BreakKind
                 out.push((at, BreakKind::Url));
             }
         } else if matches!(prev, '-' | '\u{2010}' | '\u{2013}' | '\u{2014}')
-            && next.is_alphanumeric()
-            && prev2.is_some_and(char::is_alphanumeric)
+            // Words on both sides, at least two letters each: not "E-Rate", not "010-2000".
+            && next.is_alphabetic()
+            && prev2.is_some_and(char::is_alphabetic)
+            && w >= 3
+            && chars.get(w + 1).is_some_and(|c| c.1.is_alphabetic())
         {
             out.push((at, BreakKind::Explicit));
         }
@@ -121,6 +124,8 @@ mod tests {
     #[test]
     fn breaks_after_explicit_hyphens_and_in_urls() {
         assert_eq!(split("well-known", BreakKind::Explicit), ["well-", "known"]);
+        assert_eq!(split("E-Rate", BreakKind::Explicit), ["E-Rate"]);
+        assert_eq!(split("010-2000", BreakKind::Explicit), ["010-2000"]);
         assert_eq!(
             split("https://example.org/a_b", BreakKind::Url),
             ["https://", "example.", "org/", "a_", "b"]

@@ -400,6 +400,7 @@ impl Layout<'_> {
             self.line(s, 0, Align::Left);
             self.keep_last();
             self.flow.push(Element::space(self.gap));
+            self.keep_last();
         }
         self.blocks(&letter.body, self.left, self.measure, self.gap)?;
         if let Some(closing) = &letter.closing {

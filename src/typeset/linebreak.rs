@@ -30,8 +30,8 @@ pub(crate) struct Item {
     pub link: u16,
     /// For a box: the shaped fragment and its glyph range.
     pub shape: u32,
-    pub g0: u16,
-    pub g1: u16,
+    pub g0: u32,
+    pub g1: u32,
 }
 
 impl Item {

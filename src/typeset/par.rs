@@ -76,6 +76,8 @@ impl Element {
 /// Most paragraphs of a mail merge are the same in every letter; their finished lines are
 /// kept, up to this many paragraphs, and the cache starts over when it is full.
 const PAR_CACHE_LIMIT: usize = 4096;
+/// Shaped words kept before the word cache starts over.
+const SHAPE_CACHE_LIMIT: usize = 200_000;
 
 /// A piece as stored in a paragraph cache key.
 #[derive(Debug, PartialEq)]
@@ -226,6 +228,7 @@ impl Engine {
             }
         }
         let from = out.len();
+        self.shaper.trim(SHAPE_CACHE_LIMIT);
         self.par_missing.clear();
         let widest = self.set_paragraph(pieces, st, out);
         for &c in &self.par_missing {
@@ -331,7 +334,7 @@ impl Engine {
         let scale = st.size / self.shaper.units_per_em[face];
         let mut rest = text;
         while !rest.is_empty() {
-            let space_len = rest.len() - rest.trim_start().len();
+            let space_len = rest.len() - rest.trim_start_matches(is_break_space).len();
             if space_len > 0 {
                 let at_line_start = self.items.last().is_none_or(|i| i.kind != Kind::Box);
                 if !at_line_start {
@@ -343,7 +346,7 @@ impl Engine {
                 rest = &rest[space_len..];
                 continue;
             }
-            let word_len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let word_len = rest.find(is_break_space).unwrap_or(rest.len());
             self.word(&rest[..word_len], face, link, scale, st);
             rest = &rest[word_len..];
         }
@@ -365,8 +368,8 @@ impl Engine {
             width: shaped.advance(g0, g1) as f32 * scale,
             link,
             shape: id,
-            g0: g0 as u16,
-            g1: g1 as u16,
+            g0: g0 as u32,
+            g1: g1 as u32,
             ..Item::glue(0.0, 0.0, 0.0, face as u8)
         };
         let penalty_for = |kind: Option<BreakKind>| match kind {
@@ -391,7 +394,7 @@ impl Engine {
                     continue;
                 }
                 let kind = match known.peek() {
-                    Some(&&(at, kind)) if usize::from(at) == g => {
+                    Some(&&(at, kind)) if at as usize == g => {
                         known.next();
                         Some(kind)
                     }
@@ -404,7 +407,7 @@ impl Engine {
             }
         } else {
             for &(g, kind) in shaped.breaks.iter().filter(|b| usable(b.1)) {
-                let g = usize::from(g);
+                let g = g as usize;
                 self.items.push(boxed(g0, g));
                 self.items.push(penalty_for(Some(kind)));
                 g0 = g;
@@ -471,7 +474,7 @@ impl Engine {
                     let scale = st.size / self.shaper.units_per_em[face];
                     let run = run_for(&mut run, &mut items, face, st, pen, baseline);
                     let shaped = self.shaper.get(item.shape);
-                    for g in &shaped.glyphs[usize::from(item.g0)..usize::from(item.g1)] {
+                    for g in &shaped.glyphs[item.g0 as usize..item.g1 as usize] {
                         run.glyphs.push(PlacedGlyph {
                             id: g.id,
                             x: pen - run.x + g.x_offset as f32 * scale,
@@ -497,11 +500,14 @@ impl Engine {
                     let face = usize::from(item.face);
                     let space = self.shaper.space[face];
                     let run = run_for(&mut run, &mut items, face, st, pen, baseline);
-                    // The real space glyph, so text extraction sees word boundaries.
-                    run.glyphs.push(PlacedGlyph {
-                        id: space.id,
-                        x: pen - run.x,
-                    });
+                    // The real space glyph, so text extraction sees word boundaries (unless
+                    // the font has none: .notdef would print a box).
+                    if space.id != 0 {
+                        run.glyphs.push(PlacedGlyph {
+                            id: space.id,
+                            x: pen - run.x,
+                        });
+                    }
                     pen += item.width
                         + if ratio > 0.0 {
                             ratio * item.stretch
@@ -531,11 +537,17 @@ impl Engine {
         out.push(Element {
             height: st.leading,
             items,
-            keep_with_next: false,
+            // A word split across two pages is hard to read.
+            keep_with_next: ends_with_hyphen,
             space: false,
         });
         width
     }
+}
+
+/// White space where a line may break: not the no-break spaces, which belong to their word.
+fn is_break_space(c: char) -> bool {
+    c.is_whitespace() && !matches!(c, '\u{a0}' | '\u{2007}' | '\u{202f}')
 }
 
 /// The open glyph run if it has `face`, else a new one starting at `pen`.

@@ -23,7 +23,7 @@ pub(crate) struct Glyph {
 pub(crate) struct Shaped {
     pub glyphs: Vec<Glyph>,
     /// Candidate breaks inside the fragment: before glyph `.0`, of kind `.1`.
-    pub breaks: Vec<(u16, BreakKind)>,
+    pub breaks: Vec<(u32, BreakKind)>,
     /// Characters the face has no glyph for.
     pub missing: Vec<char>,
 }
@@ -100,6 +100,18 @@ impl Shaper {
         Single {
             id: s.glyphs.first().map_or(0, |g| g.id),
             advance: s.advance(0, s.glyphs.len()),
+        }
+    }
+
+    /// Forgets the shaped words once there are more than `limit`, so that a run over a very
+    /// large file (every name a new word) stays within bounded memory. The glyph texts
+    /// already recorded in the fonts stay.
+    pub fn trim(&mut self, limit: usize) {
+        if self.arena.len() > limit {
+            self.arena.clear();
+            for map in &mut self.cache {
+                map.clear();
+            }
         }
     }
 
@@ -190,7 +202,7 @@ impl Shaper {
                 // A break is only possible where a glyph starts a cluster: never inside a
                 // ligature.
                 let g = glyphs.iter().position(|g| g.cluster as usize == byte)?;
-                (g > 0 && glyphs[g - 1].cluster as usize != byte).then_some((g as u16, kind))
+                (g > 0 && glyphs[g - 1].cluster as usize != byte).then_some((g as u32, kind))
             })
             .collect();
         Shaped {

@@ -363,6 +363,30 @@ fn justified_lines_end_exactly_at_the_margin_and_hyphenate() {
 }
 
 #[test]
+fn no_break_spaces_hold_words_together() {
+    let style = Style {
+        window: false,
+        margins: Margins {
+            right: Length(5.5 * PT_PER_IN),
+            ..Margins::default()
+        },
+        ..Style::default()
+    };
+    let words =
+        "Page\u{a0}12 of the Annual\u{a0}Report and Sec.\u{a0}4 of the 2025\u{a0}budget ".repeat(4);
+    let (ts, out) = typeset(&style, &body_only(&words));
+    let ls = lines(&ts, &out.pages[0]);
+    assert!(ls.len() > 3);
+    for l in &ls {
+        assert!(
+            !l.3.ends_with("Page") && !l.3.ends_with("Annual") && !l.3.ends_with("Sec."),
+            "{:?}",
+            l.3
+        );
+    }
+}
+
+#[test]
 fn hard_line_breaks_are_honoured() {
     let mut letter = body_only("");
     letter.body = vec![Block::Paragraph(vec![
@@ -399,6 +423,11 @@ fn long_letter_flows_to_page_two_with_header() {
         for l in lines(&ts, page) {
             assert!(l.0 <= limit, "baseline {} below the bottom margin", l.0);
         }
+    }
+    // No page ends in the middle of a hyphenated word.
+    for page in &out.pages[..out.pages.len() - 1] {
+        let ls = lines(&ts, page);
+        assert!(!ls.last().unwrap().3.ends_with('-'), "{:?}", ls.last());
     }
     // Closing and signature name share a page.
     let last = lines(&ts, out.pages.last().unwrap());
@@ -439,7 +468,7 @@ fn missing_glyph_is_a_warning_once() {
     letter
         .body
         .push(Block::Paragraph(vec![text("Smile 😀 and 😀 again")]));
-    let (_, out) = typeset(&Style::default(), &letter);
+    let (mut ts, out) = typeset(&Style::default(), &letter);
     let w: Vec<_> = out
         .warnings
         .iter()
@@ -447,6 +476,15 @@ fn missing_glyph_is_a_warning_once() {
         .collect();
     assert_eq!(w.len(), 1, "{:?}", out.warnings);
     assert_eq!(w[0].row, Some(2));
+    // The next letter reuses the cached paragraph and is still warned about, and comes
+    // out exactly the same.
+    letter.row = 3;
+    let again = ts.typeset(&letter, &mut ImageStore::default()).unwrap();
+    assert!(again
+        .warnings
+        .iter()
+        .any(|p| p.message.contains("U+1F600") && p.row == Some(3)));
+    assert_eq!(again.pages, out.pages);
 }
 
 #[test]
@@ -500,7 +538,9 @@ fn lists_quotes_headings_and_rules_are_set() {
 #[ignore]
 fn bench_thousand_letters() {
     let style = full_style();
+    let load = std::time::Instant::now();
     let mut ts = Typesetter::new(&style).unwrap();
+    println!("Typesetter::new: {:?}", load.elapsed());
     let mut images = ImageStore::default();
     let base = reference_letter();
     let names = [
@@ -523,7 +563,9 @@ fn bench_thousand_letters() {
             l
         })
         .collect();
+    let cold = std::time::Instant::now();
     ts.typeset(&letters[0], &mut images).unwrap();
+    println!("first letter (cold caches): {:?}", cold.elapsed());
     let start = std::time::Instant::now();
     let mut glyphs = 0;
     for l in &letters {
@@ -532,6 +574,25 @@ fn bench_thousand_letters() {
     }
     let per = start.elapsed().as_secs_f64() * 1e6 / letters.len() as f64;
     println!("typeset: {per:.1} µs/letter ({glyphs} items)");
+    // Worst case: no paragraph is the same in two letters (words still are).
+    let unique: Vec<Letter> = letters
+        .iter()
+        .map(|l| {
+            let mut l = l.clone();
+            for b in &mut l.body {
+                if let Block::Paragraph(inlines) = b {
+                    inlines.push(text(&format!(" Ref. {}.", l.row)));
+                }
+            }
+            l
+        })
+        .collect();
+    let start = std::time::Instant::now();
+    for l in &unique {
+        ts.typeset(l, &mut images).unwrap();
+    }
+    let per = start.elapsed().as_secs_f64() * 1e6 / unique.len() as f64;
+    println!("typeset, every paragraph different: {per:.1} µs/letter");
 }
 
 #[test]
@@ -552,4 +613,180 @@ fn reference_letter() -> Letter {
     letter.body.insert(0, Block::Paragraph(vec![text("On behalf of the trustees, staff, and 48,000 cardholders of the Anytown Public Library, congratulations on your election as Senator for District 12. We look forward to working with you and your office on behalf of the residents you now represent.")]));
     letter.body.push(Block::Paragraph(vec![text("As a legislator you will soon consider appropriations for state aid to libraries, the E-Rate program, and the Library Services and Technology Act. We would welcome the opportunity to brief you or your staff on how these funds are used in your district.")]));
     letter
+}
+
+/// Test-only SVG of a page (glyph outlines as paths) for looking at the result.
+fn svg(ts: &Typesetter, page: &Page) -> String {
+    use rustybuzz::ttf_parser::{Face, GlyphId, OutlineBuilder};
+    struct Path(String, f32, f32, f32);
+    impl OutlineBuilder for Path {
+        fn move_to(&mut self, x: f32, y: f32) {
+            let (s, ox, oy) = (self.3, self.1, self.2);
+            self.0 += &format!("M{:.2} {:.2}", ox + x * s, oy - y * s);
+        }
+        fn line_to(&mut self, x: f32, y: f32) {
+            let (s, ox, oy) = (self.3, self.1, self.2);
+            self.0 += &format!("L{:.2} {:.2}", ox + x * s, oy - y * s);
+        }
+        fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
+            let (s, ox, oy) = (self.3, self.1, self.2);
+            self.0 += &format!(
+                "Q{:.2} {:.2} {:.2} {:.2}",
+                ox + x1 * s,
+                oy - y1 * s,
+                ox + x * s,
+                oy - y * s
+            );
+        }
+        fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
+            let (s, ox, oy) = (self.3, self.1, self.2);
+            self.0 += &format!(
+                "C{:.2} {:.2} {:.2} {:.2} {:.2} {:.2}",
+                ox + x1 * s,
+                oy - y1 * s,
+                ox + x2 * s,
+                oy - y2 * s,
+                ox + x * s,
+                oy - y * s
+            );
+        }
+        fn close(&mut self) {
+            self.0 += "Z";
+        }
+    }
+    let mut out = format!(
+        "<svg xmlns='http://www.w3.org/2000/svg' width='{}' height='{}' viewBox='0 0 {} {}'><rect width='100%' height='100%' fill='white'/>",
+        page.width * 2.0, page.height * 2.0, page.width, page.height
+    );
+    for item in &page.items {
+        match item {
+            Item::Text(run) => {
+                let font = &ts.fonts().faces[run.font];
+                let face = Face::parse(&font.data, 0).unwrap();
+                let s = run.size / f32::from(font.units_per_em);
+                let c = run.color;
+                let mut p = Path(String::new(), 0.0, 0.0, s);
+                for g in &run.glyphs {
+                    p.1 = run.x + g.x;
+                    p.2 = run.y;
+                    face.outline_glyph(GlyphId(g.id), &mut p);
+                }
+                out += &format!("<path fill='rgb({},{},{})' d='{}'/>", c.0, c.1, c.2, p.0);
+            }
+            Item::Rule {
+                x,
+                y,
+                width,
+                height,
+                color,
+            } => {
+                out += &format!(
+                    "<rect x='{x}' y='{y}' width='{width}' height='{height}' fill='rgb({},{},{})'/>",
+                    color.0, color.1, color.2
+                );
+            }
+            Item::Link {
+                x,
+                y,
+                width,
+                height,
+                ..
+            } => {
+                out += &format!("<rect x='{x}' y='{y}' width='{width}' height='{height}' fill='none' stroke='rgb(0,0,255)' stroke-width='0.2'/>");
+            }
+            Item::Image {
+                x,
+                y,
+                width,
+                height,
+                ..
+            } => {
+                out += &format!("<rect x='{x}' y='{y}' width='{width}' height='{height}' fill='rgb(220,220,220)'/>");
+            }
+        }
+    }
+    // Margins, for checking.
+    out += "<rect x='72' y='72' width='468' height='648' fill='none' stroke='rgb(255,0,0)' stroke-width='0.2'/>";
+    out + "</svg>"
+}
+
+#[test]
+#[ignore]
+fn dump_svg() {
+    let mut letter = reference_letter();
+    letter.body.push(Block::List {
+        start: None,
+        items: vec![
+            vec![Block::Paragraph(vec![text("Fund state aid to libraries at the level recommended by the State Library Board, including the broadband program.")])],
+            vec![Block::Paragraph(vec![text("Support the E-Rate program.")])],
+        ],
+    });
+    for _ in 0..3 {
+        letter.body.insert(2, Block::Paragraph(vec![text(PARA)]));
+    }
+    letter.body.insert(
+        3,
+        Block::Heading {
+            level: 2,
+            content: vec![text("What we ask")],
+        },
+    );
+    let mut ragged = full_style();
+    ragged.font.justify = false;
+    for (name, style) in [
+        ("ragged", ragged),
+        ("letter", full_style()),
+        (
+            "a4",
+            Style {
+                page: PageSize::A4,
+                ..full_style()
+            },
+        ),
+    ] {
+        let (ts, out) = typeset(&style, &letter);
+        for (n, p) in out.pages.iter().enumerate() {
+            std::fs::write(
+                std::env::temp_dir().join(format!("lettermerge-{name}{n}.svg")),
+                svg(&ts, p),
+            )
+            .unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_huge_unbroken_token_is_set_without_panic() {
+    let token = "abcdefghij".repeat(7000);
+    let style = Style {
+        window: false,
+        ..Style::default()
+    };
+    let start = std::time::Instant::now();
+    let (ts, out) = typeset(&style, &body_only(&token));
+    assert!(out.pages.len() > 5);
+    let t: String = out
+        .pages
+        .iter()
+        .flat_map(|p| lines(&ts, p))
+        .map(|l| l.3)
+        .filter(|l| !l.starts_with("Page "))
+        .collect();
+    assert_eq!(t, token);
+    assert!(start.elapsed().as_secs() < 20);
+}
+
+#[test]
+fn without_window_the_address_opens_the_text_block() {
+    let style = Style {
+        window: false,
+        ..Style::default()
+    };
+    let (ts, out) = typeset(&style, &sample_letter());
+    let ls = lines(&ts, &out.pages[0]);
+    assert_eq!(ls[0].3, "The Honorable Dana Nguyen");
+    assert!(ls[0].0 > 72.0 && ls[0].0 < 72.0 + 14.0, "{}", ls[0].0);
+    let date = ls.iter().position(|l| l.3 == "January 12, 2026").unwrap();
+    assert_eq!(date, 4, "date follows the four address lines");
+    assert!(out.warnings.is_empty());
 }
