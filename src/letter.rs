@@ -94,7 +94,10 @@ impl Letter {
 
 fn block_text(block: &Block, out: &mut String, indent: &str) {
     match block {
-        Block::Paragraph(inlines) | Block::Heading { content: inlines, .. } => {
+        Block::Paragraph(inlines)
+        | Block::Heading {
+            content: inlines, ..
+        } => {
             out.push_str(indent);
             inline_text(inlines, out, indent);
             out.push_str("\n\n");

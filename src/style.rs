@@ -194,7 +194,7 @@ impl Default for FontSpec {
             bold_italic: None,
             size: 11.5,
             line_height: 1.3,
-            paragraph_spacing: 0.75,
+            paragraph_spacing: 0.5,
             justify: true,
             hyphenate: true,
         }
