@@ -249,6 +249,20 @@ impl Layout<'_> {
             name_baseline = top + h / 2.0 + 0.35 * name_size;
             bottom = bottom.max(top + h);
         }
+        // The contact lines sit right-aligned beside the name when both fit on the measure,
+        // otherwise right-aligned under it: they must never overprint the name.
+        let small = 8.75;
+        let mut info_st =
+            self.par_style(small, small * 1.25, Align::Right, self.left, self.measure);
+        info_st.color = GREY;
+        let mut info = Vec::new();
+        let mut info_width: f32 = 0.0;
+        for line in &head.lines {
+            let mut els = Vec::new();
+            info_width = info_width.max(self.eng.paragraph(&plain(line, 0), &info_st, &mut els));
+            info.push(els);
+        }
+        let mut name_right = name_x;
         if !head.name.is_empty() {
             let mut st = self.par_style(
                 name_size,
@@ -259,21 +273,22 @@ impl Layout<'_> {
             );
             st.color = self.style.accent;
             let mut lines = Vec::new();
-            self.eng.paragraph(&plain(&head.name, 1), &st, &mut lines);
+            let name_width = self.eng.paragraph(&plain(&head.name, 1), &st, &mut lines);
+            name_right = name_x + name_width;
             let line_top = name_baseline - self.eng.baseline(st.size, st.leading);
             bottom = bottom.max(name_baseline + self.eng.descent * name_size);
             let end = place(lines, line_top, items);
             bottom = bottom.max(end - (st.leading - name_size * 1.0) / 2.0);
         }
-        let small = 8.75;
-        let mut st = self.par_style(small, small * 1.25, Align::Right, self.left, self.measure);
-        st.color = GREY;
-        let mut y = top + 0.8 * small - self.eng.baseline(small, st.leading);
-        for line in &head.lines {
-            let mut els = Vec::new();
-            self.eng.paragraph(&plain(line, 0), &st, &mut els);
+        let beside = info.is_empty() || name_right + 12.0 <= self.left + self.measure - info_width;
+        let mut y = if beside {
+            top + 0.8 * small - self.eng.baseline(small, info_st.leading)
+        } else {
+            bottom + 3.0
+        };
+        for els in info {
             y = place(els, y, items);
-            bottom = bottom.max(y - (st.leading - small) / 2.0);
+            bottom = bottom.max(y - (info_st.leading - small) / 2.0);
         }
         let rule_y = bottom + 4.0;
         items.push(Item::Rule {
