@@ -62,6 +62,10 @@ pub struct PdfArgs {
     #[arg(long, requires = "combined")]
     pub duplex: bool,
 
+    /// Write only the combined batch (and the manifest), not one file per letter.
+    #[arg(long, requires = "combined")]
+    pub batch_only: bool,
+
     /// Write the rows that are fine and list the rows that were skipped, instead of writing
     /// nothing when a row has a problem. The exit code is still 1 if rows were skipped.
     #[arg(long)]

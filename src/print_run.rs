@@ -10,7 +10,7 @@ use crate::exit_codes::ExitCode;
 use crate::images::ImageStore;
 use crate::letter::Letter;
 use crate::output::{sanitize_stem, write_atomically, AtomicFile, NameAllocator};
-use crate::pdf::{DocInfo, EmbeddedFonts, GlyphUsage, PdfWriter};
+use crate::pdf::{DocInfo, EmbeddedFonts, EncodedPage, GlyphUsage, PdfWriter};
 use crate::problem::Problem;
 use crate::records::DataSource;
 use crate::report::{rows_phrase, Reporter};
@@ -141,12 +141,21 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> 
         checked.valid,
     )?;
 
-    let mut summary = format!(
-        "Wrote {} letters ({} pages) to {}",
-        written.letters,
-        written.pages,
-        cfg.out_dir.display()
-    );
+    let mut summary = if cfg.batch_only {
+        format!(
+            "Wrote {} letters ({} pages), manifest in {}",
+            written.letters,
+            written.pages,
+            cfg.out_dir.display()
+        )
+    } else {
+        format!(
+            "Wrote {} letters ({} pages) to {}",
+            written.letters,
+            written.pages,
+            cfg.out_dir.display()
+        )
+    };
     if let Some(combined) = &cfg.combined {
         summary.push_str(&format!(
             " and the print batch {} ({} pages)",
@@ -256,7 +265,7 @@ fn check_pass(
         }
         let name = letter_file_name(&mut names, &letter);
         let path = cfg.out_dir.join(&name);
-        if !cfg.force && path.exists() {
+        if !cfg.force && !cfg.batch_only && path.exists() {
             checked.existing.push(path);
         }
     }
@@ -370,10 +379,19 @@ fn write_pass(
             format!("Letter to {recipient}")
         };
         let info = doc_info(title, &author, created);
-        write_atomically(&path, cfg.force, |w| {
-            write_pages(w, &typeset.pages, fonts, images, info)
-        })
-        .map_err(|e| io_failure(&path, e))?;
+        // Each page is encoded and compressed once, for its letter file and the batch.
+        let encoded = typeset
+            .pages
+            .iter()
+            .map(|page| EncodedPage::encode(page, fonts))
+            .collect::<io::Result<Vec<_>>>()
+            .map_err(|e| Failure::io(format!("row {}: {e}", letter.row)))?;
+        if !cfg.batch_only {
+            write_atomically(&path, cfg.force, |w| {
+                write_pages(w, &encoded, fonts, images, info)
+            })
+            .map_err(|e| io_failure(&path, e))?;
+        }
 
         let (mut first, mut last) = (String::new(), String::new());
         if let Some(batch) = batch.as_mut() {
@@ -400,7 +418,7 @@ fn write_pass(
         manifest
             .write_record([
                 record.row.to_string(),
-                name,
+                if cfg.batch_only { String::new() } else { name },
                 typeset.pages.len().to_string(),
                 first,
                 last,
@@ -443,14 +461,14 @@ fn recipient_or_row(recipient: &str, row: u64) -> String {
 
 fn write_pages(
     out: &mut AtomicFile,
-    pages: &[Page],
+    pages: &[EncodedPage],
     fonts: &EmbeddedFonts,
     images: &ImageStore,
     info: DocInfo,
 ) -> io::Result<()> {
     let mut pdf = PdfWriter::new(out, fonts, info)?;
     for page in pages {
-        pdf.add_page(page, images)?;
+        pdf.add_encoded(page, images)?;
     }
     pdf.finish(images)?;
     Ok(())

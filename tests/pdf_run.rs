@@ -481,3 +481,36 @@ fn the_shipped_samples_make_a_letter_for_every_official() {
         assert!(font.embedded && font.subset, "{font:?}");
     }
 }
+
+#[test]
+fn batch_only_writes_the_batch_and_manifest_but_no_letter_files() {
+    let w = Workdir::new();
+    w.file("t.md", TEMPLATE);
+    w.file("d.csv", three_officials());
+    let run = w.run(&[
+        "pdf",
+        "-t",
+        "t.md",
+        "-d",
+        "d.csv",
+        "-o",
+        "out",
+        "--combined",
+        "b.pdf",
+        "--batch-only",
+    ]);
+    run.expect_code(0);
+    assert_eq!(w.list("out"), ["manifest.csv"]);
+    assert_eq!(pdf_pages(&w.join("b.pdf")), 3);
+    let rows = manifest(&w, "out");
+    assert_eq!(
+        rows.iter().map(|r| r[3].as_str()).collect::<Vec<_>>(),
+        ["1", "2", "3"]
+    );
+    assert!(rows.iter().all(|r| r[1].is_empty()));
+    let text = squash(&pdf_text(&w.join("b.pdf")));
+    assert!(
+        text.contains("Zoë O'Brien") && text.contains("José García-López"),
+        "{text}"
+    );
+}

@@ -14,7 +14,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 pub use fonts::{EmbeddedFonts, GlyphUsage};
-pub use writer::{DocInfo, PdfWriter};
+pub use writer::{DocInfo, EncodedPage, PdfWriter};
 
 use crate::images::ImageStore;
 use crate::typeset::page::Page;

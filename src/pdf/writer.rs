@@ -57,10 +57,75 @@ pub struct PdfWriter<'a, W: Write> {
     /// Image XObject (and soft mask) of each image used in this file.
     image_refs: Vec<(ImageId, Ref)>,
     bookmarks: Vec<(String, usize)>,
-    /// Reused buffers for the content stream and the page's references.
-    content: Vec<u8>,
+}
+
+/// A link area of an encoded page (top-left origin, like [`Item::Link`]).
+struct LinkArea {
+    x: f32,
+    y: f32,
+    width: f32,
+    height: f32,
+    uri: String,
+}
+
+/// A page's content stream built and compressed once, so the same page can go into its own
+/// letter file and into the print batch without being encoded twice (compression is the
+/// largest single cost of writing a page).
+pub struct EncodedPage {
+    width: f32,
+    height: f32,
+    stream: Vec<u8>,
     refs: PageRefs,
-    deflate: Deflater,
+    links: Vec<LinkArea>,
+}
+
+impl EncodedPage {
+    /// Builds and compresses the content stream of `page`. Its glyphs must have been shown
+    /// to the [`super::GlyphUsage`] that `fonts` were prepared from.
+    pub fn encode(page: &Page, fonts: &EmbeddedFonts) -> io::Result<EncodedPage> {
+        let mut content = Vec::with_capacity(16 * 1024);
+        let mut refs = PageRefs::default();
+        page_content(page, fonts, &mut content, &mut refs).map_err(|m| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "glyph {} of font {} is not in the prepared font subset \
+                     (every page must be added to GlyphUsage before EmbeddedFonts::prepare)",
+                    m.glyph, m.face
+                ),
+            )
+        })?;
+        let mut deflate = Deflater::take(CONTENT_COMPRESSION);
+        let stream = deflate.zlib(&content).to_vec();
+        deflate.give_back();
+        let links = page
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Link {
+                    x,
+                    y,
+                    width,
+                    height,
+                    uri,
+                } => Some(LinkArea {
+                    x: *x,
+                    y: *y,
+                    width: *width,
+                    height: *height,
+                    uri: uri.clone(),
+                }),
+                _ => None,
+            })
+            .collect();
+        Ok(EncodedPage {
+            width: page.width,
+            height: page.height,
+            stream,
+            refs,
+            links,
+        })
+    }
 }
 
 impl<'a, W: Write> PdfWriter<'a, W> {
@@ -82,9 +147,6 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             font_refs: vec![None; fonts.faces.len()],
             image_refs: Vec::new(),
             bookmarks: Vec::new(),
-            content: Vec::with_capacity(16 * 1024),
-            refs: PageRefs::default(),
-            deflate: Deflater::take(CONTENT_COMPRESSION),
         };
         writer.catalog = writer.alloc(1);
         writer.page_root = writer.alloc(1);
@@ -98,28 +160,19 @@ impl<'a, W: Write> PdfWriter<'a, W> {
     /// Writes one page. Its images must be in `images`; its glyphs must have been shown to
     /// the [`super::GlyphUsage`] the fonts were prepared from.
     pub fn add_page(&mut self, page: &Page, images: &ImageStore) -> io::Result<()> {
-        self.content.clear();
-        self.refs.fonts.clear();
-        self.refs.images.clear();
-        page_content(page, self.fonts, &mut self.content, &mut self.refs).map_err(|m| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "glyph {} of font {} is not in the prepared font subset \
-                     (every page must be added to GlyphUsage before EmbeddedFonts::prepare)",
-                    m.glyph, m.face
-                ),
-            )
-        })?;
-        // Taken out of self while we allocate; put back so its allocation is reused.
-        let refs = std::mem::take(&mut self.refs);
-        for &face in &refs.fonts {
+        let encoded = EncodedPage::encode(page, self.fonts)?;
+        self.add_encoded(&encoded, images)
+    }
+
+    /// Writes a page encoded once with [`EncodedPage::encode`] (with the same fonts).
+    pub fn add_encoded(&mut self, page: &EncodedPage, images: &ImageStore) -> io::Result<()> {
+        for &face in &page.refs.fonts {
             if self.font_refs[face].is_none() {
                 // Type0, CIDFont, descriptor, program, ToUnicode.
                 self.font_refs[face] = Some(self.alloc(5));
             }
         }
-        for &image in &refs.images {
+        for &image in &page.refs.images {
             if self.image_refs.iter().all(|&(id, _)| id != image) {
                 let data = images.get(image).ok_or_else(|| {
                     io::Error::new(
@@ -132,46 +185,35 @@ impl<'a, W: Write> PdfWriter<'a, W> {
                 self.image_refs.push((image, first));
             }
         }
-        self.refs = refs;
 
         let content_ref = self.alloc(1);
-        let compressed = self.deflate.zlib(&self.content);
-        let mut chunk = Chunk::with_capacity(compressed.len() + 64);
+        let mut chunk = Chunk::with_capacity(page.stream.len() + 64);
         chunk
-            .stream(content_ref, compressed)
+            .stream(content_ref, &page.stream)
             .filter(Filter::FlateDecode);
         self.write_chunk(content_ref, &chunk)?;
 
         let mut annots = Vec::new();
-        for item in &page.items {
-            if let Item::Link {
-                x,
-                y,
-                width,
-                height,
-                uri,
-            } = item
-            {
-                let id = self.alloc(1);
-                let mut chunk = Chunk::new();
-                let mut annot = chunk.annotation(id);
-                annot
-                    .subtype(AnnotationType::Link)
-                    .rect(Rect::new(
-                        *x,
-                        page.height - y - height,
-                        x + width,
-                        page.height - y,
-                    ))
-                    .border(0.0, 0.0, 0.0, None);
-                annot
-                    .action()
-                    .action_type(ActionType::Uri)
-                    .uri(Str(ascii_uri(uri).as_bytes()));
-                annot.finish();
-                self.write_chunk(id, &chunk)?;
-                annots.push(id);
-            }
+        for link in &page.links {
+            let id = self.alloc(1);
+            let mut chunk = Chunk::new();
+            let mut annot = chunk.annotation(id);
+            annot
+                .subtype(AnnotationType::Link)
+                .rect(Rect::new(
+                    link.x,
+                    page.height - link.y - link.height,
+                    link.x + link.width,
+                    page.height - link.y,
+                ))
+                .border(0.0, 0.0, 0.0, None);
+            annot
+                .action()
+                .action_type(ActionType::Uri)
+                .uri(Str(ascii_uri(&link.uri).as_bytes()));
+            annot.finish();
+            self.write_chunk(id, &chunk)?;
+            annots.push(id);
         }
 
         if self.pages.len() % PAGES_PER_NODE == 0 {
@@ -250,7 +292,6 @@ impl<'a, W: Write> PdfWriter<'a, W> {
 
         self.write_xref()?;
         self.out.flush()?;
-        self.deflate.give_back();
         self.out.into_inner().map_err(|e| e.into_error())
     }
 
