@@ -104,10 +104,16 @@ impl AtomicFile {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let tmp = tempfile::Builder::new()
-            .prefix(".lettermerge-")
-            .suffix(".tmp")
-            .tempfile_in(&dir)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".lettermerge-").suffix(".tmp");
+        // tempfile creates private (0600) files; letters are ordinary documents, so they get
+        // the usual 0666 less the user's umask, like any file the user saves.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let tmp = builder.tempfile_in(&dir)?;
         Ok(AtomicFile {
             target: target.to_path_buf(),
             out: io::BufWriter::with_capacity(256 * 1024, tmp),
@@ -192,5 +198,17 @@ mod tests {
         assert_eq!(std::fs::read(&target).unwrap(), b"three");
         let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(leftovers, 1, "no temp files left behind");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let plain = dir.path().join("plain.txt");
+            std::fs::write(&plain, b"x").unwrap();
+            let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode();
+            assert_eq!(
+                mode(&target),
+                mode(&plain),
+                "same mode as any file the user saves"
+            );
+        }
     }
 }
