@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 /// Index of an image in the run's [`ImageStore`].
 pub type ImageId = usize;
@@ -15,10 +16,16 @@ pub type ImageId = usize;
 /// slower, smaller setting.
 const PIXEL_COMPRESSION: u8 = 8;
 
-/// All images of a run, each loaded once.
+/// All images of a run, each loaded once. Shared by the run's worker threads, so an image
+/// has the same id whichever thread loaded it.
 #[derive(Default)]
 pub struct ImageStore {
-    images: Vec<Image>,
+    inner: RwLock<Loaded>,
+}
+
+#[derive(Default)]
+struct Loaded {
+    images: Vec<Arc<Image>>,
     by_path: HashMap<PathBuf, ImageId>,
 }
 
@@ -56,42 +63,58 @@ pub enum ImageData {
 impl ImageStore {
     /// Loads (or finds already loaded) the PNG or JPEG at `path`. The error says what is
     /// wrong with the file in one sentence.
-    pub fn load(&mut self, path: &Path) -> Result<ImageId, String> {
+    pub fn load(&self, path: &Path) -> Result<ImageId, String> {
         // Canonical so that `logo.png` and `./img/../logo.png` share one copy.
         let key = path.canonicalize().map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => "file not found".to_string(),
             _ => format!("cannot open the file: {e}"),
         })?;
-        if let Some(&id) = self.by_path.get(&key) {
+        if let Some(&id) = self.read().by_path.get(&key) {
             return Ok(id);
         }
         let bytes = std::fs::read(&key).map_err(|e| format!("cannot read the file: {e}"))?;
-        let image = decode(bytes)?;
-        let id = self.images.len();
-        self.images.push(image);
-        self.by_path.insert(key, id);
+        let image = Arc::new(decode(bytes)?);
+        let mut loaded = self.write();
+        // Another thread may have loaded it meanwhile: keep one id per file.
+        if let Some(&id) = loaded.by_path.get(&key) {
+            return Ok(id);
+        }
+        let id = loaded.images.len();
+        loaded.images.push(image);
+        loaded.by_path.insert(key, id);
         Ok(id)
     }
 
     /// Pixel width and height of a loaded image.
     pub fn size_px(&self, id: ImageId) -> (u32, u32) {
-        self.images
+        self.read()
+            .images
             .get(id)
             .map_or((0, 0), |image| (image.width, image.height))
     }
 
     /// The loaded image with this id (for the PDF writer).
-    pub fn get(&self, id: ImageId) -> Option<&Image> {
-        self.images.get(id)
+    pub fn get(&self, id: ImageId) -> Option<Arc<Image>> {
+        self.read().images.get(id).cloned()
     }
 
     /// Number of loaded images.
     pub fn len(&self) -> usize {
-        self.images.len()
+        self.read().images.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.images.is_empty()
+        self.len() == 0
+    }
+
+    // A panic while holding the lock cannot leave `Loaded` half-updated (ids are pushed
+    // with their image), so a poisoned lock is still good to read.
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Loaded> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Loaded> {
+        self.inner.write().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -288,7 +311,7 @@ mod tests {
             &data,
             None,
         );
-        let mut store = ImageStore::default();
+        let store = ImageStore::default();
         let id = store.load(&path).unwrap();
         assert_eq!(store.size_px(id), (2, 2));
         match &store.get(id).unwrap().data {
@@ -323,7 +346,7 @@ mod tests {
             &data,
             None,
         );
-        let mut store = ImageStore::default();
+        let store = ImageStore::default();
         let id = store.load(&path).unwrap();
         match &store.get(id).unwrap().data {
             ImageData::Pixels {
@@ -356,7 +379,7 @@ mod tests {
             &data,
             Some((&palette, Some(&trns))),
         );
-        let mut store = ImageStore::default();
+        let store = ImageStore::default();
         let id = store.load(&path).unwrap();
         match &store.get(id).unwrap().data {
             ImageData::Pixels {
@@ -389,7 +412,7 @@ mod tests {
             &[7],
             None,
         );
-        let mut store = ImageStore::default();
+        let store = ImageStore::default();
         let a = store.load(&path).unwrap();
         let b = store.load(&dir.path().join("sub/../a.png")).unwrap();
         assert_eq!(a, b);
@@ -398,7 +421,7 @@ mod tests {
 
     #[test]
     fn jpeg_passes_through_with_size_from_sof() {
-        let mut store = ImageStore::default();
+        let store = ImageStore::default();
         let rgb = store.load(&fixture("rgb.jpg")).unwrap();
         let cmyk = store.load(&fixture("cmyk.jpg")).unwrap();
         for (id, comps) in [(rgb, 3), (cmyk, 4)] {
@@ -422,7 +445,7 @@ mod tests {
     #[test]
     fn errors_say_what_is_wrong() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = ImageStore::default();
+        let store = ImageStore::default();
         assert_eq!(
             store.load(&dir.path().join("missing.png")).unwrap_err(),
             "file not found"

@@ -78,16 +78,9 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> 
     }
     let mut typesetter = Typesetter::new(template.style())
         .map_err(|e| Failure::problems(format!("{}: {e:#}", cfg.template.display())))?;
-    let mut images = ImageStore::default();
+    let images = ImageStore::default();
 
-    let checked = check_pass(
-        cfg,
-        reporter,
-        &data,
-        &template,
-        &mut typesetter,
-        &mut images,
-    )?;
+    let checked = check_pass(cfg, reporter, &data, &template, &mut typesetter, &images)?;
     for w in &checked.warnings {
         reporter.problem(w);
     }
@@ -136,7 +129,7 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> 
         &data,
         &template,
         &mut typesetter,
-        &mut images,
+        &images,
         &fonts,
         checked.valid,
     )?;
@@ -190,7 +183,7 @@ fn check_pass(
     data: &DataSource,
     template: &Template,
     typesetter: &mut Typesetter,
-    images: &mut ImageStore,
+    images: &ImageStore,
 ) -> Result<Checked, Failure> {
     let mut checked = Checked {
         rows: 0,
@@ -313,7 +306,7 @@ fn write_pass(
     data: &DataSource,
     template: &Template,
     typesetter: &mut Typesetter,
-    images: &mut ImageStore,
+    images: &ImageStore,
     fonts: &EmbeddedFonts,
     expected: u64,
 ) -> Result<Written, Failure> {

@@ -44,7 +44,7 @@ fn pdf_pages(file: &Path) -> usize {
 fn sample(dir: &Path) -> (FontSet, ImageStore, Vec<Page>) {
     let mut serif = bundled_font("LibertinusSerif-Regular");
     let mut mono = bundled_font("DejaVuSansMono");
-    let mut images = ImageStore::default();
+    let images = ImageStore::default();
     let png = dir.join("logo.png");
     // 2x2: red, translucent green, transparent, blue.
     let rgba = [
@@ -252,7 +252,7 @@ fn renders_to_png() {
 fn jpeg_images_render_with_right_colours() {
     let dir = tempfile::tempdir().unwrap();
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/images");
-    let mut images = ImageStore::default();
+    let images = ImageStore::default();
     let rgb = images.load(&data.join("rgb.jpg")).unwrap();
     let cmyk = images.load(&data.join("cmyk.jpg")).unwrap();
     let mut page = Page::blank(120.0, 60.0);

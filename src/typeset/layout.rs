@@ -105,7 +105,7 @@ fn shift(item: &mut Item, dy: f32) {
 struct Layout<'a> {
     eng: &'a mut Engine,
     style: &'a Style,
-    images: &'a mut ImageStore,
+    images: &'a ImageStore,
     row: u64,
     /// Left edge and width of the measure.
     left: f32,
@@ -122,7 +122,7 @@ pub(crate) fn letter(
     eng: &mut Engine,
     style: &Style,
     letter: &Letter,
-    images: &mut ImageStore,
+    images: &ImageStore,
     warnings: &mut Vec<Problem>,
 ) -> Result<Vec<Page>, Problem> {
     let (pw, ph) = style.page.dimensions();

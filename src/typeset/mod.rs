@@ -47,11 +47,7 @@ impl Typesetter {
     }
 
     /// Lays out one letter. An image that cannot be read is a row error.
-    pub fn typeset(
-        &mut self,
-        letter: &Letter,
-        images: &mut ImageStore,
-    ) -> Result<Typeset, Problem> {
+    pub fn typeset(&mut self, letter: &Letter, images: &ImageStore) -> Result<Typeset, Problem> {
         self.engine.missing.clear();
         let mut warnings = Vec::new();
         let pages = layout::letter(&mut self.engine, &self.style, letter, images, &mut warnings)?;

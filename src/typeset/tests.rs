@@ -85,7 +85,7 @@ fn full_style() -> Style {
 fn typeset(style: &Style, letter: &Letter) -> (Typesetter, Typeset) {
     let mut ts = Typesetter::new(style).expect("fonts load");
     let out = ts
-        .typeset(letter, &mut ImageStore::default())
+        .typeset(letter, &ImageStore::default())
         .expect("letter typesets");
     (ts, out)
 }
@@ -479,7 +479,7 @@ fn missing_glyph_is_a_warning_once() {
     // The next letter reuses the cached paragraph and is still warned about, and comes
     // out exactly the same.
     letter.row = 3;
-    let again = ts.typeset(&letter, &mut ImageStore::default()).unwrap();
+    let again = ts.typeset(&letter, &ImageStore::default()).unwrap();
     assert!(again
         .warnings
         .iter()
@@ -541,7 +541,7 @@ fn bench_thousand_letters() {
     let load = std::time::Instant::now();
     let mut ts = Typesetter::new(&style).unwrap();
     println!("Typesetter::new: {:?}", load.elapsed());
-    let mut images = ImageStore::default();
+    let images = ImageStore::default();
     let base = reference_letter();
     let names = [
         "Nguyen", "Okafor", "Smith", "García", "Lee", "Kowalski", "Haddad",
@@ -564,12 +564,12 @@ fn bench_thousand_letters() {
         })
         .collect();
     let cold = std::time::Instant::now();
-    ts.typeset(&letters[0], &mut images).unwrap();
+    ts.typeset(&letters[0], &images).unwrap();
     println!("first letter (cold caches): {:?}", cold.elapsed());
     let start = std::time::Instant::now();
     let mut glyphs = 0;
     for l in &letters {
-        let out = ts.typeset(l, &mut images).unwrap();
+        let out = ts.typeset(l, &images).unwrap();
         glyphs += out.pages[0].items.len();
     }
     let per = start.elapsed().as_secs_f64() * 1e6 / letters.len() as f64;
@@ -589,7 +589,7 @@ fn bench_thousand_letters() {
         .collect();
     let start = std::time::Instant::now();
     for l in &unique {
-        ts.typeset(l, &mut images).unwrap();
+        ts.typeset(l, &images).unwrap();
     }
     let per = start.elapsed().as_secs_f64() * 1e6 / unique.len() as f64;
     println!("typeset, every paragraph different: {per:.1} µs/letter");
