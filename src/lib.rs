@@ -6,6 +6,7 @@ pub mod exit_codes;
 pub mod images;
 pub mod letter;
 pub mod output;
+pub mod parallel;
 pub mod pdf;
 pub mod problem;
 pub mod records;

@@ -8,15 +8,16 @@
 use crate::config::PdfConfig;
 use crate::exit_codes::ExitCode;
 use crate::images::ImageStore;
-use crate::letter::Letter;
 use crate::output::{sanitize_stem, write_atomically, AtomicFile, NameAllocator};
+use crate::parallel;
 use crate::pdf::{DocInfo, EmbeddedFonts, EncodedPage, GlyphUsage, PdfWriter};
 use crate::problem::Problem;
-use crate::records::DataSource;
+use crate::records::{DataSource, Record};
 use crate::report::{rows_phrase, Reporter};
 use crate::template::Template;
 use crate::typeset::page::Page;
 use crate::typeset::Typesetter;
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -66,6 +67,8 @@ struct Checked {
     warnings: Vec<Problem>,
     existing: Vec<PathBuf>,
     usage: GlyphUsage,
+    /// The file name of each valid row, handed out in row order.
+    names: HashMap<u64, String>,
 }
 
 fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> {
@@ -76,11 +79,18 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> 
     for notice in data.notices() {
         reporter.notice(notice);
     }
-    let mut typesetter = Typesetter::new(template.style())
-        .map_err(|e| Failure::problems(format!("{}: {e:#}", cfg.template.display())))?;
+    // One typesetter per worker thread: each keeps its own warm caches for both passes.
+    let mut typesetters = Vec::new();
+    for _ in 0..parallel::workers() {
+        typesetters.push(
+            Typesetter::new(template.style())
+                .map_err(|e| Failure::problems(format!("{}: {e:#}", cfg.template.display())))?,
+        );
+    }
     let images = ImageStore::default();
 
-    let checked = check_pass(cfg, reporter, &data, &template, &mut typesetter, &images)?;
+    let (checked, mut typesetters) =
+        check_pass(cfg, reporter, &data, &template, typesetters, &images)?;
     for w in &checked.warnings {
         reporter.problem(w);
     }
@@ -121,17 +131,21 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> 
         return Err(Failure::io(msg));
     }
 
-    let fonts = EmbeddedFonts::prepare(typesetter.fonts(), &checked.usage)
+    let (first, others) = typesetters.split_at_mut(1);
+    for other in others.iter() {
+        first[0].learn_glyph_text(other);
+    }
+    let fonts = EmbeddedFonts::prepare(first[0].fonts(), &checked.usage)
         .map_err(|e| Failure::problems(format!("cannot embed the fonts: {e:#}")))?;
     let written = write_pass(
         cfg,
         reporter,
         &data,
         &template,
-        &mut typesetter,
+        typesetters,
         &images,
         &fonts,
-        checked.valid,
+        &checked,
     )?;
 
     let mut summary = if cfg.batch_only {
@@ -176,15 +190,29 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> 
     })
 }
 
-/// Pass 1: renders and typesets every row, collecting problems, glyphs and file names.
+/// What a worker makes of one row in the check pass.
+enum RowCheck {
+    /// The data file cannot be read any further.
+    Fatal(Problem),
+    Invalid(Problem),
+    Valid {
+        row: u64,
+        filename: Option<String>,
+        pages: Vec<Page>,
+        warnings: Vec<Problem>,
+    },
+}
+
+/// Pass 1: renders and typesets every row (on all cores), collecting problems, glyphs and
+/// file names in row order.
 fn check_pass(
     cfg: &PdfConfig,
     reporter: &Reporter,
     data: &DataSource,
     template: &Template,
-    typesetter: &mut Typesetter,
+    typesetters: Vec<Typesetter>,
     images: &ImageStore,
-) -> Result<Checked, Failure> {
+) -> Result<(Checked, Vec<Typesetter>), Failure> {
     let mut checked = Checked {
         rows: 0,
         valid: 0,
@@ -192,7 +220,8 @@ fn check_pass(
         errors: Vec::new(),
         warnings: Vec::new(),
         existing: Vec::new(),
-        usage: GlyphUsage::new(typesetter.fonts()),
+        usage: GlyphUsage::new(typesetters[0].fonts()),
+        names: HashMap::new(),
     };
     let mut names = reserved_names();
     if !cfg.force {
@@ -216,30 +245,34 @@ fn check_pass(
         .records()
         .map_err(|e| Failure::problems(e.to_string()))?;
     let pb = reporter.spinner("Checking");
-    for record in records {
-        pb.inc(1);
+    let work = |typesetter: &mut Typesetter, record: Result<Record, Problem>| {
         let record = match record {
             Ok(r) => r,
-            Err(p) => {
-                let Some(row) = p.row else {
-                    // Not a row problem: the file itself cannot be read any further.
-                    pb.finish_and_clear();
-                    return Err(Failure::problems(reporter.format(&p)));
-                };
-                checked.rows += 1;
-                checked.invalid_rows.push(row);
-                checked.errors.push(p);
-                continue;
-            }
+            Err(p) if p.row.is_some() => return RowCheck::Invalid(p),
+            Err(p) => return RowCheck::Fatal(p),
         };
-        checked.rows += 1;
         let row = record.row;
         let typeset = template
             .render(&record)
             .and_then(|letter| typesetter.typeset(&letter, images).map(|t| (letter, t)));
-        let (letter, typeset) = match typeset {
-            Ok(x) => x,
-            Err(p) => {
+        match typeset {
+            Ok((letter, typeset)) => RowCheck::Valid {
+                row,
+                filename: letter.filename,
+                pages: typeset.pages,
+                warnings: typeset.warnings,
+            },
+            Err(p) if p.row.is_none() => RowCheck::Invalid(p.at_row(row)),
+            Err(p) => RowCheck::Invalid(p),
+        }
+    };
+    let sink = |result: RowCheck| {
+        pb.inc(1);
+        match result {
+            RowCheck::Fatal(p) => return Err(Failure::problems(reporter.format(&p))),
+            RowCheck::Invalid(p) => {
+                checked.rows += 1;
+                let row = p.row.unwrap_or_default();
                 checked.invalid_rows.push(row);
                 let known = missing_columns
                     .iter_mut()
@@ -248,21 +281,32 @@ fn check_pass(
                     Some((_, rows)) => rows.push(row),
                     None => checked.errors.push(p),
                 }
-                continue;
             }
-        };
-        checked.valid += 1;
-        checked.warnings.extend(typeset.warnings);
-        for page in &typeset.pages {
-            checked.usage.add_page(page);
+            RowCheck::Valid {
+                row,
+                filename,
+                pages,
+                warnings,
+            } => {
+                checked.rows += 1;
+                checked.valid += 1;
+                checked.warnings.extend(warnings);
+                for page in &pages {
+                    checked.usage.add_page(page);
+                }
+                let name = letter_file_name(&mut names, filename.as_deref(), row);
+                let path = cfg.out_dir.join(&name);
+                if !cfg.force && !cfg.batch_only && path.exists() {
+                    checked.existing.push(path);
+                }
+                checked.names.insert(row, name);
+            }
         }
-        let name = letter_file_name(&mut names, &letter);
-        let path = cfg.out_dir.join(&name);
-        if !cfg.force && !cfg.batch_only && path.exists() {
-            checked.existing.push(path);
-        }
-    }
+        Ok(())
+    };
+    let typesetters = parallel::ordered_map(records, typesetters, work, sink);
     pb.finish_and_clear();
+    let typesetters = typesetters?;
     let mut file_level: Vec<Problem> = missing_columns
         .into_iter()
         .map(|(mut p, rows)| {
@@ -275,7 +319,7 @@ fn check_pass(
         .collect();
     file_level.append(&mut checked.errors);
     checked.errors = file_level;
-    Ok(checked)
+    Ok((checked, typesetters))
 }
 
 fn reserved_names() -> NameAllocator {
@@ -284,12 +328,12 @@ fn reserved_names() -> NameAllocator {
     names
 }
 
-fn letter_file_name(names: &mut NameAllocator, letter: &Letter) -> String {
-    let raw = letter
-        .filename
-        .clone()
-        .unwrap_or_else(|| format!("row-{}", letter.row));
-    names.allocate(&sanitize_stem(&raw, letter.row), "pdf")
+fn letter_file_name(names: &mut NameAllocator, filename: Option<&str>, row: u64) -> String {
+    let stem = match filename {
+        Some(raw) => sanitize_stem(raw, row),
+        None => format!("row-{row}"),
+    };
+    names.allocate(&stem, "pdf")
 }
 
 struct Written {
@@ -298,17 +342,33 @@ struct Written {
     batch_pages: usize,
 }
 
-/// Pass 2: writes every valid letter, the batch and the manifest.
+/// What a worker makes of one row in the write pass: the letter file is already written,
+/// the encoded pages go on to the batch.
+enum RowWrite {
+    /// A row the check pass refused (only with --skip-invalid).
+    Skip,
+    Letter {
+        row: u64,
+        name: String,
+        recipient: String,
+        pages: Vec<EncodedPage>,
+        last_page_size: (f32, f32),
+    },
+    Failed(Failure),
+}
+
+/// Pass 2: writes every valid letter (on all cores), then the batch and the manifest in
+/// row order.
 #[allow(clippy::too_many_arguments)]
 fn write_pass(
     cfg: &PdfConfig,
     reporter: &Reporter,
     data: &DataSource,
     template: &Template,
-    typesetter: &mut Typesetter,
+    typesetters: Vec<Typesetter>,
     images: &ImageStore,
     fonts: &EmbeddedFonts,
-    expected: u64,
+    checked: &Checked,
 ) -> Result<Written, Failure> {
     std::fs::create_dir_all(&cfg.out_dir).map_err(|e| {
         Failure::io(format!(
@@ -342,7 +402,6 @@ fn write_pass(
         ])
         .map_err(|e| Failure::io(e.to_string()))?;
 
-    let mut names = reserved_names();
     let mut written = Written {
         letters: 0,
         pages: 0,
@@ -351,58 +410,88 @@ fn write_pass(
     let records = data
         .records()
         .map_err(|e| Failure::problems(e.to_string()))?;
-    let pb = reporter.bar(expected, "Writing");
-    for record in records {
-        // Rows that failed the check pass fail the same way again and are skipped here.
-        let Ok(record) = record else { continue };
+    let pb = reporter.bar(checked.valid, "Writing");
+    let changed = || {
+        Failure::io(format!(
+            "{} changed while the letters were being written; run again",
+            cfg.data.display()
+        ))
+    };
+    let work = |typesetter: &mut Typesetter, record: Result<Record, Problem>| {
+        // Rows the check pass refused have no name and are skipped here.
+        let Some(record) = record.ok() else {
+            return RowWrite::Skip;
+        };
+        let Some(name) = checked.names.get(&record.row) else {
+            return RowWrite::Skip;
+        };
         let Ok(letter) = template.render(&record) else {
-            continue;
+            return RowWrite::Failed(changed());
         };
-        // Images were all loaded by the check pass; the same ids come back here.
         let Ok(typeset) = typesetter.typeset(&letter, images) else {
-            continue;
+            return RowWrite::Failed(changed());
         };
-        let images: &ImageStore = images;
-        let name = letter_file_name(&mut names, &letter);
-        let path = cfg.out_dir.join(&name);
-        let recipient = letter.address.first().cloned().unwrap_or_default();
-        let title = if recipient.is_empty() {
-            "Letter".to_string()
-        } else {
-            format!("Letter to {recipient}")
-        };
-        let info = doc_info(title, &author, created);
         // Each page is encoded and compressed once, for its letter file and the batch.
-        let encoded = typeset
+        let pages = match typeset
             .pages
             .iter()
             .map(|page| EncodedPage::encode(page, fonts))
             .collect::<io::Result<Vec<_>>>()
-            .map_err(|e| Failure::io(format!("row {}: {e}", letter.row)))?;
+        {
+            Ok(pages) => pages,
+            Err(e) => return RowWrite::Failed(Failure::io(format!("row {}: {e}", letter.row))),
+        };
+        let recipient = letter.address.first().cloned().unwrap_or_default();
         if !cfg.batch_only {
-            write_atomically(&path, cfg.force, |w| {
-                write_pages(w, &encoded, fonts, images, info)
-            })
-            .map_err(|e| io_failure(&path, e))?;
+            let title = if recipient.is_empty() {
+                "Letter".to_string()
+            } else {
+                format!("Letter to {recipient}")
+            };
+            let info = doc_info(title, &author, created);
+            let path = cfg.out_dir.join(name);
+            if let Err(e) = write_atomically(&path, cfg.force, |w| {
+                write_pages(w, &pages, fonts, images, info)
+            }) {
+                return RowWrite::Failed(io_failure(&path, e));
+            }
         }
-
+        let last_page_size = typeset
+            .pages
+            .last()
+            .map_or((612.0, 792.0), |p| (p.width, p.height));
+        RowWrite::Letter {
+            row: letter.row,
+            name: name.clone(),
+            recipient,
+            pages,
+            last_page_size,
+        }
+    };
+    let sink = |result: RowWrite| {
+        let (row, name, recipient, pages, (w, h)) = match result {
+            RowWrite::Skip => return Ok(()),
+            RowWrite::Failed(f) => return Err(f),
+            RowWrite::Letter {
+                row,
+                name,
+                recipient,
+                pages,
+                last_page_size,
+            } => (row, name, recipient, pages, last_page_size),
+        };
         let (mut first, mut last) = (String::new(), String::new());
         if let Some(batch) = batch.as_mut() {
             let start = batch.page_count();
-            batch.add_bookmark(&recipient_or_row(&recipient, letter.row), start);
-            for page in &typeset.pages {
+            batch.add_bookmark(&recipient_or_row(&recipient, row), start);
+            for page in &pages {
                 batch
-                    .add_page(page, images)
+                    .add_encoded(page, images)
                     .map_err(|e| io_failure_batch(cfg, e))?;
             }
             first = (start + 1).to_string();
             last = batch.page_count().to_string();
-            if cfg.duplex && typeset.pages.len() % 2 == 1 {
-                let (w, h) = typeset
-                    .pages
-                    .last()
-                    .map(|p| (p.width, p.height))
-                    .unwrap_or((612.0, 792.0));
+            if cfg.duplex && pages.len() % 2 == 1 {
                 batch
                     .add_page(&Page::blank(w, h), images)
                     .map_err(|e| io_failure_batch(cfg, e))?;
@@ -410,26 +499,24 @@ fn write_pass(
         }
         manifest
             .write_record([
-                record.row.to_string(),
+                row.to_string(),
                 if cfg.batch_only { String::new() } else { name },
-                typeset.pages.len().to_string(),
+                pages.len().to_string(),
                 first,
                 last,
                 recipient,
             ])
             .map_err(|e| Failure::io(e.to_string()))?;
         written.letters += 1;
-        written.pages += typeset.pages.len() as u64;
+        written.pages += pages.len() as u64;
         pb.inc(1);
-    }
+        Ok(())
+    };
+    let outcome = parallel::ordered_map(records, typesetters, work, sink);
     pb.finish_and_clear();
-    if written.letters != expected {
-        return Err(Failure::io(format!(
-            "{} changed while letters were being written ({} letters checked, {} written); run again",
-            cfg.data.display(),
-            expected,
-            written.letters
-        )));
+    outcome?;
+    if written.letters != checked.valid {
+        return Err(changed());
     }
     if let (Some(batch), Some(path)) = (batch, &cfg.combined) {
         written.batch_pages = batch.page_count();

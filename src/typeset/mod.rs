@@ -67,6 +67,20 @@ impl Typesetter {
         Ok(Typeset { pages, warnings })
     }
 
+    /// Takes over the glyph-to-text map another typesetter of the same style learned, so
+    /// that after a run on several threads the PDF's ToUnicode map covers every glyph any of
+    /// them produced.
+    pub fn learn_glyph_text(&mut self, other: &Typesetter) {
+        let theirs = &other.engine.fonts.faces;
+        for (mine, theirs) in self.engine.fonts.faces.iter_mut().zip(theirs) {
+            for (glyph, text) in &theirs.glyph_text {
+                mine.glyph_text
+                    .entry(*glyph)
+                    .or_insert_with(|| text.clone());
+            }
+        }
+    }
+
     pub fn fonts(&self) -> &FontSet {
         &self.engine.fonts
     }

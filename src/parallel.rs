@@ -1,0 +1,166 @@
+//! An ordered parallel map over a stream: items go round-robin to worker threads (each with
+//! its own state, such as a typesetter with warm caches), and results come back to one sink
+//! in input order. Channels are bounded, so memory stays flat however long the stream is.
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::sync_channel;
+use std::thread;
+
+/// Items queued per worker, and results queued in all, before the producer waits.
+const QUEUE: usize = 16;
+
+/// Runs `work` on every item of `items`, on one thread per entry of `states`, and calls
+/// `sink` with the results in the order of the items. Stops early when `sink` fails.
+/// Returns the workers' states (to merge what they learned) or the sink's error.
+pub fn ordered_map<I, S, R, E, W, K>(
+    items: I,
+    mut states: Vec<S>,
+    work: W,
+    mut sink: K,
+) -> Result<Vec<S>, E>
+where
+    I: Iterator + Send,
+    I::Item: Send,
+    S: Send,
+    R: Send,
+    W: Fn(&mut S, I::Item) -> R + Sync,
+    K: FnMut(R) -> Result<(), E>,
+{
+    let n = states.len();
+    if n <= 1 {
+        // One worker: no threads, no channels.
+        if let Some(state) = states.first_mut() {
+            for item in items {
+                sink(work(state, item))?;
+            }
+        }
+        return Ok(states);
+    }
+    thread::scope(|scope| {
+        let (result_tx, result_rx) = sync_channel::<(usize, R)>(QUEUE * n);
+        let mut job_txs = Vec::with_capacity(n);
+        let mut workers = Vec::with_capacity(n);
+        for mut state in states {
+            let (job_tx, job_rx) = sync_channel::<(usize, I::Item)>(QUEUE);
+            job_txs.push(job_tx);
+            let result_tx = result_tx.clone();
+            let work = &work;
+            workers.push(scope.spawn(move || {
+                for (seq, item) in job_rx {
+                    if result_tx.send((seq, work(&mut state, item))).is_err() {
+                        break; // the sink gave up
+                    }
+                }
+                state
+            }));
+        }
+        drop(result_tx);
+        let feeder = scope.spawn(move || {
+            for (seq, item) in items.enumerate() {
+                if job_txs[seq % n].send((seq, item)).is_err() {
+                    break;
+                }
+            }
+        });
+
+        // Results arrive nearly in order; the few that overtake wait here.
+        let mut waiting = BTreeMap::new();
+        let mut next = 0;
+        let mut outcome = Ok(());
+        'receive: for (seq, result) in result_rx.iter() {
+            waiting.insert(seq, result);
+            while let Some(result) = waiting.remove(&next) {
+                next += 1;
+                if let Err(e) = sink(result) {
+                    outcome = Err(e);
+                    break 'receive;
+                }
+            }
+        }
+        // Dropping the receiver makes busy workers stop, which stops the feeder.
+        drop(result_rx);
+        drop(waiting);
+        if let Err(panic) = feeder.join() {
+            std::panic::resume_unwind(panic);
+        }
+        let mut states = Vec::with_capacity(n);
+        for worker in workers {
+            match worker.join() {
+                Ok(state) => states.push(state),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        outcome.map(|()| states)
+    })
+}
+
+/// How many workers to use: the machine's cores, at most 8.
+pub fn workers() -> usize {
+    thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ordered_map;
+
+    #[test]
+    fn results_come_back_in_order_and_states_are_returned() {
+        let mut seen = Vec::new();
+        let states = ordered_map(
+            0..1000u32,
+            vec![0u32; 3],
+            |count, x| {
+                *count += 1;
+                // Uneven work so results overtake each other.
+                if x % 7 == 0 {
+                    std::thread::sleep(std::time::Duration::from_micros(200));
+                }
+                x * 2
+            },
+            |r| {
+                seen.push(r);
+                Ok::<(), ()>(())
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, (0..1000).map(|x| x * 2).collect::<Vec<_>>());
+        assert_eq!(states.iter().sum::<u32>(), 1000);
+    }
+
+    #[test]
+    fn a_failing_sink_stops_the_run() {
+        let mut seen = 0;
+        let err = ordered_map(
+            0..100_000u32,
+            vec![(); 2],
+            |_, x| x,
+            |x| {
+                seen += 1;
+                if x == 10 {
+                    Err("stop")
+                } else {
+                    Ok(())
+                }
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err, "stop");
+        assert_eq!(seen, 11);
+    }
+
+    #[test]
+    fn one_worker_runs_inline() {
+        let mut out = Vec::new();
+        ordered_map(
+            "abc".chars(),
+            vec![()],
+            |_, c| c,
+            |c| {
+                out.push(c);
+                Ok::<(), ()>(())
+            },
+        )
+        .unwrap();
+        assert_eq!(out, ['a', 'b', 'c']);
+    }
+}
