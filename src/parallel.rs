@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use std::sync::mpsc::sync_channel;
 use std::thread;
 
-/// Items queued per worker, and results queued in all, before the producer waits.
-const QUEUE: usize = 16;
+/// Batches queued per worker, and result batches queued in all, before the producer waits.
+const QUEUE: usize = 4;
+/// Items handed to a worker at a time: waking a thread per item costs more than a letter.
+const BATCH: usize = 16;
 
 /// Runs `work` on every item of `items`, on one thread per entry of `states`, and calls
 /// `sink` with the results in the order of the items. Stops early when `sink` fails.
@@ -37,17 +39,21 @@ where
         return Ok(states);
     }
     thread::scope(|scope| {
-        let (result_tx, result_rx) = sync_channel::<(usize, R)>(QUEUE * n);
+        let (result_tx, result_rx) = sync_channel::<(usize, Vec<R>)>(QUEUE * n);
         let mut job_txs = Vec::with_capacity(n);
         let mut workers = Vec::with_capacity(n);
         for mut state in states {
-            let (job_tx, job_rx) = sync_channel::<(usize, I::Item)>(QUEUE);
+            let (job_tx, job_rx) = sync_channel::<(usize, Vec<I::Item>)>(QUEUE);
             job_txs.push(job_tx);
             let result_tx = result_tx.clone();
             let work = &work;
             workers.push(scope.spawn(move || {
-                for (seq, item) in job_rx {
-                    if result_tx.send((seq, work(&mut state, item))).is_err() {
+                for (seq, batch) in job_rx {
+                    let results = batch
+                        .into_iter()
+                        .map(|item| work(&mut state, item))
+                        .collect();
+                    if result_tx.send((seq, results)).is_err() {
                         break; // the sink gave up
                     }
                 }
@@ -56,24 +62,30 @@ where
         }
         drop(result_tx);
         let feeder = scope.spawn(move || {
-            for (seq, item) in items.enumerate() {
-                if job_txs[seq % n].send((seq, item)).is_err() {
+            let mut items = items.peekable();
+            let mut seq = 0;
+            while items.peek().is_some() {
+                let batch: Vec<I::Item> = items.by_ref().take(BATCH).collect();
+                if job_txs[seq % n].send((seq, batch)).is_err() {
                     break;
                 }
+                seq += 1;
             }
         });
 
-        // Results arrive nearly in order; the few that overtake wait here.
+        // Batches arrive nearly in order; the few that overtake wait here.
         let mut waiting = BTreeMap::new();
         let mut next = 0;
         let mut outcome = Ok(());
-        'receive: for (seq, result) in result_rx.iter() {
-            waiting.insert(seq, result);
-            while let Some(result) = waiting.remove(&next) {
+        'receive: for (seq, results) in result_rx.iter() {
+            waiting.insert(seq, results);
+            while let Some(results) = waiting.remove(&next) {
                 next += 1;
-                if let Err(e) = sink(result) {
-                    outcome = Err(e);
-                    break 'receive;
+                for result in results {
+                    if let Err(e) = sink(result) {
+                        outcome = Err(e);
+                        break 'receive;
+                    }
                 }
             }
         }
