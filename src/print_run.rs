@@ -198,7 +198,6 @@ enum RowCheck {
     Valid {
         row: u64,
         filename: Option<String>,
-        pages: Vec<Page>,
         warnings: Vec<Problem>,
     },
 }
@@ -245,7 +244,9 @@ fn check_pass(
         .records()
         .map_err(|e| Failure::problems(e.to_string()))?;
     let pb = reporter.spinner("Checking");
-    let work = |typesetter: &mut Typesetter, record: Result<Record, Problem>| {
+    // Each worker gathers the glyphs its letters use; the sets are merged at the end.
+    let work = |(typesetter, usage): &mut (Typesetter, GlyphUsage),
+                record: Result<Record, Problem>| {
         let record = match record {
             Ok(r) => r,
             Err(p) if p.row.is_some() => return RowCheck::Invalid(p),
@@ -256,12 +257,16 @@ fn check_pass(
             .render(&record)
             .and_then(|letter| typesetter.typeset(&letter, images).map(|t| (letter, t)));
         match typeset {
-            Ok((letter, typeset)) => RowCheck::Valid {
-                row,
-                filename: letter.filename,
-                pages: typeset.pages,
-                warnings: typeset.warnings,
-            },
+            Ok((letter, typeset)) => {
+                for page in &typeset.pages {
+                    usage.add_page(page);
+                }
+                RowCheck::Valid {
+                    row,
+                    filename: letter.filename,
+                    warnings: typeset.warnings,
+                }
+            }
             Err(p) if p.row.is_none() => RowCheck::Invalid(p.at_row(row)),
             Err(p) => RowCheck::Invalid(p),
         }
@@ -285,15 +290,11 @@ fn check_pass(
             RowCheck::Valid {
                 row,
                 filename,
-                pages,
                 warnings,
             } => {
                 checked.rows += 1;
                 checked.valid += 1;
                 checked.warnings.extend(warnings);
-                for page in &pages {
-                    checked.usage.add_page(page);
-                }
                 let name = letter_file_name(&mut names, filename.as_deref(), row);
                 let path = cfg.out_dir.join(&name);
                 if !cfg.force && !cfg.batch_only && path.exists() {
@@ -304,9 +305,20 @@ fn check_pass(
         }
         Ok(())
     };
-    let typesetters = parallel::ordered_map(records, typesetters, work, sink);
+    let states = typesetters
+        .into_iter()
+        .map(|t| {
+            let usage = GlyphUsage::new(t.fonts());
+            (t, usage)
+        })
+        .collect();
+    let states = parallel::ordered_map(records, states, work, sink);
     pb.finish_and_clear();
-    let typesetters = typesetters?;
+    let mut typesetters = Vec::new();
+    for (typesetter, usage) in states? {
+        checked.usage.merge(&usage);
+        typesetters.push(typesetter);
+    }
     let mut file_level: Vec<Problem> = missing_columns
         .into_iter()
         .map(|(mut p, rows)| {

@@ -51,6 +51,25 @@ impl GlyphUsage {
         bits[glyph as usize / 64] |= 1 << (glyph % 64);
     }
 
+    /// Adds every glyph `other` has seen (usage gathered on several threads).
+    pub fn merge(&mut self, other: &GlyphUsage) {
+        for (face, bits) in other.faces.iter().enumerate() {
+            if bits.is_empty() {
+                continue;
+            }
+            if face >= self.faces.len() {
+                self.faces.resize(face + 1, Vec::new());
+            }
+            let mine = &mut self.faces[face];
+            if mine.is_empty() {
+                mine.resize(BITSET_WORDS, 0);
+            }
+            for (a, b) in mine.iter_mut().zip(bits) {
+                *a |= b;
+            }
+        }
+    }
+
     /// The glyph ids of `face` in use, ascending.
     pub fn glyphs(&self, face: usize) -> impl Iterator<Item = u16> + '_ {
         let bits = self.faces.get(face).map_or(&[][..], Vec::as_slice);
