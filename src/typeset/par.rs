@@ -16,6 +16,9 @@ use super::shape::Shaper;
 /// per character short of five on either side) hyphenates far less eagerly than TeX's 50.
 const HYPHEN_PENALTY: f32 = 135.0;
 const URL_PENALTY: f32 = 100.0;
+/// Breaking an address or URL that would fit on a line (after `.`, `@`, `/`) reads badly:
+/// allowed only when every other way of setting the paragraph is worse than a very loose line.
+const FITTING_URL_PENALTY: f32 = 500.0;
 const CHAR_PENALTY: f32 = 900.0;
 
 /// A piece of paragraph text in one face.
@@ -409,7 +412,10 @@ impl Engine {
             for &(g, kind) in shaped.breaks.iter().filter(|b| usable(b.1)) {
                 let g = g as usize;
                 self.items.push(boxed(g0, g));
-                self.items.push(penalty_for(Some(kind)));
+                self.items.push(match kind {
+                    BreakKind::Url => Item::penalty(0.0, FITTING_URL_PENALTY, false, face as u8),
+                    kind => penalty_for(Some(kind)),
+                });
                 g0 = g;
             }
         }
