@@ -91,12 +91,8 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> 
 
     let (checked, mut typesetters) =
         check_pass(cfg, reporter, &data, &template, typesetters, &images)?;
-    for w in &checked.warnings {
-        reporter.problem(w);
-    }
-    for e in &checked.errors {
-        reporter.problem(e);
-    }
+    reporter.problems(&checked.warnings);
+    reporter.problems(&checked.errors);
     if !checked.errors.is_empty() && (!cfg.skip_invalid || checked.valid == 0) {
         let bad = checked.invalid_rows.len();
         let hint = if cfg.skip_invalid || bad == 0 {

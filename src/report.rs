@@ -30,13 +30,18 @@ impl Reporter {
     /// Formats a problem so it points into the data file:
     /// `error: officials.csv row 7, column "email": ...`.
     pub fn format(&self, p: &Problem) -> String {
+        self.format_rows(p, p.row.as_slice())
+    }
+
+    fn format_rows(&self, p: &Problem, rows: &[u64]) -> String {
         let label = match p.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
         let mut s = format!("{label}: {}", self.data_name);
-        if let Some(row) = p.row {
-            s.push_str(&format!(" row {row}"));
+        if !rows.is_empty() {
+            s.push(' ');
+            s.push_str(&rows_phrase(rows));
         }
         if let Some(col) = &p.column {
             s.push_str(&format!(", column \"{col}\""));
@@ -52,6 +57,14 @@ impl Reporter {
 
     pub fn problem(&self, p: &Problem) {
         eprintln!("{}", self.format(p));
+    }
+
+    /// Prints problems, the same problem in several rows once with all its rows
+    /// ("rows 2-4, 9"), in the order each first appeared.
+    pub fn problems(&self, problems: &[Problem]) {
+        for (p, rows) in group(problems) {
+            eprintln!("{}", self.format_rows(p, &rows));
+        }
     }
 
     /// A notice about how the input was read (encoding, delimiter); hidden by --quiet.
@@ -99,6 +112,33 @@ impl Reporter {
     }
 }
 
+/// Groups problems that differ only in their row, keeping first-appearance order.
+fn group(problems: &[Problem]) -> Vec<(&Problem, Vec<u64>)> {
+    let mut groups: Vec<(&Problem, Vec<u64>)> = Vec::new();
+    let mut index: std::collections::HashMap<(Severity, Option<&str>, &str, Option<&str>), usize> =
+        std::collections::HashMap::new();
+    for p in problems {
+        let key = (
+            p.severity,
+            p.column.as_deref(),
+            p.message.as_str(),
+            p.hint.as_deref(),
+        );
+        match (p.row, index.get(&key)) {
+            (Some(row), Some(&i)) => groups[i].1.push(row),
+            _ => {
+                index.insert(key, groups.len());
+                groups.push((p, p.row.into_iter().collect()));
+            }
+        }
+    }
+    for (_, rows) in &mut groups {
+        rows.sort_unstable();
+        rows.dedup();
+    }
+    groups
+}
+
 /// "row 7" or "rows 2-4, 7, 9-10": row numbers (ascending) with runs collapsed.
 pub fn rows_phrase(rows: &[u64]) -> String {
     let mut parts: Vec<String> = Vec::new();
@@ -126,6 +166,25 @@ mod tests {
     use super::{rows_phrase, Reporter};
     use crate::problem::Problem;
     use std::path::Path;
+
+    #[test]
+    fn the_same_problem_in_several_rows_is_listed_once() {
+        let same = |row| Problem::error("cannot use the image x.png: file not found").at_row(row);
+        let problems = [
+            same(2),
+            Problem::warning("other").at_row(3),
+            same(4),
+            same(5),
+        ];
+        let groups = super::group(&problems);
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].1, [2, 4, 5]);
+        let r = Reporter::new(Path::new("d.csv"), true);
+        assert_eq!(
+            r.format_rows(groups[0].0, &groups[0].1),
+            "error: d.csv rows 2, 4-5: cannot use the image x.png: file not found"
+        );
+    }
 
     #[test]
     fn row_runs_collapse() {

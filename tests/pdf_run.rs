@@ -514,3 +514,154 @@ fn batch_only_writes_the_batch_and_manifest_but_no_letter_files() {
         "{text}"
     );
 }
+
+/// The top-left corner of the first word of `needle`'s line on page 1.
+fn word_top(pdf: &std::path::Path, needle: &str) -> (f32, f32) {
+    let words = common::pdf_word_tops(pdf, 1);
+    let w = words
+        .iter()
+        .find(|(_, _, t)| t == needle)
+        .unwrap_or_else(|| panic!("{needle} not on page 1: {words:?}"));
+    (w.0, w.1)
+}
+
+#[test]
+fn the_address_sits_in_the_envelope_window_on_letter_and_a4() {
+    let w = Workdir::new();
+    w.file("t.md", TEMPLATE);
+    w.file("a4.md", TEMPLATE.replace("date:", "page: a4\ndate:"));
+    w.file("d.csv", three_officials());
+    w.run(&["pdf", "-t", "t.md", "-d", "d.csv", "-o", "us"])
+        .expect_code(0);
+    w.run(&["pdf", "-t", "a4.md", "-d", "d.csv", "-o", "a4"])
+        .expect_code(0);
+    // US #10 window: the block starts 1 in from the left, 2 1/8 in from the top.
+    let (x, y) = word_top(&w.join("us/García-López-José.pdf"), "Honorable");
+    assert!((x - 72.0).abs() < 30.0, "x {x}");
+    assert!(
+        (150.0..170.0).contains(&y),
+        "first address line top at {y} pt"
+    );
+    let (width, _) = pdf_word_boxes(&w.join("us/García-López-José.pdf"), 1);
+    assert!((width - 612.0).abs() < 1.0);
+    // DIN 5008 form B: recipient lines from 62.7 mm (177.7 pt), text 25 mm (70.9 pt) in.
+    let a4 = w.join("a4/García-López-José.pdf");
+    let (width, _) = pdf_word_boxes(&a4, 1);
+    assert!((width - 595.3).abs() < 1.0, "A4 width {width}");
+    let (x, y) = word_top(&a4, "The");
+    assert!((x - 70.9).abs() < 3.0, "x {x}");
+    assert!(
+        (176.0..190.0).contains(&y),
+        "first recipient line top at {y} pt"
+    );
+}
+
+#[test]
+fn an_address_too_tall_for_the_window_is_a_warning_naming_the_row() {
+    let w = Workdir::new();
+    w.file("t.md", TEMPLATE);
+    w.file(
+        "d.csv",
+        csv(&[
+            "Hon.,Ada,Short,Mayor,1 A St,Albany,NY,12224,x",
+            "Hon.,Bo,Tall,Mayor,\"Suite 1\nFloor 2\nWing B\nBuilding 4\n1 A St\",Albany,NY,12224,x",
+        ]),
+    );
+    let run = w.run(&["pdf", "-t", "t.md", "-d", "d.csv", "-o", "out"]);
+    run.expect_code(0);
+    assert!(
+        run.stderr.contains("warning: d.csv row 3") && run.stderr.contains("envelope window"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("row 2"), "{}", run.stderr);
+    assert_eq!(w.list("out").len(), 3);
+}
+
+#[test]
+fn logo_and_signature_images_are_embedded_and_a_missing_image_is_a_row_error() {
+    let w = Workdir::new();
+    let repo_templates = repo().join("templates");
+    std::fs::copy(repo_templates.join("logo.png"), w.join("logo.png")).unwrap();
+    std::fs::copy(repo_templates.join("signature.png"), w.join("sig.png")).unwrap();
+    let with_images = TEMPLATE
+        .replace(
+            "  lines: [\"1 Library Way, Riverside, OH 43001\"]",
+            "  lines: [\"1 Library Way, Riverside, OH 43001\"]\n  logo: logo.png",
+        )
+        .replace("signature:\n", "signature:\n  image: sig.png\n");
+    w.file("t.md", &with_images);
+    w.file("d.csv", three_officials());
+    w.run(&[
+        "pdf",
+        "-t",
+        "t.md",
+        "-d",
+        "d.csv",
+        "-o",
+        "out",
+        "--combined",
+        "b.pdf",
+    ])
+    .expect_code(0);
+    let images = common::pdf_images(&w.join("out/O'Brien-Zoë.pdf"));
+    let mut sizes: Vec<(u32, u32)> = images.iter().map(|i| (i.1, i.2)).collect();
+    sizes.sort();
+    assert_eq!(sizes, [(226, 160), (600, 180)], "{images:?}");
+    // In the batch each image is stored once and drawn on every page.
+    assert_eq!(common::pdf_images(&w.join("b.pdf")).len(), 6);
+
+    // A body image that does not exist: every row is refused, listed once with its rows.
+    w.file("bad.md", format!("{with_images}\n![Chart](chart.png)\n"));
+    let run = w.run(&["pdf", "-t", "bad.md", "-d", "d.csv", "-o", "bad"]);
+    run.expect_code(1);
+    assert!(run.stderr.contains("d.csv rows 2-4"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("chart.png") && run.stderr.contains("not found"),
+        "{}",
+        run.stderr
+    );
+    assert!(!w.join("bad").exists() || w.list("bad").is_empty());
+}
+
+#[test]
+fn a_users_own_font_is_embedded_as_a_subset() {
+    let w = Workdir::new();
+    // A TrueType font from the fonts this crate bundles (DejaVu Sans Mono).
+    let ttf = typst_assets::fonts()
+        .find(|data| {
+            let face = rustybuzz::ttf_parser::Face::parse(data, 0);
+            face.is_ok_and(|f| {
+                f.names().into_iter().any(|n| {
+                    n.name_id == rustybuzz::ttf_parser::name_id::POST_SCRIPT_NAME
+                        && n.to_string().as_deref() == Some("DejaVuSansMono")
+                })
+            })
+        })
+        .expect("DejaVu Sans Mono is bundled");
+    w.file("mono.ttf", ttf);
+    w.file(
+        "t.md",
+        TEMPLATE.replace("date:", "font: {regular: mono.ttf}\ndate:"),
+    );
+    w.file("d.csv", three_officials());
+    w.run(&["pdf", "-t", "t.md", "-d", "d.csv", "-o", "out"])
+        .expect_code(0);
+    let fonts = pdf_fonts(&w.join("out/O'Brien-Zoë.pdf"));
+    assert!(
+        fonts
+            .iter()
+            .any(|f| f.name.ends_with("+DejaVuSansMono") && f.embedded && f.subset),
+        "{fonts:?}"
+    );
+    let text = squash(&pdf_text(&w.join("out/O'Brien-Zoë.pdf")));
+    assert!(text.contains("The Honorable Zoë O'Brien"), "{text}");
+
+    w.file(
+        "missing.md",
+        TEMPLATE.replace("date:", "font: {regular: nope.ttf}\ndate:"),
+    );
+    let run = w.run(&["pdf", "-t", "missing.md", "-d", "d.csv", "-o", "out2"]);
+    run.expect_code(1);
+    assert!(run.stderr.contains("nope.ttf"), "{}", run.stderr);
+}

@@ -192,6 +192,47 @@ pub fn pdf_word_boxes(pdf: &Path, page: usize) -> (f32, Vec<(f32, f32, String)>)
     (width, words)
 }
 
+/// Word boxes of page `page` (1-based) with their top edge: (xMin, yMin, text), y from the
+/// top of the page in points.
+pub fn pdf_word_tops(pdf: &Path, page: usize) -> Vec<(f32, f32, String)> {
+    let p = page.to_string();
+    let html = poppler("pdftotext", &["-bbox", "-f", &p, "-l", &p], pdf);
+    let attr = |line: &str, name: &str| -> Option<f32> {
+        let start = line.find(&format!("{name}=\""))? + name.len() + 2;
+        let end = line[start..].find('"')? + start;
+        line[start..end].parse().ok()
+    };
+    html.lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("<word"))
+        .filter_map(|l| {
+            let text = l.split_once('>')?.1.strip_suffix("</word>")?.to_string();
+            Some((attr(l, "xMin")?, attr(l, "yMin")?, text))
+        })
+        .collect()
+}
+
+/// The images of a PDF as `pdfimages -list` shows them: (page, width, height).
+pub fn pdf_images(pdf: &Path) -> Vec<(usize, u32, u32)> {
+    let listing = poppler("pdfimages", &["-list"], pdf);
+    listing
+        .lines()
+        .skip(2)
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            // page num type width height ...; soft masks are listed as type "smask".
+            if cols.len() < 5 || cols[2] != "image" {
+                return None;
+            }
+            Some((
+                cols[0].parse().ok()?,
+                cols[3].parse().ok()?,
+                cols[4].parse().ok()?,
+            ))
+        })
+        .collect()
+}
+
 /// Collapses all whitespace runs to single spaces (pdftotext breaks lines where we did).
 pub fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
