@@ -112,10 +112,13 @@ impl Reporter {
     }
 }
 
+/// What makes two problems "the same" apart from their row.
+type GroupKey<'a> = (Severity, Option<&'a str>, &'a str, Option<&'a str>);
+
 /// Groups problems that differ only in their row, keeping first-appearance order.
 fn group(problems: &[Problem]) -> Vec<(&Problem, Vec<u64>)> {
     let mut groups: Vec<(&Problem, Vec<u64>)> = Vec::new();
-    let mut index: std::collections::HashMap<(Severity, Option<&str>, &str, Option<&str>), usize> =
+    let mut index: std::collections::HashMap<GroupKey<'_>, usize> =
         std::collections::HashMap::new();
     for p in problems {
         let key = (
