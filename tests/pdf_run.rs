@@ -2,9 +2,7 @@
 
 mod common;
 
-use common::{
-    pdf_fonts, pdf_page_text, pdf_pages, pdf_text, pdf_word_boxes, repo, squash, Workdir,
-};
+use common::{pdf_fonts, pdf_page_text, pdf_pages, pdf_text, pdf_words, repo, squash, Workdir};
 
 const TEMPLATE: &str = r#"---
 filename: "{{last_name}}-{{first_name}}"
@@ -380,13 +378,13 @@ fn data_values_print_literally_and_long_urls_stay_inside_the_margins() {
         star.contains("*Star* jane_doe_x@example.gov <b>bold</b> [x](y)"),
         "{star}"
     );
-    let (width, words) = pdf_word_boxes(&w.join("out/Link-Bo.pdf"), 1);
+    let (width, words) = pdf_words(&w.join("out/Link-Bo.pdf"), 1);
     assert!(width > 600.0);
     let right_margin = width - 72.0;
-    for (x0, x1, text) in &words {
+    for word in &words {
         assert!(
-            *x0 >= 0.0 && *x1 <= right_margin + 0.5,
-            "{text:?} runs to {x1} > {right_margin}"
+            word.x_min >= 0.0 && word.x_max <= right_margin + 0.5,
+            "{word:?} runs past {right_margin}"
         );
     }
     let link = pdf_text(&w.join("out/Link-Bo.pdf")).replace(['\n', ' '], "");
@@ -517,12 +515,12 @@ fn batch_only_writes_the_batch_and_manifest_but_no_letter_files() {
 
 /// The top-left corner of the first word of `needle`'s line on page 1.
 fn word_top(pdf: &std::path::Path, needle: &str) -> (f32, f32) {
-    let words = common::pdf_word_tops(pdf, 1);
+    let (_, words) = pdf_words(pdf, 1);
     let w = words
         .iter()
-        .find(|(_, _, t)| t == needle)
+        .find(|w| w.text == needle)
         .unwrap_or_else(|| panic!("{needle} not on page 1: {words:?}"));
-    (w.0, w.1)
+    (w.x_min, w.y_min)
 }
 
 #[test]
@@ -542,11 +540,11 @@ fn the_address_sits_in_the_envelope_window_on_letter_and_a4() {
         (150.0..170.0).contains(&y),
         "first address line top at {y} pt"
     );
-    let (width, _) = pdf_word_boxes(&w.join("us/García-López-José.pdf"), 1);
+    let (width, _) = pdf_words(&w.join("us/García-López-José.pdf"), 1);
     assert!((width - 612.0).abs() < 1.0);
     // DIN 5008 form B: recipient lines from 62.7 mm (177.7 pt), text 25 mm (70.9 pt) in.
     let a4 = w.join("a4/García-López-José.pdf");
-    let (width, _) = pdf_word_boxes(&a4, 1);
+    let (width, _) = pdf_words(&a4, 1);
     assert!((width - 595.3).abs() < 1.0, "A4 width {width}");
     let (x, y) = word_top(&a4, "The");
     assert!((x - 70.9).abs() < 3.0, "x {x}");

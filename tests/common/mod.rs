@@ -163,8 +163,17 @@ pub fn pdf_fonts(pdf: &Path) -> Vec<FontRow> {
         .collect()
 }
 
-/// Word boxes of page `page` (1-based): (xMin, xMax, text), from `pdftotext -bbox`.
-pub fn pdf_word_boxes(pdf: &Path, page: usize) -> (f32, Vec<(f32, f32, String)>) {
+/// A word on a page, from `pdftotext -bbox`: points from the top-left corner.
+#[derive(Debug, Clone)]
+pub struct Word {
+    pub x_min: f32,
+    pub x_max: f32,
+    pub y_min: f32,
+    pub text: String,
+}
+
+/// The width of page `page` (1-based) and its words.
+pub fn pdf_words(pdf: &Path, page: usize) -> (f32, Vec<Word>) {
     let p = page.to_string();
     let html = poppler("pdftotext", &["-bbox", "-f", &p, "-l", &p], pdf);
     let attr = |line: &str, name: &str| -> Option<f32> {
@@ -174,8 +183,7 @@ pub fn pdf_word_boxes(pdf: &Path, page: usize) -> (f32, Vec<(f32, f32, String)>)
     };
     let mut width = 0.0;
     let mut words = Vec::new();
-    for line in html.lines() {
-        let line = line.trim();
+    for line in html.lines().map(str::trim) {
         if line.starts_with("<page") {
             width = attr(line, "width").unwrap_or(0.0);
         } else if line.starts_with("<word") {
@@ -184,32 +192,19 @@ pub fn pdf_word_boxes(pdf: &Path, page: usize) -> (f32, Vec<(f32, f32, String)>)
                 .and_then(|(_, rest)| rest.strip_suffix("</word>"))
                 .unwrap_or("")
                 .to_string();
-            if let (Some(x0), Some(x1)) = (attr(line, "xMin"), attr(line, "xMax")) {
-                words.push((x0, x1, text));
+            if let (Some(x_min), Some(x_max), Some(y_min)) =
+                (attr(line, "xMin"), attr(line, "xMax"), attr(line, "yMin"))
+            {
+                words.push(Word {
+                    x_min,
+                    x_max,
+                    y_min,
+                    text,
+                });
             }
         }
     }
     (width, words)
-}
-
-/// Word boxes of page `page` (1-based) with their top edge: (xMin, yMin, text), y from the
-/// top of the page in points.
-pub fn pdf_word_tops(pdf: &Path, page: usize) -> Vec<(f32, f32, String)> {
-    let p = page.to_string();
-    let html = poppler("pdftotext", &["-bbox", "-f", &p, "-l", &p], pdf);
-    let attr = |line: &str, name: &str| -> Option<f32> {
-        let start = line.find(&format!("{name}=\""))? + name.len() + 2;
-        let end = line[start..].find('"')? + start;
-        line[start..end].parse().ok()
-    };
-    html.lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with("<word"))
-        .filter_map(|l| {
-            let text = l.split_once('>')?.1.strip_suffix("</word>")?.to_string();
-            Some((attr(l, "xMin")?, attr(l, "yMin")?, text))
-        })
-        .collect()
 }
 
 /// The images of a PDF as `pdfimages -list` shows them: (page, width, height).
