@@ -41,13 +41,8 @@ pub enum Command {
     after_help = "Example:\n  lettermerge pdf --template templates/welcome.md --data samples/officials.csv \\\n      --out letters --combined letters/batch.pdf --duplex"
 )]
 pub struct PdfArgs {
-    /// The letter template (YAML front matter, then a Handlebars + Markdown body).
-    #[arg(long, short = 't', value_name = "FILE")]
-    pub template: PathBuf,
-
-    /// The officials' data: a CSV file (comma, semicolon or tab; UTF-8 or Windows-1252).
-    #[arg(long, short = 'd', value_name = "FILE")]
-    pub data: PathBuf,
+    #[command(flatten)]
+    pub input: InputArgs,
 
     /// Folder for the letters (created if missing).
     #[arg(long, short = 'o', value_name = "DIR")]
@@ -75,6 +70,22 @@ pub struct PdfArgs {
     #[arg(long, short = 'f')]
     pub force: bool,
 
+    /// No progress bar and no summary line; problems are still reported.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// The template and the data, shared by every command that renders letters.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// The letter template (YAML front matter, then a Handlebars + Markdown body).
+    #[arg(long, short = 't', value_name = "FILE")]
+    pub template: PathBuf,
+
+    /// The officials' data: a CSV file (comma, semicolon or tab; UTF-8 or Windows-1252).
+    #[arg(long, short = 'd', value_name = "FILE")]
+    pub data: PathBuf,
+
     /// Text encoding of the data file, e.g. utf-8 or windows-1252 (default: detected; files
     /// that are not valid UTF-8 are read as Windows-1252, as Excel writes them).
     #[arg(long, value_name = "NAME")]
@@ -83,8 +94,4 @@ pub struct PdfArgs {
     /// Field delimiter of the data file: ',', ';' or 'tab' (default: detected).
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<String>,
-
-    /// No progress bar and no summary line; problems are still reported.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
 }

@@ -26,7 +26,7 @@ const MANIFEST: &str = "manifest.csv";
 
 /// Runs `lettermerge pdf` and decides the exit code.
 pub fn run(cfg: &PdfConfig) -> ExitCode {
-    let reporter = Reporter::new(&cfg.data, cfg.quiet);
+    let reporter = Reporter::new(&cfg.input.data, cfg.quiet);
     match run_inner(cfg, &reporter) {
         Ok(code) => code,
         Err(Failure { code, message }) => {
@@ -73,8 +73,9 @@ struct Checked {
 
 fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> {
     let started = Instant::now();
-    let template = Template::load(&cfg.template).map_err(|e| Failure::problems(e.to_string()))?;
-    let data = DataSource::open(&cfg.data, &cfg.data_options)
+    let template =
+        Template::load(&cfg.input.template).map_err(|e| Failure::problems(e.to_string()))?;
+    let data = DataSource::open(&cfg.input.data, &cfg.input.data_options)
         .map_err(|e| Failure::problems(e.to_string()))?;
     for notice in data.notices() {
         reporter.notice(notice);
@@ -83,8 +84,9 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> 
     let mut typesetters = Vec::new();
     for _ in 0..parallel::workers() {
         typesetters.push(
-            Typesetter::new(template.style())
-                .map_err(|e| Failure::problems(format!("{}: {e:#}", cfg.template.display())))?,
+            Typesetter::new(template.style()).map_err(|e| {
+                Failure::problems(format!("{}: {e:#}", cfg.input.template.display()))
+            })?,
         );
     }
     let images = ImageStore::default();
@@ -112,7 +114,7 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> 
     if checked.valid == 0 {
         return Err(Failure::problems(format!(
             "{} has no data rows, so there are no letters to write",
-            cfg.data.display()
+            cfg.input.data.display()
         )));
     }
     if !checked.existing.is_empty() {
@@ -422,7 +424,7 @@ fn write_pass(
     let changed = || {
         Failure::io(format!(
             "{} changed while the letters were being written; run again",
-            cfg.data.display()
+            cfg.input.data.display()
         ))
     };
     let work = |typesetter: &mut Typesetter, record: Result<Record, Problem>| {

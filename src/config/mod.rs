@@ -1,7 +1,12 @@
-//! Raw command-line arguments turned once into a validated configuration: paths checked,
-//! delimiter and encoding understood. Nothing downstream looks at clap types.
+//! Raw command-line arguments (and the send command's TOML file) turned once into validated
+//! configurations: paths checked, delimiter and encoding understood. Nothing downstream looks
+//! at clap types.
 
-use crate::cli::PdfArgs;
+mod pdf;
+
+pub use pdf::PdfConfig;
+
+use crate::cli::InputArgs;
 use crate::records::DataOptions;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -18,40 +23,18 @@ impl fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-/// Everything a print run needs, validated.
+/// The template and data file of a run, checked.
 #[derive(Debug, Clone)]
-pub struct PdfConfig {
+pub struct Input {
     pub template: PathBuf,
     pub data: PathBuf,
     pub data_options: DataOptions,
-    pub out_dir: PathBuf,
-    pub combined: Option<PathBuf>,
-    pub duplex: bool,
-    pub batch_only: bool,
-    pub skip_invalid: bool,
-    pub force: bool,
-    pub quiet: bool,
 }
 
-impl PdfConfig {
-    pub fn from_args(args: PdfArgs) -> Result<PdfConfig, UsageError> {
+impl Input {
+    pub fn from_args(args: InputArgs) -> Result<Input, UsageError> {
         require_file(&args.template, "--template", "the letter template")?;
         require_file(&args.data, "--data", "the data file")?;
-        if args.out.is_file() {
-            return Err(UsageError(format!(
-                "--out {} is a file; give a folder for the letters (it is created if missing)",
-                args.out.display()
-            )));
-        }
-        if let Some(combined) = &args.combined {
-            if combined.is_dir() {
-                return Err(UsageError(format!(
-                    "--combined {} is a folder; give a file name such as {}",
-                    combined.display(),
-                    combined.join("batch.pdf").display()
-                )));
-            }
-        }
         let delimiter = args.delimiter.as_deref().map(parse_delimiter).transpose()?;
         if let Some(label) = &args.encoding {
             if encoding_rs::Encoding::for_label(label.trim().as_bytes()).is_none() {
@@ -60,20 +43,13 @@ impl PdfConfig {
                 )));
             }
         }
-        Ok(PdfConfig {
+        Ok(Input {
             template: args.template,
             data: args.data,
             data_options: DataOptions {
                 encoding: args.encoding,
                 delimiter,
             },
-            out_dir: args.out,
-            combined: args.combined,
-            duplex: args.duplex,
-            batch_only: args.batch_only,
-            skip_invalid: args.skip_invalid,
-            force: args.force,
-            quiet: args.quiet,
         })
     }
 }

@@ -1,0 +1,49 @@
+//! The print run's configuration (`lettermerge pdf`).
+
+use super::{Input, UsageError};
+use crate::cli::PdfArgs;
+use std::path::PathBuf;
+
+/// Everything a print run needs, validated.
+#[derive(Debug, Clone)]
+pub struct PdfConfig {
+    pub input: Input,
+    pub out_dir: PathBuf,
+    pub combined: Option<PathBuf>,
+    pub duplex: bool,
+    pub batch_only: bool,
+    pub skip_invalid: bool,
+    pub force: bool,
+    pub quiet: bool,
+}
+
+impl PdfConfig {
+    pub fn from_args(args: PdfArgs) -> Result<PdfConfig, UsageError> {
+        let input = Input::from_args(args.input)?;
+        if args.out.is_file() {
+            return Err(UsageError(format!(
+                "--out {} is a file; give a folder for the letters (it is created if missing)",
+                args.out.display()
+            )));
+        }
+        if let Some(combined) = &args.combined {
+            if combined.is_dir() {
+                return Err(UsageError(format!(
+                    "--combined {} is a folder; give a file name such as {}",
+                    combined.display(),
+                    combined.join("batch.pdf").display()
+                )));
+            }
+        }
+        Ok(PdfConfig {
+            input,
+            out_dir: args.out,
+            combined: args.combined,
+            duplex: args.duplex,
+            batch_only: args.batch_only,
+            skip_invalid: args.skip_invalid,
+            force: args.force,
+            quiet: args.quiet,
+        })
+    }
+}
