@@ -3,6 +3,8 @@
 //! at clap types.
 
 mod pdf;
+pub mod secret;
+pub mod send;
 
 pub use pdf::PdfConfig;
 

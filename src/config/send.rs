@@ -1,0 +1,297 @@
+//! The send command's configuration: the `[smtp]` table of the TOML config file, checked,
+//! plus the command-line options. The password is never here: see `secret`.
+
+use super::UsageError;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How the connection to the server is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    StartTls,
+    Tls,
+    None,
+}
+
+/// How lettermerge logs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthKind {
+    Password,
+    XOAuth2,
+}
+
+/// The `[smtp]` table, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub username: Option<String>,
+    pub from: String,
+    pub ca_file: Option<PathBuf>,
+    pub accept_invalid_certs: bool,
+    pub timeout: Duration,
+    pub rate_per_minute: Option<u32>,
+    pub max_per_day: Option<u32>,
+    pub password_command: Option<String>,
+    pub auth: AuthKind,
+    pub hello_name: Option<String>,
+}
+
+const KEYS: [&str; 14] = [
+    "host",
+    "port",
+    "security",
+    "username",
+    "from",
+    "ca_file",
+    "accept_invalid_certs",
+    "timeout_s",
+    "rate_per_minute",
+    "max_per_day",
+    "password_command",
+    "auth",
+    "hello_name",
+    "reply_to",
+];
+
+impl SmtpConfig {
+    /// Reads and checks the `[smtp]` table of the config file at `path`. Relative paths in it
+    /// (`ca_file`) are relative to the config file's folder.
+    pub fn load(path: &Path) -> Result<SmtpConfig, UsageError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            UsageError(format!(
+                "cannot read the config file {}: {e}; give its path with --config",
+                path.display()
+            ))
+        })?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        SmtpConfig::parse(&text, &path.display().to_string(), dir)
+    }
+
+    pub fn parse(text: &str, name: &str, dir: &Path) -> Result<SmtpConfig, UsageError> {
+        let err = |msg: String| UsageError(format!("{name}: {msg}"));
+        let doc: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| err(format!("not valid TOML: {}", e.message().trim())))?;
+        let Some(smtp) = doc.get("smtp").and_then(toml::Value::as_table) else {
+            return Err(err(
+                "no [smtp] table; add one with at least host and from (see README)".to_string(),
+            ));
+        };
+        for key in smtp.keys() {
+            if matches!(key.as_str(), "password" | "pass" | "token" | "secret") {
+                return Err(err(format!(
+                    "`{key}` must not be in a file: remove it, and give the password in the \
+                     LETTERMERGE_SMTP_PASSWORD environment variable, with password_command \
+                     (e.g. \"pass show smtp\"), or at the prompt"
+                )));
+            }
+            if !KEYS.contains(&key.as_str()) {
+                return Err(err(format!(
+                    "unknown key `{key}` in [smtp]; the keys are: {}",
+                    KEYS.join(", ")
+                )));
+            }
+        }
+        let string = |key: &str| -> Result<Option<String>, UsageError> {
+            match smtp.get(key) {
+                None => Ok(None),
+                Some(toml::Value::String(s)) if s.trim().is_empty() => Ok(None),
+                Some(toml::Value::String(s)) => Ok(Some(s.trim().to_string())),
+                Some(other) => Err(err(format!(
+                    "`{key}` must be a string in quotes, not {}",
+                    other.type_str()
+                ))),
+            }
+        };
+        let number = |key: &str, max: i64| -> Result<Option<i64>, UsageError> {
+            match smtp.get(key) {
+                None => Ok(None),
+                Some(toml::Value::Integer(n)) if (1..=max).contains(n) => Ok(Some(*n)),
+                Some(other) => Err(err(format!(
+                    "`{key}` must be a whole number from 1 to {max}, not {other}"
+                ))),
+            }
+        };
+        let host = string("host")?.ok_or_else(|| {
+            err(
+                "[smtp] needs `host`, the mail server's name, e.g. host = \"smtp.example.org\""
+                    .into(),
+            )
+        })?;
+        let from = string("from")?.ok_or_else(|| {
+            err(
+                "[smtp] needs `from`, e.g. from = \"Library Advocacy <advocacy@example.org>\""
+                    .into(),
+            )
+        })?;
+        if from.contains(['\r', '\n']) {
+            return Err(err("`from` must be one line".into()));
+        }
+        let security = match string("security")?.as_deref().map(str::to_ascii_lowercase) {
+            None => Security::StartTls,
+            Some(s) if s == "starttls" => Security::StartTls,
+            Some(s) if s == "tls" || s == "ssl" => Security::Tls,
+            Some(s) if s == "none" => Security::None,
+            Some(s) => {
+                return Err(err(format!(
+                    "security = \"{s}\" is not one of \"starttls\", \"tls\", \"none\""
+                )))
+            }
+        };
+        let port = match number("port", 65535)? {
+            Some(p) => p as u16,
+            None => match security {
+                Security::StartTls => 587,
+                Security::Tls => 465,
+                Security::None => 25,
+            },
+        };
+        let auth = match string("auth")?.as_deref().map(str::to_ascii_lowercase) {
+            None => AuthKind::Password,
+            Some(s) if s == "password" => AuthKind::Password,
+            Some(s) if s == "xoauth2" => AuthKind::XOAuth2,
+            Some(s) => {
+                return Err(err(format!(
+                    "auth = \"{s}\" is not one of \"password\", \"xoauth2\""
+                )))
+            }
+        };
+        let accept_invalid_certs = match smtp.get("accept_invalid_certs") {
+            None => false,
+            Some(toml::Value::Boolean(b)) => *b,
+            Some(other) => {
+                return Err(err(format!(
+                    "`accept_invalid_certs` must be true or false, not {other}"
+                )))
+            }
+        };
+        let ca_file = string("ca_file")?.map(|f| dir.join(f));
+        if let Some(ca) = &ca_file {
+            if !ca.is_file() {
+                return Err(err(format!(
+                    "ca_file {}: no such file; give the PEM certificate of your server's CA",
+                    ca.display()
+                )));
+            }
+        }
+        Ok(SmtpConfig {
+            host,
+            port,
+            security,
+            username: string("username")?,
+            from,
+            ca_file,
+            accept_invalid_certs,
+            timeout: Duration::from_secs(number("timeout_s", 3600)?.unwrap_or(30) as u64),
+            rate_per_minute: number("rate_per_minute", 1_000_000)?.map(|n| n as u32),
+            max_per_day: number("max_per_day", 100_000_000)?.map(|n| n as u32),
+            password_command: string("password_command")?,
+            auth,
+            hello_name: string("hello_name")?,
+        })
+    }
+}
+
+/// Parses `--rate`: `30/min`, `30` (per minute) or `2/s`, into messages per minute.
+pub fn parse_rate(s: &str) -> Result<u32, UsageError> {
+    let bad = || {
+        UsageError(format!(
+            "--rate {s} is not a rate; write it like 30/min (or 2/s)"
+        ))
+    };
+    let (num, per_second) = match s.trim().split_once('/') {
+        None => (s.trim(), false),
+        Some((n, "min" | "m" | "minute")) => (n, false),
+        Some((n, "s" | "sec" | "second")) => (n, true),
+        Some(_) => return Err(bad()),
+    };
+    let n: u32 = num.trim().parse().map_err(|_| bad())?;
+    let per_minute = if per_second {
+        n.checked_mul(60)
+    } else {
+        Some(n)
+    };
+    match per_minute {
+        Some(r) if r > 0 => Ok(r),
+        _ => Err(bad()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_rate, AuthKind, Security, SmtpConfig};
+    use std::path::Path;
+
+    fn parse(text: &str) -> Result<SmtpConfig, String> {
+        SmtpConfig::parse(text, "lettermerge.toml", Path::new("/cfg")).map_err(|e| e.0)
+    }
+
+    #[test]
+    fn a_full_smtp_table() {
+        let c = parse(
+            "[smtp]\nhost = \"smtp.example.org\"\nsecurity = \"tls\"\nusername = \"me\"\n\
+             from = \"Advocacy <a@example.org>\"\ntimeout_s = 10\nrate_per_minute = 30\n\
+             max_per_day = 500\nauth = \"xoauth2\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.port, 465);
+        assert_eq!(c.security, Security::Tls);
+        assert_eq!(c.auth, AuthKind::XOAuth2);
+        assert_eq!(c.rate_per_minute, Some(30));
+        assert_eq!(c.timeout.as_secs(), 10);
+        assert!(!c.accept_invalid_certs);
+    }
+
+    #[test]
+    fn defaults_are_starttls_on_587() {
+        let c = parse("[smtp]\nhost = \"h\"\nfrom = \"a@b.org\"\n").unwrap();
+        assert_eq!((c.security, c.port), (Security::StartTls, 587));
+        assert_eq!(c.timeout.as_secs(), 30);
+    }
+
+    #[test]
+    fn a_password_in_the_file_is_refused_with_the_alternatives() {
+        let e = parse("[smtp]\nhost = \"h\"\nfrom = \"a@b.org\"\npassword = \"hunter2\"\n")
+            .unwrap_err();
+        assert!(e.contains("must not be in a file"), "{e}");
+        assert!(e.contains("LETTERMERGE_SMTP_PASSWORD"), "{e}");
+        assert!(!e.contains("hunter2"), "the password is never echoed: {e}");
+    }
+
+    #[test]
+    fn mistakes_say_what_to_write() {
+        assert!(parse("[smtp]\nfrom = \"a@b.org\"\n")
+            .unwrap_err()
+            .contains("needs `host`"));
+        assert!(parse("[smtp]\nhost = \"h\"\n")
+            .unwrap_err()
+            .contains("needs `from`"));
+        assert!(
+            parse("[smtp]\nhost = \"h\"\nfrom = \"a@b\"\nsecurity = \"ssl3\"\n")
+                .unwrap_err()
+                .contains("starttls")
+        );
+        assert!(parse("[smtp]\nhost = \"h\"\nfrom = \"a@b\"\nprot = 25\n")
+            .unwrap_err()
+            .contains("unknown key `prot`"));
+        assert!(
+            parse("[smtp]\nhost = \"h\"\nfrom = \"a@b\"\nport = \"25\"\n")
+                .unwrap_err()
+                .contains("whole number")
+        );
+        assert!(parse("host = \"h\"\n")
+            .unwrap_err()
+            .contains("no [smtp] table"));
+    }
+
+    #[test]
+    fn rates() {
+        assert_eq!(parse_rate("30/min").unwrap(), 30);
+        assert_eq!(parse_rate("45").unwrap(), 45);
+        assert_eq!(parse_rate("2/s").unwrap(), 120);
+        assert!(parse_rate("0/min").is_err());
+        assert!(parse_rate("fast").is_err());
+    }
+}
