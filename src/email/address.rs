@@ -5,6 +5,7 @@
 //! that a list with two bad addresses names both of them.
 
 use lettre::message::Mailbox;
+use lettre::Address;
 
 use crate::problem::Problem;
 
@@ -30,12 +31,63 @@ pub(super) fn parse_list(value: Option<&str>, key: &str, row: u64) -> Parsed {
         return parsed;
     }
     for item in split_list(value) {
-        match item.parse::<Mailbox>() {
-            Ok(mailbox) => parsed.mailboxes.push(mailbox),
+        match item.parse::<Mailbox>().map(ascii_mailbox) {
+            Ok(Ok(mailbox)) => parsed.mailboxes.push(mailbox),
+            Ok(Err(bad)) => parsed.problems.push(non_ascii_address(item, bad, key, row)),
             Err(_) => parsed.problems.push(invalid_address(item, key, row)),
         }
     }
     parsed
+}
+
+/// One mailbox from run-wide settings (config `from`, `--test-to`), held to the same rules
+/// as the letter's values; `None` when it is not one usable address.
+pub(super) fn parse_setting(value: &str) -> Option<Mailbox> {
+    let value = value.trim();
+    if value.chars().any(char::is_control) {
+        return None;
+    }
+    value
+        .parse::<Mailbox>()
+        .ok()
+        .and_then(|m| ascii_mailbox(m).ok())
+}
+
+/// The mailbox with an internationalised domain in its ASCII (punycode) form, so headers
+/// and the SMTP envelope stay 7-bit and any server can deliver it. A non-ASCII character
+/// before the `@` would need SMTPUTF8 throughout (and is far more often a look-alike typo):
+/// it is returned as the error.
+fn ascii_mailbox(mailbox: Mailbox) -> Result<Mailbox, char> {
+    let address = &mailbox.email;
+    let text: &str = address.as_ref();
+    if text.is_ascii() {
+        return Ok(mailbox);
+    }
+    if let Some(c) = address.user().chars().find(|c| !c.is_ascii()) {
+        return Err(c);
+    }
+    let domain = idna::domain_to_ascii(address.domain()).map_err(|_| {
+        address
+            .domain()
+            .chars()
+            .find(|c| !c.is_ascii())
+            .unwrap_or('?')
+    })?;
+    let email = Address::new(address.user(), domain).map_err(|_| '?')?;
+    Ok(Mailbox::new(mailbox.name, email))
+}
+
+fn non_ascii_address(item: &str, bad: char, key: &str, row: u64) -> Problem {
+    Problem::error(format!(
+        "the `{key}` value `{item}` has a character that is not allowed in an email address          here (`{bad}`, U+{:04X})",
+        bad as u32
+    ))
+    .at_row(row)
+    .in_column(key)
+    .with_hint(format!(
+        "check the email address in the data that fills `{key}` in row {row} for a typo or a \
+         look-alike letter; the part before the @ must be plain ASCII"
+    ))
 }
 
 /// A problem when `value` holds a CR, LF or another control character (tab excepted), which
@@ -167,6 +219,27 @@ mod tests {
             assert_eq!(parsed.problems.len(), 1, "{value:?}");
             assert!(parsed.problems[0].message.contains("could add a header"));
         }
+    }
+
+    #[test]
+    fn international_domains_become_punycode_and_non_ascii_local_parts_are_refused() {
+        let parsed = parse_list(Some("Jörg <joerg@bücher.de>, jane@x.gov\u{a0}"), "to", 3);
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        assert_eq!(
+            parsed.mailboxes[0].email.to_string(),
+            "joerg@xn--bcher-kva.de"
+        );
+        assert_eq!(parsed.mailboxes[0].name.as_deref(), Some("Jörg"));
+        assert_eq!(parsed.mailboxes[1].email.to_string(), "jane@x.gov");
+        // A Cyrillic "а" that looks like a Latin "a".
+        let parsed = parse_list(Some("j\u{430}ne@x.gov"), "to", 3);
+        assert!(parsed.mailboxes.is_empty());
+        assert_eq!(parsed.problems.len(), 1);
+        assert!(
+            parsed.problems[0].message.contains("U+0430"),
+            "{}",
+            parsed.problems[0].message
+        );
     }
 
     #[test]

@@ -3,11 +3,11 @@
 
 use std::time::SystemTime;
 
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
-use super::address::{control_char_problem, parse_list};
+use super::address::{control_char_problem, parse_list, parse_setting};
 use super::{html, text, Attachment, Email, EmailSettings, Recipient, RecipientKind, Shown};
 use crate::letter::Letter;
 use crate::problem::Problem;
@@ -217,8 +217,12 @@ pub fn build(
             if let Some(b) = mixed_boundary {
                 mixed = mixed.boundary(b);
             }
+            // Always base64, even for a PDF that happens to be ASCII: then no line of it can
+            // look like a boundary, and no relay rewraps it.
+            let body = Body::new_with_encoding(pdf.bytes.clone(), ContentTransferEncoding::Base64)
+                .map_err(|_| vec![bug(row, "base64 refused the attachment")])?;
             let part = lettre::message::Attachment::new(pdf.filename.clone())
-                .body(pdf.bytes.clone(), pdf_content_type());
+                .body(body, pdf_content_type());
             builder.multipart(mixed.multipart(alternative).singlepart(part))
         }
     };
@@ -269,10 +273,7 @@ fn sender_from_config(settings: &EmailSettings) -> Result<Mailbox, Problem> {
              from = \"Library Advocacy <advocacy@example.org>\"",
         )
     };
-    if value.chars().any(char::is_control) {
-        return Err(bad());
-    }
-    value.parse::<Mailbox>().map_err(|_| bad())
+    parse_setting(value).ok_or_else(bad)
 }
 
 fn redirect_from_config(settings: &EmailSettings) -> Result<Option<Mailbox>, Problem> {
@@ -286,10 +287,7 @@ fn redirect_from_config(settings: &EmailSettings) -> Result<Option<Mailbox>, Pro
         ))
         .with_hint("give --test-to one address, e.g. --test-to me@example.org")
     };
-    if value.chars().any(char::is_control) {
-        return Err(bad());
-    }
-    value.parse::<Mailbox>().map(Some).map_err(|_| bad())
+    parse_setting(value).map(Some).ok_or_else(bad)
 }
 
 /// A front-matter value that must hold exactly one mailbox (`from`).
@@ -348,6 +346,13 @@ fn boundary(campaign: &str, row: u64, kind: char, text: &str, html: &str) -> Opt
     } else {
         Some(b)
     }
+}
+
+/// lettre refused what validation let through: not the user's fault.
+fn bug(row: u64, what: &str) -> Problem {
+    Problem::error(format!("the email could not be put together: {what}"))
+        .at_row(row)
+        .with_hint("this is a bug in lettermerge; please report it with the row's data")
 }
 
 fn pdf_content_type() -> ContentType {

@@ -466,6 +466,17 @@ fn an_attachment_makes_mixed_alternative_plus_pdf() {
         .content_disposition()
         .is_some_and(|d| d.ctype() == "attachment"));
     assert_eq!(attachment.contents(), pdf.bytes.as_slice());
+    let ascii_pdf = Attachment {
+        filename: "a.pdf".into(),
+        bytes: b"%PDF-1.4\n--=_lm.c0ffee42.12.m\n%%EOF\n".to_vec(),
+    };
+    let email2 = build(&letter(12), &settings(), Some(&ascii_pdf)).unwrap();
+    let raw2 = String::from_utf8_lossy(&email2.formatted);
+    assert!(raw2.contains("Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64"));
+    assert_eq!(
+        parse(&email2).attachment(0).unwrap().contents(),
+        ascii_pdf.bytes.as_slice()
+    );
     // The first child of mixed is the alternative holding text then HTML.
     let raw = String::from_utf8_lossy(&email.formatted);
     let alt = raw.find("multipart/alternative").unwrap();
@@ -540,7 +551,7 @@ fn bench_build() {
          from early literacy programmes to job-search help, and to hear your priorities for the \
          coming session. Our staff will be in touch to arrange a visit at your convenience.",
     )]));
-    let n = 20_000u64;
+    let n = 200_000u64;
     let start = std::time::Instant::now();
     let mut bytes = 0;
     for row in 0..n {
