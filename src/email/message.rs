@@ -221,7 +221,7 @@ pub fn build(
             // look like a boundary, and no relay rewraps it.
             let body = Body::new_with_encoding(pdf.bytes.clone(), ContentTransferEncoding::Base64)
                 .map_err(|_| vec![bug(row, "base64 refused the attachment")])?;
-            let part = lettre::message::Attachment::new(pdf.filename.clone())
+            let part = lettre::message::Attachment::new(attachment_name(&pdf.filename))
                 .body(body, pdf_content_type());
             builder.multipart(mixed.multipart(alternative).singlepart(part))
         }
@@ -345,6 +345,26 @@ fn boundary(campaign: &str, row: u64, kind: char, text: &str, html: &str) -> Opt
         None
     } else {
         Some(b)
+    }
+}
+
+/// The attachment's name as the recipient's mail client will save it: lettre encodes it
+/// safely (RFC 2231) whatever it holds, but a line break or a path separator has no business
+/// in a file name, so they become a space and `-`.
+fn attachment_name(raw: &str) -> String {
+    let name: String = raw
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' => '-',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect();
+    let name = name.trim();
+    if name.is_empty() {
+        "letter.pdf".to_string()
+    } else {
+        name.to_string()
     }
 }
 

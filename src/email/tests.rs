@@ -564,3 +564,104 @@ fn bench_build() {
         bytes / n as usize
     );
 }
+
+/// Through the real template engine: front matter and Markdown body rendered from a data
+/// row, then built. Data can neither add a header nor become HTML.
+#[test]
+fn a_template_row_becomes_a_message_and_hostile_data_stays_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("welcome.md");
+    std::fs::write(
+        &path,
+        "---\n\
+         to: \"{{Name}} <{{email}}>\"\n\
+         cc: \"{{cc}}\"\n\
+         subject: Welcome, {{Name}}\n\
+         salutation: \"Dear {{Name}}:\"\n\
+         ---\n\
+         Your district: **{{district}}**. See [our report](https://example.org/r?d={{district}}).\n\n\
+         - Libraries\n- Schools\n",
+    )
+    .unwrap();
+    let template = crate::template::Template::load(&path).unwrap();
+    let names: Vec<String> = ["Name", "email", "cc", "district"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let (headers, _) = crate::records::Headers::new(&names);
+    let headers = std::sync::Arc::new(headers);
+    let row = |n: u64, fields: [&str; 4]| {
+        let record = crate::records::Record::new(
+            n,
+            fields.iter().map(|s| s.to_string()).collect(),
+            headers.clone(),
+        );
+        template.render(&record).unwrap()
+    };
+
+    let good = row(
+        2,
+        [
+            "Zoë Ñúñez",
+            "zoe@x.gov",
+            "",
+            "<script>alert(1)</script> & 7",
+        ],
+    );
+    let email = build(&good, &settings(), None).unwrap();
+    let msg = parse(&email);
+    assert_eq!(
+        addresses(msg.to()),
+        vec![("Zoë Ñúñez".into(), "zoe@x.gov".into())]
+    );
+    assert!(msg.cc().is_none());
+    assert_eq!(msg.subject(), Some("Welcome, Zoë Ñúñez"));
+    let html = msg.body_html(0).unwrap();
+    assert!(html.contains("<strong>&lt;script&gt;alert(1)&lt;/script&gt; &amp; 7</strong>"));
+    assert!(!html.contains("<script"));
+    let text = msg.body_text(0).unwrap().replace("\r\n", "\n");
+    assert!(text.starts_with("Dear Zoë Ñúñez:\n\nYour district: <script>alert(1)</script> & 7."));
+    assert!(text.contains("- Libraries\n- Schools\n"), "{text}");
+
+    // A cell with a line break and a fake header, in `to` and `cc`: the template folds it
+    // to one line, and what is left is not an address, so the row is refused.
+    let hostile = row(
+        3,
+        [
+            "Jane",
+            "jane@x.gov\r\nBcc: everyone@x.gov",
+            "cc@x.gov\nX-Evil: yes",
+            "1",
+        ],
+    );
+    let problems = errors(build(&hostile, &settings(), None));
+    let columns: Vec<&str> = problems
+        .iter()
+        .filter_map(|p| p.column.as_deref())
+        .collect();
+    assert_eq!(columns, vec!["to", "cc"], "{problems:?}");
+    assert!(problems.iter().all(|p| p.row == Some(3)));
+}
+
+#[test]
+fn an_attachment_name_cannot_carry_a_path_or_a_line_break() {
+    let pdf = Attachment {
+        filename: "a\"b\r\nX-Evil: 1/../c\\d.pdf".into(),
+        bytes: b"%PDF".to_vec(),
+    };
+    let email = build(&letter(2), &settings(), Some(&pdf)).unwrap();
+    let msg = parse(&email);
+    assert!(msg.header("X-Evil").is_none());
+    let name = msg.attachment(0).unwrap().attachment_name().unwrap();
+    assert_eq!(name, "a\"b  X-Evil: 1-..-c-d.pdf");
+    let unnamed = Attachment {
+        filename: " \r\n ".into(),
+        bytes: b"%PDF".to_vec(),
+    };
+    let email = build(&letter(2), &settings(), Some(&unnamed)).unwrap();
+    let msg = parse(&email);
+    assert_eq!(
+        msg.attachment(0).unwrap().attachment_name(),
+        Some("letter.pdf")
+    );
+}
