@@ -15,12 +15,24 @@ use crate::problem::Problem;
 /// Message-ID domain when the sender's domain cannot appear in one (non-ASCII).
 const FALLBACK_ID_DOMAIN: &str = "lettermerge.invalid";
 
-/// Builds the message for one letter, or returns every problem of the row at once.
-pub fn build(
-    letter: &Letter,
-    settings: &EmailSettings,
-    pdf: Option<&Attachment>,
-) -> Result<Email, Vec<Problem>> {
+/// A row's header values, all valid.
+struct Valid<'a> {
+    from: Mailbox,
+    subject: &'a str,
+    to: Vec<Mailbox>,
+    cc: Vec<Mailbox>,
+    bcc: Vec<Mailbox>,
+    reply_to: Vec<Mailbox>,
+    redirect: Option<Mailbox>,
+}
+
+/// Every problem `build` would report for this row, without building the message: for a
+/// check pass that does not need the bytes.
+pub fn check(letter: &Letter, settings: &EmailSettings) -> Vec<Problem> {
+    validate(letter, settings).err().unwrap_or_default()
+}
+
+fn validate<'a>(letter: &'a Letter, settings: &EmailSettings) -> Result<Valid<'a>, Vec<Problem>> {
     let row = letter.row;
     let headers = &letter.email;
     let mut problems = Vec::new();
@@ -86,20 +98,47 @@ pub fn build(
         }
     };
 
-    let (Some(from), Some(subject), true) = (from, subject, problems.is_empty()) else {
-        return Err(problems);
-    };
+    match (from, subject) {
+        (Some(from), Some(subject)) if problems.is_empty() => Ok(Valid {
+            from,
+            subject,
+            to: to.mailboxes,
+            cc: cc.mailboxes,
+            bcc: bcc.mailboxes,
+            reply_to: reply_to.mailboxes,
+            redirect,
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// Builds the message for one letter, or returns every problem of the row at once.
+pub fn build(
+    letter: &Letter,
+    settings: &EmailSettings,
+    pdf: Option<&Attachment>,
+) -> Result<Email, Vec<Problem>> {
+    let row = letter.row;
+    let Valid {
+        from,
+        subject,
+        to,
+        cc,
+        bcc,
+        reply_to,
+        redirect,
+    } = validate(letter, settings)?;
 
     // Each address once, the first kind wins: an official listed in To and in Bcc gets one
     // copy, and the headers do not show them twice.
     let mut recipients: Vec<Recipient> = Vec::new();
-    let mut to_shown = Vec::with_capacity(to.mailboxes.len());
-    let mut cc_shown = Vec::with_capacity(cc.mailboxes.len());
-    let mut bcc_shown = Vec::with_capacity(bcc.mailboxes.len());
+    let mut to_shown = Vec::with_capacity(to.len());
+    let mut cc_shown = Vec::with_capacity(cc.len());
+    let mut bcc_shown = Vec::with_capacity(bcc.len());
     for (list, kind, shown) in [
-        (to.mailboxes, RecipientKind::To, &mut to_shown),
-        (cc.mailboxes, RecipientKind::Cc, &mut cc_shown),
-        (bcc.mailboxes, RecipientKind::Bcc, &mut bcc_shown),
+        (to, RecipientKind::To, &mut to_shown),
+        (cc, RecipientKind::Cc, &mut cc_shown),
+        (bcc, RecipientKind::Bcc, &mut bcc_shown),
     ] {
         for mailbox in list {
             let address = mailbox.email.as_ref();
@@ -184,9 +223,9 @@ pub fn build(
             // Bcc addresses go to the envelope (`recipients`) only, never into a header.
         }
     }
-    if !reply_to.mailboxes.is_empty() {
-        shown.push(("Reply-To", join_mailboxes(&reply_to.mailboxes)));
-        for mailbox in reply_to.mailboxes {
+    if !reply_to.is_empty() {
+        shown.push(("Reply-To", join_mailboxes(&reply_to)));
+        for mailbox in reply_to {
             builder = builder.reply_to(mailbox);
         }
     }
@@ -208,8 +247,8 @@ pub fn build(
         alternative = alternative.boundary(b);
     }
     let alternative = alternative
-        .singlepart(SinglePart::plain(text.clone()))
-        .singlepart(SinglePart::html(html));
+        .singlepart(SinglePart::plain(crlf(&text)))
+        .singlepart(SinglePart::html(crlf(&html)));
     let message = match pdf {
         None => builder.multipart(alternative),
         Some(pdf) => {
@@ -348,6 +387,22 @@ fn boundary(campaign: &str, row: u64, kind: char, text: &str, html: &str) -> Opt
     }
 }
 
+/// `text` with CRLF line ends, in one pass. lettre would convert bare LFs itself, but by
+/// inserting one `\r` at a time (a memmove of the message tail for each line).
+fn crlf(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 32);
+    for line in text.split_inclusive('\n') {
+        match line.strip_suffix('\n') {
+            Some(body) => {
+                out.push_str(body.strip_suffix('\r').unwrap_or(body));
+                out.push_str("\r\n");
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
 /// The attachment's name as the recipient's mail client will save it: lettre encodes it
 /// safely (RFC 2231) whatever it holds, but a line break or a path separator has no business
 /// in a file name, so they become a space and `-`.
@@ -400,4 +455,21 @@ fn bare_addresses(list: &[Mailbox]) -> String {
         out.push_str(m.email.as_ref());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{attachment_name, crlf};
+
+    #[test]
+    fn crlf_converts_bare_line_feeds_only() {
+        assert_eq!(crlf("a\nb\r\nc\n\nd"), "a\r\nb\r\nc\r\n\r\nd");
+        assert_eq!(crlf(""), "");
+    }
+
+    #[test]
+    fn attachment_names_are_cleaned() {
+        assert_eq!(attachment_name("x/y\\z\t.pdf"), "x-y-z .pdf");
+        assert_eq!(attachment_name("\n"), "letter.pdf");
+    }
 }
