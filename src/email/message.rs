@@ -229,6 +229,7 @@ pub fn build(
             builder = builder.reply_to(mailbox);
         }
     }
+    shown.push(("Subject", subject_sent.clone()));
     shown.push((
         "Date",
         settings
@@ -237,7 +238,6 @@ pub fn build(
             .format("%a, %d %b %Y %H:%M:%S +0000")
             .to_string(),
     ));
-    shown.push(("Subject", subject_sent.clone()));
     shown.push(("Message-ID", message_id.clone()));
 
     let alt_boundary = boundary(&campaign, row, 'a', &text, &html);
