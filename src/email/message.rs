@@ -1,0 +1,475 @@
+//! Assembling one message: validate every header value of the row (collecting all problems),
+//! then hand headers and parts to lettre's builder.
+
+use std::time::SystemTime;
+
+use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
+use lettre::Message;
+
+use super::address::{control_char_problem, parse_list, parse_setting};
+use super::{html, text, Attachment, Email, EmailSettings, Recipient, RecipientKind, Shown};
+use crate::letter::Letter;
+use crate::problem::Problem;
+
+/// Message-ID domain when the sender's domain cannot appear in one (non-ASCII).
+const FALLBACK_ID_DOMAIN: &str = "lettermerge.invalid";
+
+/// A row's header values, all valid.
+struct Valid<'a> {
+    from: Mailbox,
+    subject: &'a str,
+    to: Vec<Mailbox>,
+    cc: Vec<Mailbox>,
+    bcc: Vec<Mailbox>,
+    reply_to: Vec<Mailbox>,
+    redirect: Option<Mailbox>,
+}
+
+/// Every problem `build` would report for this row, without building the message: for a
+/// check pass that does not need the bytes.
+pub fn check(letter: &Letter, settings: &EmailSettings) -> Vec<Problem> {
+    validate(letter, settings).err().unwrap_or_default()
+}
+
+fn validate<'a>(letter: &'a Letter, settings: &EmailSettings) -> Result<Valid<'a>, Vec<Problem>> {
+    let row = letter.row;
+    let headers = &letter.email;
+    let mut problems = Vec::new();
+
+    let to = parse_list(headers.to.as_deref(), "to", row);
+    if to.mailboxes.is_empty() && to.problems.is_empty() {
+        problems.push(
+            Problem::error("the email has no recipient: the `to` value is empty")
+                .at_row(row)
+                .in_column("to")
+                .with_hint(format!(
+                    "fill in the email address that `to` uses in row {row}, or leave the row \
+                     out with --skip-invalid"
+                )),
+        );
+    }
+    problems.extend(to.problems);
+    let cc = parse_list(headers.cc.as_deref(), "cc", row);
+    problems.extend(cc.problems);
+    let bcc = parse_list(headers.bcc.as_deref(), "bcc", row);
+    problems.extend(bcc.problems);
+    let reply_to = parse_list(headers.reply_to.as_deref(), "reply_to", row);
+    problems.extend(reply_to.problems);
+
+    let from = match headers.from.as_deref() {
+        Some(value) => single_mailbox(value, "from", row, &mut problems),
+        None => match sender_from_config(settings) {
+            Ok(mailbox) => Some(mailbox),
+            Err(problem) => {
+                problems.push(problem.at_row(row));
+                None
+            }
+        },
+    };
+
+    let subject = match headers.subject.as_deref().map(str::trim) {
+        None | Some("") => {
+            problems.push(
+                Problem::error("the email has no subject")
+                    .at_row(row)
+                    .in_column("subject")
+                    .with_hint(format!(
+                        "give the template a `subject:` in its front matter, or fill in the \
+                         data it uses in row {row}"
+                    )),
+            );
+            None
+        }
+        Some(value) => match control_char_problem(value, "subject", row) {
+            Some(problem) => {
+                problems.push(problem);
+                None
+            }
+            None => Some(value),
+        },
+    };
+
+    let redirect = match redirect_from_config(settings) {
+        Ok(redirect) => redirect,
+        Err(problem) => {
+            problems.push(problem.at_row(row));
+            None
+        }
+    };
+
+    match (from, subject) {
+        (Some(from), Some(subject)) if problems.is_empty() => Ok(Valid {
+            from,
+            subject,
+            to: to.mailboxes,
+            cc: cc.mailboxes,
+            bcc: bcc.mailboxes,
+            reply_to: reply_to.mailboxes,
+            redirect,
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// Builds the message for one letter, or returns every problem of the row at once.
+pub fn build(
+    letter: &Letter,
+    settings: &EmailSettings,
+    pdf: Option<&Attachment>,
+) -> Result<Email, Vec<Problem>> {
+    let row = letter.row;
+    let Valid {
+        from,
+        subject,
+        to,
+        cc,
+        bcc,
+        reply_to,
+        redirect,
+    } = validate(letter, settings)?;
+
+    // Each address once, the first kind wins: an official listed in To and in Bcc gets one
+    // copy, and the headers do not show them twice.
+    let mut recipients: Vec<Recipient> = Vec::new();
+    let mut to_shown = Vec::with_capacity(to.len());
+    let mut cc_shown = Vec::with_capacity(cc.len());
+    let mut bcc_shown = Vec::with_capacity(bcc.len());
+    for (list, kind, shown) in [
+        (to, RecipientKind::To, &mut to_shown),
+        (cc, RecipientKind::Cc, &mut cc_shown),
+        (bcc, RecipientKind::Bcc, &mut bcc_shown),
+    ] {
+        for mailbox in list {
+            let address = mailbox.email.as_ref();
+            if recipients
+                .iter()
+                .any(|r| r.address.eq_ignore_ascii_case(address))
+            {
+                continue;
+            }
+            recipients.push(Recipient {
+                address: address.to_string(),
+                kind,
+            });
+            shown.push(mailbox);
+        }
+    }
+
+    let subject_sent = match &settings.subject_prefix {
+        Some(prefix) => format!("{prefix}{subject}"),
+        None => subject.to_string(),
+    };
+    let campaign = id_part(&settings.campaign);
+    let domain = from.email.domain();
+    let domain = if domain.is_ascii() {
+        domain
+    } else {
+        FALLBACK_ID_DOMAIN
+    };
+    let message_id = format!("<lm.{campaign}.{row}@{domain}>");
+    let envelope_from = from.email.to_string();
+
+    let text = text::text_body(letter, &settings.signature_text);
+    let html = html::html_body(letter, &settings.signature_text, &subject_sent);
+
+    let mut shown = Vec::with_capacity(10);
+    shown.push(("From", from.to_string()));
+    let mut builder = Message::builder()
+        .from(from)
+        .subject(subject_sent.clone())
+        .date(SystemTime::from(settings.date))
+        .message_id(Some(message_id.clone()));
+    match redirect {
+        Some(test_to) => {
+            shown.push(("To", test_to.to_string()));
+            for (name, list) in [
+                ("X-Lettermerge-Original-To", &to_shown),
+                ("X-Lettermerge-Original-Cc", &cc_shown),
+                ("X-Lettermerge-Original-Bcc", &bcc_shown),
+            ] {
+                if list.is_empty() {
+                    continue;
+                }
+                let value = bare_addresses(list);
+                shown.push((name, value.clone()));
+                // Bare addresses only: no display name, so nothing here needs encoding
+                // and no data text can reach the header unparsed.
+                builder = builder.raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str(name),
+                    value,
+                ));
+            }
+            recipients = vec![Recipient {
+                address: test_to.email.to_string(),
+                kind: RecipientKind::To,
+            }];
+            builder = builder.to(test_to);
+        }
+        None => {
+            shown.push(("To", join_mailboxes(&to_shown)));
+            if !cc_shown.is_empty() {
+                shown.push(("Cc", join_mailboxes(&cc_shown)));
+            }
+            if !bcc_shown.is_empty() {
+                shown.push(("Bcc", join_mailboxes(&bcc_shown)));
+            }
+            for mailbox in to_shown {
+                builder = builder.to(mailbox);
+            }
+            for mailbox in cc_shown {
+                builder = builder.cc(mailbox);
+            }
+            // Bcc addresses go to the envelope (`recipients`) only, never into a header.
+        }
+    }
+    if !reply_to.is_empty() {
+        shown.push(("Reply-To", join_mailboxes(&reply_to)));
+        for mailbox in reply_to {
+            builder = builder.reply_to(mailbox);
+        }
+    }
+    shown.push(("Subject", subject_sent.clone()));
+    shown.push((
+        "Date",
+        settings
+            .date
+            .with_timezone(&chrono::Utc)
+            .format("%a, %d %b %Y %H:%M:%S +0000")
+            .to_string(),
+    ));
+    shown.push(("Message-ID", message_id.clone()));
+
+    let alt_boundary = boundary(&campaign, row, 'a', &text, &html);
+    let mixed_boundary = boundary(&campaign, row, 'm', &text, &html);
+    let mut alternative = MultiPart::alternative();
+    if let Some(b) = alt_boundary {
+        alternative = alternative.boundary(b);
+    }
+    let alternative = alternative
+        .singlepart(SinglePart::plain(crlf(&text)))
+        .singlepart(SinglePart::html(crlf(&html)));
+    let message = match pdf {
+        None => builder.multipart(alternative),
+        Some(pdf) => {
+            let mut mixed = MultiPart::mixed();
+            if let Some(b) = mixed_boundary {
+                mixed = mixed.boundary(b);
+            }
+            // Always base64, even for a PDF that happens to be ASCII: then no line of it can
+            // look like a boundary, and no relay rewraps it.
+            let body = Body::new_with_encoding(pdf.bytes.clone(), ContentTransferEncoding::Base64)
+                .map_err(|_| vec![bug(row, "base64 refused the attachment")])?;
+            let part = lettre::message::Attachment::new(attachment_name(&pdf.filename))
+                .body(body, pdf_content_type());
+            builder.multipart(mixed.multipart(alternative).singlepart(part))
+        }
+    };
+    let message = message.map_err(|e| {
+        vec![
+            Problem::error(format!("the email could not be put together: {e}"))
+                .at_row(row)
+                .with_hint("this is a bug in lettermerge; please report it with the row's data"),
+        ]
+    })?;
+
+    Ok(Email {
+        row,
+        message_id,
+        envelope_from,
+        recipients,
+        subject: subject_sent,
+        formatted: message.formatted(),
+        shown: Shown {
+            headers: shown,
+            text,
+        },
+    })
+}
+
+/// Problems with the run-wide settings (config `from`, `--test-to`), to report once before
+/// any row is built. `build` reports them too, per row.
+pub fn check_settings(settings: &EmailSettings) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if let Err(p) = sender_from_config(settings) {
+        problems.push(p);
+    }
+    if let Err(p) = redirect_from_config(settings) {
+        problems.push(p);
+    }
+    problems
+}
+
+fn sender_from_config(settings: &EmailSettings) -> Result<Mailbox, Problem> {
+    let value = settings.from.trim();
+    let bad = || {
+        Problem::error(format!(
+            "the sender address `{value}` in the config is not one email address"
+        ))
+        .in_column("from")
+        .with_hint(
+            "set `from` in the [smtp] table of the config to one address, e.g. \
+             from = \"Library Advocacy <advocacy@example.org>\"",
+        )
+    };
+    parse_setting(value).ok_or_else(bad)
+}
+
+fn redirect_from_config(settings: &EmailSettings) -> Result<Option<Mailbox>, Problem> {
+    let Some(value) = settings.redirect_to.as_deref() else {
+        return Ok(None);
+    };
+    let value = value.trim();
+    let bad = || {
+        Problem::error(format!(
+            "the --test-to address `{value}` is not an email address"
+        ))
+        .with_hint("give --test-to one address, e.g. --test-to me@example.org")
+    };
+    parse_setting(value).map(Some).ok_or_else(bad)
+}
+
+/// A front-matter value that must hold exactly one mailbox (`from`).
+fn single_mailbox(
+    value: &str,
+    key: &str,
+    row: u64,
+    problems: &mut Vec<Problem>,
+) -> Option<Mailbox> {
+    let parsed = parse_list(Some(value), key, row);
+    if !parsed.problems.is_empty() {
+        problems.extend(parsed.problems);
+        return None;
+    }
+    let count = parsed.mailboxes.len();
+    if count != 1 {
+        let what = if count == 0 {
+            "is empty".to_string()
+        } else {
+            format!("holds {count} addresses")
+        };
+        problems.push(
+            Problem::error(format!("the `{key}` value {what}; an email has one sender"))
+                .at_row(row)
+                .in_column(key)
+                .with_hint(format!(
+                    "make `{key}` one address in row {row}, or leave it out to use the config's"
+                )),
+        );
+        return None;
+    }
+    parsed.mailboxes.into_iter().next()
+}
+
+/// The campaign id as it may appear in a Message-ID and a MIME boundary: letters, digits,
+/// `-` and `_` only.
+fn id_part(campaign: &str) -> String {
+    let cleaned: String = campaign
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    if cleaned.is_empty() {
+        "campaign".to_string()
+    } else {
+        cleaned
+    }
+}
+
+/// A boundary fixed by campaign and row, so a dry run writes the same `.eml` bytes each time
+/// (diffable). `=_` cannot occur in quoted-printable or base64 output; should a 7bit body
+/// contain the boundary anyway, lettre's random one is used instead (`None`).
+fn boundary(campaign: &str, row: u64, kind: char, text: &str, html: &str) -> Option<String> {
+    let b = format!("=_lm.{campaign}.{row}.{kind}");
+    if text.contains(&b) || html.contains(&b) {
+        None
+    } else {
+        Some(b)
+    }
+}
+
+/// `text` with CRLF line ends, in one pass. lettre would convert bare LFs itself, but by
+/// inserting one `\r` at a time (a memmove of the message tail for each line).
+fn crlf(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 32);
+    for line in text.split_inclusive('\n') {
+        match line.strip_suffix('\n') {
+            Some(body) => {
+                out.push_str(body.strip_suffix('\r').unwrap_or(body));
+                out.push_str("\r\n");
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
+/// The attachment's name as the recipient's mail client will save it: lettre encodes it
+/// safely (RFC 2231) whatever it holds, but a line break or a path separator has no business
+/// in a file name, so they become a space and `-`.
+fn attachment_name(raw: &str) -> String {
+    let name: String = raw
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' => '-',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect();
+    let name = name.trim();
+    if name.is_empty() {
+        "letter.pdf".to_string()
+    } else {
+        name.to_string()
+    }
+}
+
+/// lettre refused what validation let through: not the user's fault.
+fn bug(row: u64, what: &str) -> Problem {
+    Problem::error(format!("the email could not be put together: {what}"))
+        .at_row(row)
+        .with_hint("this is a bug in lettermerge; please report it with the row's data")
+}
+
+fn pdf_content_type() -> ContentType {
+    // A constant MIME type: parsing it cannot fail, but no unwrap all the same.
+    ContentType::parse("application/pdf").unwrap_or(ContentType::TEXT_PLAIN)
+}
+
+fn join_mailboxes(list: &[Mailbox]) -> String {
+    let mut out = String::new();
+    for (i, m) in list.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&m.to_string());
+    }
+    out
+}
+
+fn bare_addresses(list: &[Mailbox]) -> String {
+    let mut out = String::new();
+    for (i, m) in list.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(m.email.as_ref());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{attachment_name, crlf};
+
+    #[test]
+    fn crlf_converts_bare_line_feeds_only() {
+        assert_eq!(crlf("a\nb\r\nc\n\nd"), "a\r\nb\r\nc\r\n\r\nd");
+        assert_eq!(crlf(""), "");
+    }
+
+    #[test]
+    fn attachment_names_are_cleaned() {
+        assert_eq!(attachment_name("x/y\\z\t.pdf"), "x-y-z .pdf");
+        assert_eq!(attachment_name("\n"), "letter.pdf");
+    }
+}
