@@ -167,7 +167,8 @@ def make_authenticator(user, password):
         )
         login = auth_data.login.decode(errors="replace") if isinstance(auth_data, LoginPassword) else None
         server.recorder_event("auth", ok=ok, mechanism=mechanism, user=login)
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd itself replies 535 to a failure.
+        return AuthResult(success=ok, handled=False)
 
     return authenticate
 
