@@ -379,7 +379,16 @@ fn a_refused_cc_is_reported_without_pipelining_too() {
 
 #[test]
 fn a_451_at_rcpt_is_temporary_and_the_retry_arrives_once() {
-    let server = TestServer::start(Options::new());
+    deferred_rcpt(Options::new());
+}
+
+#[test]
+fn a_451_at_rcpt_is_temporary_and_the_retry_arrives_once_without_pipelining() {
+    deferred_rcpt(Options::new().no_pipelining());
+}
+
+fn deferred_rcpt(options: Options) {
+    let server = TestServer::start(options);
     let mut client = connect(&settings(&server, Security::None), &server);
     let recipients = to(&["mayor@example.gov", "tempfail451.cc@example.gov"]);
     let body = message("mayor@example.gov", "deferred");
@@ -407,7 +416,16 @@ fn a_451_at_rcpt_is_temporary_and_the_retry_arrives_once() {
 
 #[test]
 fn a_554_after_data_is_permanent_and_the_connection_goes_on() {
-    let server = TestServer::start(Options::new());
+    refused_data(Options::new());
+}
+
+#[test]
+fn a_554_after_data_is_permanent_and_the_connection_goes_on_without_pipelining() {
+    refused_data(Options::new().no_pipelining());
+}
+
+fn refused_data(options: Options) {
+    let server = TestServer::start(options);
     let mut client = connect(&settings(&server, Security::None), &server);
     let err = client
         .send(
@@ -434,7 +452,16 @@ fn a_554_after_data_is_permanent_and_the_connection_goes_on() {
 
 #[test]
 fn a_connection_dropped_after_the_data_is_unknown_and_the_client_reconnects() {
-    let server = TestServer::start(Options::new());
+    dropped_after_data(Options::new());
+}
+
+#[test]
+fn a_connection_dropped_after_the_data_is_unknown_and_the_client_reconnects_without_pipelining() {
+    dropped_after_data(Options::new().no_pipelining());
+}
+
+fn dropped_after_data(options: Options) {
+    let server = TestServer::start(options);
     let mut client = connect(&settings(&server, Security::None), &server);
     let err = client
         .send(
@@ -466,7 +493,16 @@ fn a_connection_dropped_after_the_data_is_unknown_and_the_client_reconnects() {
 
 #[test]
 fn a_421_is_temporary_and_the_client_reconnects() {
-    let server = TestServer::start(Options::new());
+    shutdown_421(Options::new());
+}
+
+#[test]
+fn a_421_is_temporary_and_the_client_reconnects_without_pipelining() {
+    shutdown_421(Options::new().no_pipelining());
+}
+
+fn shutdown_421(options: Options) {
+    let server = TestServer::start(options);
     let mut client = connect(&settings(&server, Security::None), &server);
     let recipients = to(&["mayor@example.gov", "down421@example.gov"]);
     let body = message("mayor@example.gov", "shutdown");
@@ -602,4 +638,39 @@ fn is_alive_answers_and_a_dead_server_is_noticed() {
         "{err:?}"
     );
     assert!(err.is_retryable());
+}
+
+fn idle_connection_closed_by_the_server(silent: bool) {
+    let server = TestServer::start(Options::new().idle_timeout(1.0, silent));
+    let mut client = connect(&settings(&server, Security::None), &server);
+    client
+        .send(
+            FROM,
+            &to(&["a@example.gov"]),
+            &message("a@example.gov", "first"),
+        )
+        .expect("delivered");
+    std::thread::sleep(Duration::from_millis(2200));
+    assert_eq!(server.events_named("idle-close").len(), 1);
+    // Nothing of the second message had gone out when the dead connection showed, so the
+    // client reconnects and sends it without troubling the caller.
+    client
+        .send(
+            FROM,
+            &to(&["a@example.gov"]),
+            &message("a@example.gov", "second"),
+        )
+        .expect("delivered over a new connection");
+    assert_eq!(subjects(&server), ["first", "second"]);
+    assert_eq!(server.connections(), 2);
+}
+
+#[test]
+fn an_idle_connection_closed_with_421_is_reopened_transparently() {
+    idle_connection_closed_by_the_server(false);
+}
+
+#[test]
+fn an_idle_connection_closed_silently_is_reopened_transparently() {
+    idle_connection_closed_by_the_server(true);
 }

@@ -4,6 +4,7 @@
 Usage:
     smtp_server.py --port 0 --maildir DIR [--tls-cert C --tls-key K [--require-starttls] [--implicit-tls]]
                    [--auth USER:PASS] [--slow-seconds N] [--no-pipelining]
+                   [--idle-timeout SECONDS [--idle-silent]]
 
 Prints `READY <port>` on stdout once listening. Every accepted message is saved as DIR/<n>.eml
 (n = 1, 2, ... in acceptance order) and every event is appended as one JSON line to
@@ -121,10 +122,19 @@ class Handler:
 class RecordingSMTP(SMTP):
     """aiosmtpd's SMTP with connect/disconnect/STARTTLS/AUTH events."""
 
-    def __init__(self, handler, recorder, **kwargs):
+    def __init__(self, handler, recorder, idle_silent=False, **kwargs):
         super().__init__(handler, **kwargs)
         self.recorder = recorder
         self.conn_id = None
+        self.idle_silent = idle_silent
+
+    def _timeout_cb(self):
+        # Like Postfix: say 421 before closing an idle connection (or just close, with
+        # --idle-silent, like a NAT box that forgot the connection).
+        self.recorder_event("idle-close")
+        if not self.idle_silent and self.transport is not None:
+            self.transport.write(b"421 4.4.2 lettermerge-test Error: timeout exceeded\r\n")
+        super()._timeout_cb()
 
     def recorder_event(self, kind, **fields):
         self.recorder.event(self.conn_id, kind, **fields)
@@ -184,6 +194,8 @@ async def main():
     parser.add_argument("--auth", help="USER:PASS; AUTH is then required")
     parser.add_argument("--slow-seconds", type=float, default=3.0)
     parser.add_argument("--no-pipelining", action="store_true")
+    parser.add_argument("--idle-timeout", type=float, help="close connections idle this long")
+    parser.add_argument("--idle-silent", action="store_true", help="close idle ones without a 421")
     args = parser.parse_args()
 
     os.makedirs(args.maildir, exist_ok=True)
@@ -195,7 +207,9 @@ async def main():
         tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls_context.load_cert_chain(args.tls_cert, args.tls_key)
 
-    smtp_kwargs = {"hostname": "lettermerge-test", "data_size_limit": None}
+    smtp_kwargs = {"hostname": "lettermerge-test", "data_size_limit": None, "idle_silent": args.idle_silent}
+    if args.idle_timeout:
+        smtp_kwargs["timeout"] = args.idle_timeout
     if tls_context is not None and not args.implicit_tls:
         smtp_kwargs["tls_context"] = tls_context
         smtp_kwargs["require_starttls"] = args.require_starttls

@@ -33,6 +33,19 @@ pub struct SmtpClient {
     connections: u32,
 }
 
+impl std::fmt::Debug for SmtpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpClient")
+            .field(
+                "server",
+                &format_args!("{}:{}", self.settings.host, self.settings.port),
+            )
+            .field("connected", &self.session.is_some())
+            .field("connections", &self.connections)
+            .finish()
+    }
+}
+
 struct Session {
     conn: Conn,
     ext: Extensions,
@@ -106,10 +119,22 @@ impl SmtpClient {
         message: &[u8],
     ) -> Result<Delivery, SendError> {
         check_envelope(envelope_from, recipients)?;
-        if self.session.is_none() {
+        let reused = self.session.is_some();
+        if !reused {
             self.session = Some(self.open().map_err(SendError::Connect)?);
         }
-        let result = self.transaction(envelope_from, recipients, message);
+        let mut result = self.transaction(envelope_from, recipients, message);
+        if reused && matches!(&result, Err(Failed { stale: true, .. })) {
+            // The server closed the idle connection (timeout, restart, a NAT that forgot us)
+            // before this message began: nothing of it went out, so one fresh try is safe and
+            // spares the caller a retry cycle.
+            if let Some(session) = self.session.take() {
+                session.conn.close();
+            }
+            self.session = Some(self.open().map_err(SendError::Connect)?);
+            result = self.transaction(envelope_from, recipients, message);
+        }
+        let result = result.map_err(|failed| failed.error);
         if let Err(e) = &result {
             let broken = match e {
                 // No reply means an I/O failure or timeout: the stream is out of step.
@@ -135,12 +160,13 @@ impl SmtpClient {
         from: &str,
         recipients: &[String],
         message: &[u8],
-    ) -> Result<Delivery, SendError> {
+    ) -> Result<Delivery, Failed> {
         let Some(session) = self.session.as_mut() else {
             return Err(SendError::Temporary {
                 reply: None,
                 detail: "not connected".to_string(),
-            });
+            }
+            .into());
         };
         let timeout = session.conn.timeout();
         let lost = |stage: &str, f: Failure| SendError::Temporary {
@@ -173,64 +199,47 @@ impl SmtpClient {
         }
         session.dirty = true;
 
-        let replies = if session.ext.pipelining {
-            let batch: String = commands.concat();
-            session
-                .conn
-                .write_all(batch.as_bytes())
-                .map_err(|f| lost("sending the envelope", f))?;
-            let mut replies = Vec::with_capacity(commands.len());
-            for _ in &commands {
-                let reply = session
-                    .conn
-                    .read_reply()
-                    .map_err(|f| lost("waiting for the envelope replies", f))?;
-                let closing = reply.closes_connection();
-                replies.push(reply);
-                if closing {
-                    break;
-                }
-            }
-            replies
-        } else {
-            let mut replies = Vec::with_capacity(commands.len());
-            for (i, command) in commands.iter().enumerate() {
-                session
-                    .conn
-                    .write_all(command.as_bytes())
-                    .map_err(|f| lost("sending the envelope", f))?;
-                let reply = session
-                    .conn
-                    .read_reply()
-                    .map_err(|f| lost("waiting for the envelope replies", f))?;
-                // After a refused RSET or MAIL the recipients would only collect 503s.
-                let stop = reply.closes_connection()
-                    || (i < usize::from(rset) + 1 && !reply.is_positive());
-                replies.push(reply);
-                if stop {
-                    break;
-                }
-            }
-            replies
-        };
+        let (replies, failure) = exchange(
+            &mut session.conn,
+            &commands,
+            session.ext.pipelining,
+            usize::from(rset),
+        );
+        // Nothing heard, or a 421 first: the connection had died while idle.
+        let stale = replies.first().is_none_or(Reply::closes_connection);
+        if let Some(f) = failure {
+            return Err(Failed {
+                error: lost("the envelope", f),
+                stale,
+            });
+        }
 
         let mut replies = replies.into_iter();
         if rset {
             if let Some(reply) = replies.next().filter(|r| !r.is_positive()) {
                 // A server that cannot reset is in no state to take mail: start afresh.
                 session.broken = true;
-                return Err(SendError::Temporary {
-                    detail: format!("the server refused RSET: {reply}"),
-                    reply: Some(reply),
+                return Err(Failed {
+                    error: SendError::Temporary {
+                        detail: format!("the server refused RSET: {reply}"),
+                        reply: Some(reply),
+                    },
+                    stale,
                 });
             }
         }
-        let mail_reply = replies.next().ok_or_else(|| SendError::Temporary {
-            reply: None,
-            detail: "no reply to MAIL FROM".to_string(),
-        })?;
+        let Some(mail_reply) = replies.next() else {
+            return Err(SendError::Temporary {
+                reply: None,
+                detail: "no reply to MAIL FROM".to_string(),
+            }
+            .into());
+        };
         if !mail_reply.is_positive() {
-            return Err(refusal("MAIL FROM", mail_reply, Vec::new()));
+            return Err(Failed {
+                error: refusal("MAIL FROM", mail_reply, Vec::new()),
+                stale,
+            });
         }
 
         let mut refused = Vec::new();
@@ -251,20 +260,22 @@ impl SmtpClient {
             return Err(SendError::Temporary {
                 detail: format!("recipient {address}: {reply}"),
                 reply: Some(reply),
-            });
+            }
+            .into());
         }
         if refused.len() + accepted < recipients.len() {
             return Err(SendError::Temporary {
                 reply: None,
                 detail: "the server did not answer every recipient".to_string(),
-            });
+            }
+            .into());
         }
         if accepted == 0 {
             let reply = refused.last().map(|(_, r)| r.clone()).unwrap_or(Reply {
                 code: 554,
                 text: "no valid recipients".to_string(),
             });
-            return Err(SendError::Permanent { reply, refused });
+            return Err(SendError::Permanent { reply, refused }.into());
         }
 
         session
@@ -276,7 +287,7 @@ impl SmtpClient {
             .read_reply()
             .map_err(|f| lost("waiting for the reply to DATA", f))?;
         if reply.code != 354 {
-            return Err(refusal("DATA", reply, refused));
+            return Err(refusal("DATA", reply, refused).into());
         }
 
         data::encode_into(message, &mut self.payload);
@@ -296,7 +307,7 @@ impl SmtpClient {
         if reply.is_positive() {
             Ok(Delivery { reply, refused })
         } else {
-            Err(refusal("the message", reply, refused))
+            Err(refusal("the message", reply, refused).into())
         }
     }
 
@@ -385,6 +396,57 @@ impl SmtpClient {
             broken: false,
         })
     }
+}
+
+/// A failed transaction, and whether it failed only because the connection was already dead.
+struct Failed {
+    error: SendError,
+    stale: bool,
+}
+
+impl From<SendError> for Failed {
+    fn from(error: SendError) -> Failed {
+        Failed {
+            error,
+            stale: false,
+        }
+    }
+}
+
+/// The envelope commands ([RSET] MAIL RCPT...): as one write when the server allows pipelining
+/// (RFC 2920), otherwise one by one, stopping early after a refused RSET or MAIL (at index
+/// `mail_index` or before), as the recipients would only collect 503s. Returns the replies heard,
+/// and the failure that cut the exchange short, if any. A 421 ends it: the server is leaving.
+fn exchange(
+    conn: &mut Conn,
+    commands: &[String],
+    pipelining: bool,
+    mail_index: usize,
+) -> (Vec<Reply>, Option<Failure>) {
+    let mut replies = Vec::with_capacity(commands.len());
+    if pipelining {
+        if let Err(f) = conn.write_all(commands.concat().as_bytes()) {
+            return (replies, Some(f));
+        }
+    }
+    for (i, command) in commands.iter().enumerate() {
+        if !pipelining {
+            if let Err(f) = conn.write_all(command.as_bytes()) {
+                return (replies, Some(f));
+            }
+        }
+        let reply = match conn.read_reply() {
+            Ok(reply) => reply,
+            Err(f) => return (replies, Some(f)),
+        };
+        let stop =
+            reply.closes_connection() || (!pipelining && i <= mail_index && !reply.is_positive());
+        replies.push(reply);
+        if stop {
+            break;
+        }
+    }
+    (replies, None)
 }
 
 /// One command and its reply.

@@ -37,6 +37,9 @@ pub struct Options {
     pub auth: Option<(String, String)>,
     pub slow_seconds: Option<f64>,
     pub pipelining: bool,
+    /// Close connections idle this long, saying 421 first unless `idle_silent`.
+    pub idle_timeout: Option<f64>,
+    pub idle_silent: bool,
 }
 
 impl Default for Options {
@@ -48,6 +51,8 @@ impl Default for Options {
             auth: None,
             slow_seconds: None,
             pipelining: true,
+            idle_timeout: None,
+            idle_silent: false,
         }
     }
 }
@@ -78,6 +83,11 @@ impl Options {
     }
     pub fn no_pipelining(mut self) -> Options {
         self.pipelining = false;
+        self
+    }
+    pub fn idle_timeout(mut self, seconds: f64, silent: bool) -> Options {
+        self.idle_timeout = Some(seconds);
+        self.idle_silent = silent;
         self
     }
 }
@@ -128,6 +138,12 @@ impl TestServer {
         }
         if !options.pipelining {
             command.arg("--no-pipelining");
+        }
+        if let Some(seconds) = options.idle_timeout {
+            command.arg("--idle-timeout").arg(seconds.to_string());
+            if options.idle_silent {
+                command.arg("--idle-silent");
+            }
         }
         let log = std::fs::File::create(dir.path().join("server.log")).expect("server log file");
         let mut child = command
