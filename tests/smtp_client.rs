@@ -141,7 +141,7 @@ fn an_untrusted_certificate_is_refused_with_a_clear_error() {
     );
     let mut s = with_login(settings(&server, Security::StartTls));
     s.ca_file = None;
-    let err = SmtpClient::connect(&s).err().expect("must be refused");
+    let err = SmtpClient::connect(&s).expect_err("must be refused");
     assert!(
         matches!(
             err,
@@ -181,7 +181,7 @@ fn a_certificate_for_another_name_is_refused() {
             .cert_names(&["mail.example.org"]),
     );
     let s = settings(&server, Security::StartTls);
-    let err = SmtpClient::connect(&s).err().expect("must be refused");
+    let err = SmtpClient::connect(&s).expect_err("must be refused");
     assert!(
         matches!(
             err,
@@ -199,8 +199,7 @@ fn a_certificate_for_another_name_is_refused() {
 fn starttls_is_required_when_configured() {
     let server = TestServer::start(Options::new());
     let err = SmtpClient::connect(&with_login(settings(&server, Security::StartTls)))
-        .err()
-        .expect("must be refused");
+        .expect_err("must be refused");
     assert!(
         matches!(err, SmtpError::StartTlsUnavailable { .. }),
         "{err:?}"
@@ -218,7 +217,7 @@ fn a_wrong_password_is_an_auth_error_that_never_shows_the_password() {
     );
     let mut s = with_login(settings(&server, Security::StartTls));
     s.secret = Some(Secret::Password("wrong-secret-123".to_string()));
-    let err = SmtpClient::connect(&s).err().expect("login must fail");
+    let err = SmtpClient::connect(&s).expect_err("login must fail");
     let SmtpError::Auth { reply, .. } = &err else {
         panic!("expected an Auth error, got {err:?}");
     };
@@ -251,7 +250,7 @@ fn xoauth2_login() {
     assert_eq!(server.events_named("auth")[0]["mechanism"], "XOAUTH2");
 
     s.secret = Some(Secret::XOAuth2("expired".to_string()));
-    let err = SmtpClient::connect(&s).err().expect("login must fail");
+    let err = SmtpClient::connect(&s).expect_err("login must fail");
     assert!(matches!(err, SmtpError::Auth { .. }), "{err:?}");
 }
 
@@ -562,7 +561,7 @@ fn a_server_that_never_greets_times_out_at_connect() {
     s.security = Security::None;
     s.timeout = Duration::from_millis(500);
     let start = Instant::now();
-    let err = SmtpClient::connect(&s).err().expect("no greeting");
+    let err = SmtpClient::connect(&s).expect_err("no greeting");
     assert!(matches!(err, SmtpError::Connect { .. }), "{err:?}");
     assert!(err.is_temporary());
     assert!(err.to_string().contains("no greeting"), "{err}");
@@ -577,7 +576,7 @@ fn a_closed_port_is_a_connect_error() {
         .port();
     let mut s = SmtpSettings::new("127.0.0.1", port);
     s.security = Security::None;
-    let err = SmtpClient::connect(&s).err().expect("refused");
+    let err = SmtpClient::connect(&s).expect_err("refused");
     assert!(matches!(err, SmtpError::Connect { .. }), "{err:?}");
     assert!(
         err.to_string().contains(&format!("127.0.0.1:{port}")),
