@@ -459,9 +459,19 @@ fn a_connection_dropped_after_the_data_is_unknown_and_the_client_reconnects_with
     dropped_after_data(Options::new().no_pipelining());
 }
 
+#[test]
+fn a_connection_dropped_after_the_data_is_unknown_over_starttls_too() {
+    dropped_after_data(Options::new().tls(Encryption::StartTls));
+}
+
 fn dropped_after_data(options: Options) {
+    let security = if options.tls == Encryption::Off {
+        Security::None
+    } else {
+        Security::StartTls
+    };
     let server = TestServer::start(options);
-    let mut client = connect(&settings(&server, Security::None), &server);
+    let mut client = connect(&settings(&server, security), &server);
     let err = client
         .send(
             FROM,

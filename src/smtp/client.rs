@@ -119,6 +119,8 @@ impl SmtpClient {
         message: &[u8],
     ) -> Result<Delivery, SendError> {
         check_envelope(envelope_from, recipients)?;
+        let unique = unique_recipients(recipients);
+        let recipients = unique.as_slice();
         let reused = self.session.is_some();
         if !reused {
             self.session = Some(self.open().map_err(SendError::Connect)?);
@@ -287,6 +289,10 @@ impl SmtpClient {
             .read_reply()
             .map_err(|f| lost("waiting for the reply to DATA", f))?;
         if reply.code != 354 {
+            if reply.is_positive() {
+                // A success where "go ahead" was due: the two ends disagree on where they are.
+                session.broken = true;
+            }
             return Err(refusal("DATA", reply, refused).into());
         }
 
@@ -581,6 +587,16 @@ fn refusal(stage: &str, reply: Reply, refused: Vec<(String, Reply)>) -> SendErro
     }
 }
 
+/// Each address once (the same person in To and Cc gets one copy), first spelling kept.
+fn unique_recipients(recipients: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::with_capacity(recipients.len());
+    recipients
+        .iter()
+        .filter(|r| seen.insert(r.to_lowercase()))
+        .cloned()
+        .collect()
+}
+
 /// Addresses go into commands verbatim, so anything that could end or bend a command line is
 /// refused before a byte is written.
 fn check_envelope(from: &str, recipients: &[String]) -> Result<(), SendError> {
@@ -626,7 +642,13 @@ fn with_server(e: SmtpError, settings: &SmtpSettings) -> SmtpError {
 
 #[cfg(test)]
 mod tests {
-    use super::check_envelope;
+    use super::{check_envelope, unique_recipients};
+
+    #[test]
+    fn a_recipient_named_twice_gets_one_copy() {
+        let list = ["A@example.gov", "b@example.gov", "a@example.gov"].map(String::from);
+        assert_eq!(unique_recipients(&list), ["A@example.gov", "b@example.gov"]);
+    }
 
     #[test]
     fn envelope_addresses_cannot_inject_commands() {
