@@ -254,6 +254,34 @@ fn xoauth2_login() {
     assert!(matches!(err, SmtpError::Auth { .. }), "{err:?}");
 }
 
+#[test]
+fn auth_login_when_plain_is_not_offered() {
+    let server = TestServer::start(
+        Options::new()
+            .tls(Encryption::RequireStartTls)
+            .auth(USER, PASSWORD)
+            .login_only(),
+    );
+    let s = with_login(settings(&server, Security::StartTls));
+    let mut client = connect(&s, &server);
+    client
+        .send(
+            FROM,
+            &to(&["a@example.gov"]),
+            &message("a@example.gov", "login"),
+        )
+        .expect("delivered");
+    assert_eq!(server.events_named("auth")[0]["mechanism"], "LOGIN");
+
+    let mut wrong = s.clone();
+    wrong.secret = Some(Secret::Password("nope".to_string()));
+    let err = SmtpClient::connect(&wrong).expect_err("login must fail");
+    let SmtpError::Auth { reply, .. } = &err else {
+        panic!("expected an Auth error, got {err:?}");
+    };
+    assert_eq!(reply.as_ref().map(|r| r.code), Some(535), "{err}");
+}
+
 /// Sends `count` messages over one connection and returns messages per second.
 fn throughput(server: &TestServer, s: &SmtpSettings, count: usize) -> f64 {
     let mut client = connect(s, server);

@@ -4,7 +4,7 @@
 Usage:
     smtp_server.py --port 0 --maildir DIR [--tls-cert C --tls-key K [--require-starttls] [--implicit-tls]]
                    [--auth USER:PASS] [--slow-seconds N] [--no-pipelining]
-                   [--idle-timeout SECONDS [--idle-silent]]
+                   [--idle-timeout SECONDS [--idle-silent]] [--login-only]
 
 Prints `READY <port>` on stdout once listening. Every accepted message is saved as DIR/<n>.eml
 (n = 1, 2, ... in acceptance order) and every event is appended as one JSON line to
@@ -196,6 +196,7 @@ async def main():
     parser.add_argument("--no-pipelining", action="store_true")
     parser.add_argument("--idle-timeout", type=float, help="close connections idle this long")
     parser.add_argument("--idle-silent", action="store_true", help="close idle ones without a 421")
+    parser.add_argument("--login-only", action="store_true", help="offer AUTH LOGIN, not PLAIN")
     args = parser.parse_args()
 
     os.makedirs(args.maildir, exist_ok=True)
@@ -219,6 +220,8 @@ async def main():
         # Under implicit TLS aiosmtpd does not know the socket is encrypted.
         smtp_kwargs["auth_require_tls"] = tls_context is not None and not args.implicit_tls
         smtp_kwargs["authenticator"] = make_authenticator(user, password)
+        if args.login_only:
+            smtp_kwargs["auth_exclude_mechanism"] = ["PLAIN", "XOAUTH2"]
 
     loop = asyncio.get_running_loop()
 

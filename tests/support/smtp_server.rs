@@ -40,6 +40,8 @@ pub struct Options {
     /// Close connections idle this long, saying 421 first unless `idle_silent`.
     pub idle_timeout: Option<f64>,
     pub idle_silent: bool,
+    /// Offer only AUTH LOGIN.
+    pub login_only: bool,
 }
 
 impl Default for Options {
@@ -53,6 +55,7 @@ impl Default for Options {
             pipelining: true,
             idle_timeout: None,
             idle_silent: false,
+            login_only: false,
         }
     }
 }
@@ -83,6 +86,10 @@ impl Options {
     }
     pub fn no_pipelining(mut self) -> Options {
         self.pipelining = false;
+        self
+    }
+    pub fn login_only(mut self) -> Options {
+        self.login_only = true;
         self
     }
     pub fn idle_timeout(mut self, seconds: f64, silent: bool) -> Options {
@@ -132,6 +139,9 @@ impl TestServer {
         }
         if let Some((user, password)) = &options.auth {
             command.arg("--auth").arg(format!("{user}:{password}"));
+            if options.login_only {
+                command.arg("--login-only");
+            }
         }
         if let Some(seconds) = options.slow_seconds {
             command.arg("--slow-seconds").arg(seconds.to_string());
