@@ -526,6 +526,16 @@ fn dropped_after_data(options: Options) {
     assert_eq!(subjects(&server), ["maybe", "next"]);
     assert_eq!(server.connections(), 2);
     assert_eq!(client.connections(), 2);
+
+    // Resending is the caller's explicit choice (--resend-unknown); the fault fires only once.
+    client
+        .send(
+            FROM,
+            &to(&["dropdata@example.gov"]),
+            &message("dropdata@example.gov", "maybe"),
+        )
+        .expect("accepted the second time");
+    assert_eq!(subjects(&server), ["maybe", "next", "maybe"]);
 }
 
 #[test]

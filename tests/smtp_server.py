@@ -14,7 +14,8 @@ Faults, chosen by the local part of a recipient (so one run can mix them):
     reject550...@   550 at RCPT
     tempfail451...@ 451 at RCPT the first time that address is seen, accepted afterwards
     data554...@     554 after DATA (message not stored)
-    dropdata...@    message stored, then the connection is closed without replying to the final "."
+    dropdata...@    message stored, then the connection is closed without replying to the final ".",
+                    the first time that address is seen; accepted normally afterwards
     down421...@     421 at RCPT and the connection closed, the first time only; accepted afterwards
     slow...@        the reply to the final "." is delayed by --slow-seconds (default 3)
 """
@@ -67,6 +68,7 @@ class Handler:
         self.pipelining = pipelining
         self.seen_tempfail = set()
         self.seen_down = set()
+        self.seen_drop = set()
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
@@ -108,7 +110,10 @@ class Handler:
             server.recorder_event("data", code=554)
             return "554 5.6.0 message content rejected"
         number = self.recorder.store(envelope.original_content)
-        if any(l.startswith("dropdata") for l in locals_):
+        drop = [a for a in envelope.rcpt_tos
+                if local_part(a).startswith("dropdata") and a not in self.seen_drop]
+        if drop:
+            self.seen_drop.update(drop)
             server.recorder_event("data", code=None, stored=number, dropped=True)
             server.transport.abort()
             # connection_lost cancels this coroutine; nothing is ever replied.
