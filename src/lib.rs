@@ -19,6 +19,7 @@ pub mod cli;
 pub mod config;
 pub mod print_run;
 pub mod report;
+pub mod smtp;
 
 /// Runs one command and returns the exit code; `main` only parses arguments and exits.
 pub fn run(cli: cli::Cli) -> exit_codes::ExitCode {

@@ -1,0 +1,667 @@
+//! The SMTP session: connect (TLS or STARTTLS), EHLO, AUTH, then one transaction per message on
+//! the same connection, pipelined when the server allows, reconnecting after a break.
+
+use std::sync::Arc;
+
+use rustls::ClientConfig;
+
+use super::auth::{self, Mechanism};
+use super::conn::{Conn, Failure};
+use super::data;
+use super::error::{SendError, SmtpError};
+use super::reply::{Extensions, Reply};
+use super::tls;
+use super::{Secret, Security, SmtpSettings};
+
+/// A message the server accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The reply to the final "." (250 ... queued as ...).
+    pub reply: Reply,
+    /// Recipients refused at RCPT (5xx); the message went to all the others.
+    pub refused: Vec<(String, Reply)>,
+}
+
+/// One open, logged-in session with its settings, so it can reconnect on its own.
+pub struct SmtpClient {
+    settings: SmtpSettings,
+    tls_config: Option<Arc<ClientConfig>>,
+    /// `None` after the connection broke or the server closed it; `send` reconnects.
+    session: Option<Session>,
+    /// The reusable buffer for the encoded message.
+    payload: Vec<u8>,
+    connections: u32,
+}
+
+impl std::fmt::Debug for SmtpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpClient")
+            .field(
+                "server",
+                &format_args!("{}:{}", self.settings.host, self.settings.port),
+            )
+            .field("connected", &self.session.is_some())
+            .field("connections", &self.connections)
+            .finish()
+    }
+}
+
+struct Session {
+    conn: Conn,
+    ext: Extensions,
+    /// A transaction was started and not finished: RSET before the next MAIL.
+    dirty: bool,
+    /// The server is in no state to go on (it refused RSET): reconnect before the next message.
+    broken: bool,
+}
+
+impl SmtpClient {
+    /// Opens the session: TCP (or TLS), EHLO, STARTTLS and EHLO again, then AUTH when a
+    /// username is set.
+    pub fn connect(settings: &SmtpSettings) -> Result<SmtpClient, SmtpError> {
+        let tls_config = match settings.security {
+            Security::None => None,
+            Security::StartTls | Security::Tls => Some(
+                tls::client_config(settings.ca_file.as_deref(), settings.accept_invalid_certs)
+                    .map_err(|e| with_server(e, settings))?,
+            ),
+        };
+        let mut client = SmtpClient {
+            settings: settings.clone(),
+            tls_config,
+            session: None,
+            payload: Vec::new(),
+            connections: 0,
+        };
+        client.session = Some(client.open()?);
+        Ok(client)
+    }
+
+    /// How many connections this client has opened (1 unless it had to reconnect).
+    pub fn connections(&self) -> u32 {
+        self.connections
+    }
+
+    /// Whether the connection answers a NOOP. A dead one is dropped, and the next `send`
+    /// reconnects.
+    pub fn is_alive(&mut self) -> bool {
+        let Some(session) = self.session.as_mut() else {
+            return false;
+        };
+        let alive = session.conn.write_all(b"NOOP\r\n").is_ok()
+            && session
+                .conn
+                .read_reply()
+                .is_ok_and(|r| r.is_positive() && !r.closes_connection());
+        if !alive {
+            self.session = None;
+        }
+        alive
+    }
+
+    /// Says goodbye. Errors are ignored: the messages are already accounted for.
+    pub fn quit(mut self) {
+        if let Some(mut session) = self.session.take() {
+            if session.conn.write_all(b"QUIT\r\n").is_ok() {
+                let _ = session.conn.read_reply();
+            }
+            session.conn.close();
+        }
+    }
+
+    /// Sends one message to `recipients` (To, Cc and Bcc alike) with `envelope_from` as the
+    /// return path. `message` is the complete RFC 5322 message; line endings are made CRLF and
+    /// dots are stuffed here. Reconnects first if the previous connection broke.
+    pub fn send(
+        &mut self,
+        envelope_from: &str,
+        recipients: &[String],
+        message: &[u8],
+    ) -> Result<Delivery, SendError> {
+        check_envelope(envelope_from, recipients)?;
+        let unique = unique_recipients(recipients);
+        let recipients = unique.as_slice();
+        let reused = self.session.is_some();
+        if !reused {
+            self.session = Some(self.open().map_err(SendError::Connect)?);
+        }
+        let mut result = self.transaction(envelope_from, recipients, message);
+        if reused && matches!(&result, Err(Failed { stale: true, .. })) {
+            // The server closed the idle connection (timeout, restart, a NAT that forgot us)
+            // before this message began: nothing of it went out, so one fresh try is safe and
+            // spares the caller a retry cycle.
+            if let Some(session) = self.session.take() {
+                session.conn.close();
+            }
+            self.session = Some(self.open().map_err(SendError::Connect)?);
+            result = self.transaction(envelope_from, recipients, message);
+        }
+        let result = result.map_err(|failed| failed.error);
+        if let Err(e) = &result {
+            let broken = match e {
+                // No reply means an I/O failure or timeout: the stream is out of step.
+                SendError::Temporary { reply, .. } => {
+                    reply.as_ref().is_none_or(Reply::closes_connection)
+                }
+                SendError::Unknown { .. } => true,
+                SendError::Permanent { reply, .. } => reply.closes_connection(),
+                SendError::Connect(_) | SendError::Invalid { .. } => false,
+            };
+            if broken || self.session.as_ref().is_some_and(|s| s.broken) {
+                // Nothing more can be trusted on this connection; the next send starts afresh.
+                if let Some(session) = self.session.take() {
+                    session.conn.close();
+                }
+            }
+        }
+        result
+    }
+
+    fn transaction(
+        &mut self,
+        from: &str,
+        recipients: &[String],
+        message: &[u8],
+    ) -> Result<Delivery, Failed> {
+        let Some(session) = self.session.as_mut() else {
+            return Err(SendError::Temporary {
+                reply: None,
+                detail: "not connected".to_string(),
+            }
+            .into());
+        };
+        let timeout = session.conn.timeout();
+        let lost = |stage: &str, f: Failure| SendError::Temporary {
+            reply: None,
+            detail: format!("{stage}: {}", f.describe(timeout)),
+        };
+
+        // The envelope: [RSET] MAIL RCPT... as one write when the server allows pipelining
+        // (RFC 2920), otherwise command by command. DATA always waits for the RCPT replies, so
+        // it is only sent when someone will receive the message.
+        let mut mail = format!("MAIL FROM:<{from}>");
+        if data::has_8bit(message) && session.ext.eight_bit_mime {
+            mail.push_str(" BODY=8BITMIME");
+        }
+        if !(from.is_ascii() && recipients.iter().all(|r| r.is_ascii())) && session.ext.smtputf8 {
+            mail.push_str(" SMTPUTF8");
+        }
+        if session.ext.size.is_some() {
+            mail.push_str(&format!(" SIZE={}", message.len()));
+        }
+        mail.push_str("\r\n");
+        let mut commands: Vec<String> = Vec::with_capacity(recipients.len() + 2);
+        let rset = session.dirty;
+        if rset {
+            commands.push("RSET\r\n".to_string());
+        }
+        commands.push(mail);
+        for r in recipients {
+            commands.push(format!("RCPT TO:<{r}>\r\n"));
+        }
+        session.dirty = true;
+
+        let (replies, failure) = exchange(
+            &mut session.conn,
+            &commands,
+            session.ext.pipelining,
+            usize::from(rset),
+        );
+        // Nothing heard, or a 421 first: the connection had died while idle.
+        let stale = replies.first().is_none_or(Reply::closes_connection);
+        if let Some(f) = failure {
+            return Err(Failed {
+                error: lost("the envelope", f),
+                stale,
+            });
+        }
+
+        let mut replies = replies.into_iter();
+        if rset {
+            if let Some(reply) = replies.next().filter(|r| !r.is_positive()) {
+                // A server that cannot reset is in no state to take mail: start afresh.
+                session.broken = true;
+                return Err(Failed {
+                    error: SendError::Temporary {
+                        detail: format!("the server refused RSET: {reply}"),
+                        reply: Some(reply),
+                    },
+                    stale,
+                });
+            }
+        }
+        let Some(mail_reply) = replies.next() else {
+            return Err(SendError::Temporary {
+                reply: None,
+                detail: "no reply to MAIL FROM".to_string(),
+            }
+            .into());
+        };
+        if !mail_reply.is_positive() {
+            return Err(Failed {
+                error: refusal("MAIL FROM", mail_reply, Vec::new()),
+                stale,
+            });
+        }
+
+        let mut refused = Vec::new();
+        let mut accepted = 0usize;
+        let mut temporary: Option<(String, Reply)> = None;
+        for (address, reply) in recipients.iter().zip(replies.by_ref()) {
+            if reply.is_positive() {
+                accepted += 1;
+            } else if reply.is_permanent() {
+                refused.push((address.clone(), reply));
+            } else if temporary.is_none() || reply.closes_connection() {
+                temporary = Some((address.clone(), reply));
+            }
+        }
+        if let Some((address, reply)) = temporary {
+            // One recipient deferred: send to nobody now and everybody later, so the message
+            // stays one unit that either went out or did not.
+            return Err(SendError::Temporary {
+                detail: format!("recipient {address}: {reply}"),
+                reply: Some(reply),
+            }
+            .into());
+        }
+        if refused.len() + accepted < recipients.len() {
+            return Err(SendError::Temporary {
+                reply: None,
+                detail: "the server did not answer every recipient".to_string(),
+            }
+            .into());
+        }
+        if accepted == 0 {
+            let reply = refused.last().map(|(_, r)| r.clone()).unwrap_or(Reply {
+                code: 554,
+                text: "no valid recipients".to_string(),
+            });
+            return Err(SendError::Permanent { reply, refused }.into());
+        }
+
+        session
+            .conn
+            .write_all(b"DATA\r\n")
+            .map_err(|f| lost("sending DATA", f))?;
+        let reply = session
+            .conn
+            .read_reply()
+            .map_err(|f| lost("waiting for the reply to DATA", f))?;
+        if reply.code != 354 {
+            if reply.is_positive() {
+                // A success where "go ahead" was due: the two ends disagree on where they are.
+                session.broken = true;
+            }
+            return Err(refusal("DATA", reply, refused).into());
+        }
+
+        data::encode_into(message, &mut self.payload);
+        // If this write fails, its tail (the terminating dot) never left this computer, so the
+        // server cannot have taken the message: that is temporary, not unknown.
+        session
+            .conn
+            .write_all(&self.payload)
+            .map_err(|f| lost("sending the message", f))?;
+        let reply = session.conn.read_reply().map_err(|f| SendError::Unknown {
+            detail: format!(
+                "no reply came after the message was sent: {}",
+                f.describe(timeout)
+            ),
+        })?;
+        session.dirty = false;
+        if reply.is_positive() {
+            Ok(Delivery { reply, refused })
+        } else {
+            Err(refusal("the message", reply, refused).into())
+        }
+    }
+
+    /// One new connection, greeted, encrypted and logged in as the settings say.
+    fn open(&mut self) -> Result<Session, SmtpError> {
+        let s = &self.settings;
+        let server = format!("{}:{}", s.host, s.port);
+        let connect_error = |detail: String, reply: Option<Reply>| SmtpError::Connect {
+            server: server.clone(),
+            detail,
+            reply,
+        };
+        let tls_config = || {
+            self.tls_config.clone().ok_or_else(|| SmtpError::Tls {
+                server: server.clone(),
+                detail: "no TLS configuration was prepared".to_string(),
+                untrusted: false,
+            })
+        };
+        let tls_error = |f: Failure| match f {
+            Failure::Tls(e) => SmtpError::Tls {
+                server: server.clone(),
+                untrusted: tls::is_untrusted(&e),
+                detail: tls::describe(&e),
+            },
+            other => SmtpError::Tls {
+                server: server.clone(),
+                detail: other.describe(s.timeout),
+                untrusted: false,
+            },
+        };
+        let mut conn =
+            Conn::connect(&s.host, s.port, s.timeout).map_err(|d| connect_error(d, None))?;
+        let hello = if s.hello_name.is_empty() {
+            conn.local_address_literal()
+        } else {
+            s.hello_name.clone()
+        };
+        if s.security == Security::Tls {
+            conn = conn.into_tls(tls_config()?, &s.host).map_err(tls_error)?;
+        }
+        let greeting = conn
+            .read_reply()
+            .map_err(|f| connect_error(format!("no greeting: {}", f.describe(s.timeout)), None))?;
+        if greeting.code != 220 {
+            return Err(connect_error(
+                "the server refused the connection".to_string(),
+                Some(greeting),
+            ));
+        }
+        let mut ext = ehlo(&mut conn, &hello).map_err(|(d, r)| connect_error(d, r))?;
+        if s.security == Security::StartTls {
+            if !ext.starttls {
+                return Err(SmtpError::StartTlsUnavailable {
+                    server,
+                    reply: None,
+                });
+            }
+            let reply = command(&mut conn, "STARTTLS\r\n")
+                .map_err(|f| connect_error(format!("STARTTLS: {}", f.describe(s.timeout)), None))?;
+            if reply.code != 220 {
+                return Err(SmtpError::StartTlsUnavailable {
+                    server,
+                    reply: Some(reply),
+                });
+            }
+            conn = conn.into_tls(tls_config()?, &s.host).map_err(tls_error)?;
+            // RFC 3207: everything learnt before TLS is forgotten and asked again.
+            ext = ehlo(&mut conn, &hello).map_err(|(d, r)| connect_error(d, r))?;
+        }
+        if let Some(username) = &s.username {
+            login(
+                &mut conn,
+                &ext,
+                &server,
+                username,
+                s.secret.as_ref(),
+                s.timeout,
+            )?;
+        }
+        self.connections += 1;
+        Ok(Session {
+            conn,
+            ext,
+            dirty: false,
+            broken: false,
+        })
+    }
+}
+
+/// A failed transaction, and whether it failed only because the connection was already dead.
+struct Failed {
+    error: SendError,
+    stale: bool,
+}
+
+impl From<SendError> for Failed {
+    fn from(error: SendError) -> Failed {
+        Failed {
+            error,
+            stale: false,
+        }
+    }
+}
+
+/// The envelope commands ([RSET] MAIL RCPT...): as one write when the server allows pipelining
+/// (RFC 2920), otherwise one by one, stopping early after a refused RSET or MAIL (at index
+/// `mail_index` or before), as the recipients would only collect 503s. Returns the replies heard,
+/// and the failure that cut the exchange short, if any. A 421 ends it: the server is leaving.
+fn exchange(
+    conn: &mut Conn,
+    commands: &[String],
+    pipelining: bool,
+    mail_index: usize,
+) -> (Vec<Reply>, Option<Failure>) {
+    let mut replies = Vec::with_capacity(commands.len());
+    if pipelining {
+        if let Err(f) = conn.write_all(commands.concat().as_bytes()) {
+            return (replies, Some(f));
+        }
+    }
+    for (i, command) in commands.iter().enumerate() {
+        if !pipelining {
+            if let Err(f) = conn.write_all(command.as_bytes()) {
+                return (replies, Some(f));
+            }
+        }
+        let reply = match conn.read_reply() {
+            Ok(reply) => reply,
+            Err(f) => return (replies, Some(f)),
+        };
+        let stop =
+            reply.closes_connection() || (!pipelining && i <= mail_index && !reply.is_positive());
+        replies.push(reply);
+        if stop {
+            break;
+        }
+    }
+    (replies, None)
+}
+
+/// One command and its reply.
+fn command(conn: &mut Conn, line: &str) -> Result<Reply, Failure> {
+    conn.write_all(line.as_bytes())?;
+    conn.read_reply()
+}
+
+/// EHLO, or HELO for a server from before 1995.
+fn ehlo(conn: &mut Conn, hello: &str) -> Result<Extensions, (String, Option<Reply>)> {
+    let timeout = conn.timeout();
+    let failed = |f: Failure| (format!("EHLO: {}", f.describe(timeout)), None);
+    let reply = command(conn, &format!("EHLO {hello}\r\n")).map_err(failed)?;
+    if reply.code == 250 {
+        return Ok(Extensions::from_ehlo(&reply));
+    }
+    if reply.code == 421 {
+        return Err((
+            "the server is not taking connections now".to_string(),
+            Some(reply),
+        ));
+    }
+    let reply = command(conn, &format!("HELO {hello}\r\n")).map_err(failed)?;
+    if reply.code == 250 {
+        Ok(Extensions::default())
+    } else {
+        Err(("the server refused EHLO and HELO".to_string(), Some(reply)))
+    }
+}
+
+fn login(
+    conn: &mut Conn,
+    ext: &Extensions,
+    server: &str,
+    username: &str,
+    secret: Option<&Secret>,
+    timeout: std::time::Duration,
+) -> Result<(), SmtpError> {
+    let error = |detail: String, reply: Option<Reply>| SmtpError::Auth {
+        server: server.to_string(),
+        username: username.to_string(),
+        reply,
+        detail,
+    };
+    let io = |f: Failure| {
+        error(
+            format!(
+                "the connection failed during login: {}",
+                f.describe(timeout)
+            ),
+            None,
+        )
+    };
+    let Some(secret) = secret else {
+        return Err(error("no password or token was given".to_string(), None));
+    };
+    if ext.auth.is_empty() {
+        let why = if conn.is_tls() {
+            ""
+        } else {
+            " (some servers offer it only over TLS)"
+        };
+        return Err(error(format!("the server does not offer AUTH{why}"), None));
+    }
+    let Some(mechanism) = Mechanism::choose(secret, &ext.auth) else {
+        return Err(error(
+            format!(
+                "no login method in common: the server offers {}",
+                ext.auth.join(" ")
+            ),
+            None,
+        ));
+    };
+    let reply = match (mechanism, secret) {
+        (Mechanism::Plain, Secret::Password(password)) => {
+            let reply = command(conn, &auth::plain_command(username, password)).map_err(io)?;
+            cancel_challenge(conn, reply, "*\r\n").map_err(io)?
+        }
+        (Mechanism::Login, Secret::Password(password)) => {
+            let mut reply = command(conn, "AUTH LOGIN\r\n").map_err(io)?;
+            if reply.code == 334 {
+                reply = command(conn, &format!("{}\r\n", auth::b64(username.as_bytes())))
+                    .map_err(io)?;
+            }
+            if reply.code == 334 {
+                reply = command(conn, &format!("{}\r\n", auth::b64(password.as_bytes())))
+                    .map_err(io)?;
+            }
+            cancel_challenge(conn, reply, "*\r\n").map_err(io)?
+        }
+        (Mechanism::XOAuth2, Secret::XOAuth2(token)) => {
+            let reply = command(conn, &auth::xoauth2_command(username, token)).map_err(io)?;
+            // On failure XOAUTH2 servers send a 334 with details and wait for an empty line.
+            cancel_challenge(conn, reply, "\r\n").map_err(io)?
+        }
+        // `Mechanism::choose` only pairs passwords with PLAIN/LOGIN and tokens with XOAUTH2.
+        _ => {
+            return Err(error(
+                "the login method does not fit the secret".to_string(),
+                None,
+            ))
+        }
+    };
+    if reply.code == 235 {
+        Ok(())
+    } else {
+        Err(error(
+            format!("{} login failed", mechanism.name()),
+            Some(reply),
+        ))
+    }
+}
+
+/// A 334 where a result was due means the server wants more than we have: end the exchange.
+fn cancel_challenge(conn: &mut Conn, reply: Reply, cancel: &str) -> Result<Reply, Failure> {
+    if reply.code == 334 {
+        command(conn, cancel)
+    } else {
+        Ok(reply)
+    }
+}
+
+/// A refusal reply at `stage`: 5xx is permanent, anything else (4xx, odd codes) temporary.
+fn refusal(stage: &str, reply: Reply, refused: Vec<(String, Reply)>) -> SendError {
+    if reply.is_permanent() {
+        SendError::Permanent { reply, refused }
+    } else {
+        SendError::Temporary {
+            detail: format!("{stage}: {reply}"),
+            reply: Some(reply),
+        }
+    }
+}
+
+/// Each address once (the same person in To and Cc gets one copy), first spelling kept.
+fn unique_recipients(recipients: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::with_capacity(recipients.len());
+    recipients
+        .iter()
+        .filter(|r| seen.insert(r.to_lowercase()))
+        .cloned()
+        .collect()
+}
+
+/// Addresses go into commands verbatim, so anything that could end or bend a command line is
+/// refused before a byte is written.
+fn check_envelope(from: &str, recipients: &[String]) -> Result<(), SendError> {
+    if recipients.is_empty() {
+        return Err(SendError::Invalid {
+            detail: "the message has no recipients".to_string(),
+        });
+    }
+    for address in std::iter::once(from).chain(recipients.iter().map(String::as_str)) {
+        if address
+            .chars()
+            .any(|c| c.is_control() || c == '<' || c == '>' || c.is_whitespace())
+        {
+            return Err(SendError::Invalid {
+                detail: format!(
+                    "the address {address:?} contains a line break, space or angle bracket"
+                ),
+            });
+        }
+    }
+    for r in recipients {
+        if !r.contains('@') {
+            return Err(SendError::Invalid {
+                detail: format!("the recipient {r:?} is not an email address"),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn with_server(e: SmtpError, settings: &SmtpSettings) -> SmtpError {
+    match e {
+        SmtpError::Tls {
+            detail, untrusted, ..
+        } => SmtpError::Tls {
+            server: format!("{}:{}", settings.host, settings.port),
+            detail,
+            untrusted,
+        },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{check_envelope, unique_recipients};
+
+    #[test]
+    fn a_recipient_named_twice_gets_one_copy() {
+        let list = ["A@example.gov", "b@example.gov", "a@example.gov"].map(String::from);
+        assert_eq!(unique_recipients(&list), ["A@example.gov", "b@example.gov"]);
+    }
+
+    #[test]
+    fn envelope_addresses_cannot_inject_commands() {
+        let to = |s: &str| vec![s.to_string()];
+        assert!(check_envelope("a@example.org", &to("b@example.org")).is_ok());
+        assert!(
+            check_envelope("", &to("b@example.org")).is_ok(),
+            "null sender is allowed"
+        );
+        assert!(check_envelope("a@example.org", &[]).is_err());
+        assert!(check_envelope("a@example.org", &to("b@example.org>\r\nDATA")).is_err());
+        assert!(check_envelope("a@x\nRCPT TO:<c@x>", &to("b@example.org")).is_err());
+        assert!(check_envelope("a@example.org", &to("b example.org")).is_err());
+        assert!(check_envelope("a@example.org", &to("nobody")).is_err());
+    }
+}
