@@ -4,6 +4,7 @@
 
 pub mod exit_codes;
 pub mod images;
+pub mod ledger;
 pub mod letter;
 pub mod output;
 pub mod parallel;
