@@ -5,6 +5,7 @@
 pub mod email;
 pub mod exit_codes;
 pub mod images;
+pub mod ledger;
 pub mod letter;
 pub mod output;
 pub mod parallel;
