@@ -29,6 +29,97 @@ pub struct Cli {
 pub enum Command {
     /// Write one PDF letter per data row, and optionally one combined print batch.
     Pdf(PdfArgs),
+    /// Email each official their letter through your SMTP server, exactly once.
+    Send(SendArgs),
+    /// Show what a send campaign's ledger says went out, and export the failures.
+    Status(StatusArgs),
+}
+
+/// Email each official their letter through your SMTP server, exactly once.
+///
+/// Every row is rendered and checked before anything is sent; if any row has a problem
+/// (a missing or invalid address, an address with a line break, a missing column), nothing
+/// is sent. Each message's state is kept in a ledger (SQLite, next to the data file by
+/// default), so a rerun after a crash or a dropped connection sends only what has not gone
+/// out, and never resends a message whose fate is unknown unless told to.
+///
+/// Start with --dry-run to see every message without connecting, and --test-to to send the
+/// first one to yourself. The password comes from LETTERMERGE_SMTP_PASSWORD,
+/// password_command in the config file, or a prompt; never from a file or an argument.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  lettermerge send --template templates/welcome.md --data samples/officials.csv \\\n      --config lettermerge.toml --dry-run outbox/"
+)]
+pub struct SendArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// The config file with the [smtp] table (host, port, security, username, from, ...).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: PathBuf,
+
+    /// Render every message without connecting: print them, or with DIR write one .eml file
+    /// per message into DIR.
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    pub dry_run: Option<Option<PathBuf>>,
+
+    /// Send (or with --dry-run show) at most N messages; with --test-to, default 1.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+
+    /// Send the first message(s) to ADDR only, subject marked [TEST]; the ledger records
+    /// nothing.
+    #[arg(long, value_name = "ADDR")]
+    pub test_to: Option<String>,
+
+    /// Attach each official's letter as a PDF, typeset as `lettermerge pdf` does.
+    #[arg(long)]
+    pub attach_pdf: bool,
+
+    /// The ledger database (default: next to the data file, DATA.ledger.sqlite).
+    #[arg(long, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
+
+    /// At most this many messages per minute, e.g. 30/min (overrides rate_per_minute).
+    #[arg(long, value_name = "N/min")]
+    pub rate: Option<String>,
+
+    /// Send again the rows whose earlier delivery is unknown (the connection broke after the
+    /// message was handed over). Their recipients may get the letter twice.
+    #[arg(long)]
+    pub resend_unknown: bool,
+
+    /// Go on with a campaign although the template changed since it started.
+    #[arg(long)]
+    pub allow_template_change: bool,
+
+    /// Send the rows that are fine and list the ones skipped, instead of sending nothing when
+    /// a row has a problem.
+    #[arg(long)]
+    pub skip_invalid: bool,
+
+    /// Do not ask for confirmation before sending (for scripts).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// No progress bar and no summary line; problems are still reported.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Show what a send campaign's ledger says went out, and export the failures.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  lettermerge status --ledger samples/officials.ledger.sqlite --failures failures.csv"
+)]
+pub struct StatusArgs {
+    /// The ledger database written by `lettermerge send`.
+    #[arg(long, value_name = "FILE")]
+    pub ledger: PathBuf,
+
+    /// Also write the failed and unknown rows, with their SMTP codes, to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub failures: Option<PathBuf>,
 }
 
 /// Write one PDF letter per data row, and optionally one combined print batch.

@@ -20,6 +20,7 @@ pub mod cli;
 pub mod config;
 pub mod print_run;
 pub mod report;
+pub mod send_run;
 pub mod smtp;
 
 /// Runs one command and returns the exit code; `main` only parses arguments and exits.
@@ -32,5 +33,13 @@ pub fn run(cli: cli::Cli) -> exit_codes::ExitCode {
                 exit_codes::ExitCode::Error
             }
         },
+        cli::Command::Send(args) => match config::send::SendConfig::from_args(args) {
+            Ok(cfg) => send_run::run(&cfg),
+            Err(e) => {
+                eprintln!("error: {e}");
+                exit_codes::ExitCode::Error
+            }
+        },
+        cli::Command::Status(args) => send_run::status(&args.ledger, args.failures.as_deref()),
     }
 }

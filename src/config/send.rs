@@ -36,9 +36,13 @@ pub struct SmtpConfig {
     pub password_command: Option<String>,
     pub auth: AuthKind,
     pub hello_name: Option<String>,
+    /// Further attempts after a temporary failure (4xx, dropped connection before the data).
+    pub retries: u32,
+    /// The first wait before a retry; it doubles each time, with up to 50% random jitter.
+    pub retry_delay: Duration,
 }
 
-const KEYS: [&str; 14] = [
+const KEYS: [&str; 15] = [
     "host",
     "port",
     "security",
@@ -52,7 +56,8 @@ const KEYS: [&str; 14] = [
     "password_command",
     "auth",
     "hello_name",
-    "reply_to",
+    "retries",
+    "retry_delay_ms",
 ];
 
 impl SmtpConfig {
@@ -190,6 +195,13 @@ impl SmtpConfig {
             password_command: string("password_command")?,
             auth,
             hello_name: string("hello_name")?,
+            retries: match smtp.get("retries") {
+                Some(toml::Value::Integer(0)) => 0,
+                _ => number("retries", 20)?.unwrap_or(3) as u32,
+            },
+            retry_delay: Duration::from_millis(
+                number("retry_delay_ms", 3_600_000)?.unwrap_or(2000) as u64,
+            ),
         })
     }
 }
@@ -294,4 +306,101 @@ mod tests {
         assert!(parse_rate("0/min").is_err());
         assert!(parse_rate("fast").is_err());
     }
+}
+
+/// What a send run does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// Render without connecting: print the messages, or write `.eml` files into the folder.
+    DryRun { dir: Option<PathBuf> },
+    /// Deliver the first message(s) to this address only; the ledger records nothing.
+    Test { to: String },
+    /// Deliver every message once, recorded in the ledger.
+    Send,
+}
+
+/// Everything a send run needs, validated.
+#[derive(Debug, Clone)]
+pub struct SendConfig {
+    pub input: super::Input,
+    pub smtp: SmtpConfig,
+    pub mode: Mode,
+    pub limit: Option<usize>,
+    pub attach_pdf: bool,
+    pub ledger: PathBuf,
+    pub rate_per_minute: Option<u32>,
+    pub resend_unknown: bool,
+    pub allow_template_change: bool,
+    pub skip_invalid: bool,
+    pub yes: bool,
+    pub quiet: bool,
+}
+
+impl SendConfig {
+    pub fn from_args(args: crate::cli::SendArgs) -> Result<SendConfig, UsageError> {
+        let input = super::Input::from_args(args.input)?;
+        let smtp = SmtpConfig::load(&args.config)?;
+        let mode =
+            match (args.dry_run, args.test_to) {
+                (Some(_), Some(_)) => return Err(UsageError(
+                    "--dry-run and --test-to do not go together: --dry-run connects to nothing, \
+                     --test-to sends to you"
+                        .to_string(),
+                )),
+                (Some(dir), None) => {
+                    if let Some(d) = &dir {
+                        if d.is_file() {
+                            return Err(UsageError(format!(
+                                "--dry-run {} is a file; give a folder for the .eml files",
+                                d.display()
+                            )));
+                        }
+                    }
+                    Mode::DryRun { dir }
+                }
+                (None, Some(to)) => {
+                    let to = to.trim().to_string();
+                    if to.contains(['\r', '\n']) || !to.contains('@') {
+                        return Err(UsageError(format!(
+                            "--test-to {to:?} is not an email address; give your own address"
+                        )));
+                    }
+                    Mode::Test { to }
+                }
+                (None, None) => Mode::Send,
+            };
+        if args.limit == Some(0) {
+            return Err(UsageError("--limit must be at least 1".to_string()));
+        }
+        let rate_per_minute = match args.rate.as_deref() {
+            Some(r) => Some(parse_rate(r)?),
+            None => smtp.rate_per_minute,
+        };
+        let ledger = args
+            .ledger
+            .unwrap_or_else(|| default_ledger_path(&input.data));
+        Ok(SendConfig {
+            input,
+            smtp,
+            mode,
+            limit: args.limit,
+            attach_pdf: args.attach_pdf,
+            ledger,
+            rate_per_minute,
+            resend_unknown: args.resend_unknown,
+            allow_template_change: args.allow_template_change,
+            skip_invalid: args.skip_invalid,
+            yes: args.yes,
+            quiet: args.quiet,
+        })
+    }
+}
+
+/// `officials.csv` -> `officials.ledger.sqlite` in the same folder.
+pub fn default_ledger_path(data: &Path) -> PathBuf {
+    let stem = data
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "data".to_string());
+    data.with_file_name(format!("{stem}.ledger.sqlite"))
 }

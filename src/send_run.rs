@@ -1,0 +1,789 @@
+//! The email run (`lettermerge send`): check every row first, then render the messages
+//! (dry run), send the first ones to the user (test run), or deliver each message once
+//! through one reused SMTP connection, with the ledger making every rerun safe.
+//!
+//! Rendering runs on worker threads; delivery, the ledger and the rate limit live on the
+//! main thread, in row order.
+
+use crate::config::secret;
+use crate::config::send::{AuthKind, Mode, Security as CfgSecurity, SendConfig};
+use crate::email::{self, Attachment, Email, EmailSettings};
+use crate::exit_codes::ExitCode;
+use crate::images::ImageStore;
+use crate::ledger::{CampaignInfo, Durability, Ledger, LedgerReader, RowState};
+use crate::output::{sanitize_stem, write_atomically};
+use crate::parallel;
+use crate::pdf::{self, DocInfo, EmbeddedFonts, GlyphUsage};
+use crate::problem::Problem;
+use crate::records::{DataSource, Record};
+use crate::report::Reporter;
+use crate::smtp::{Secret, Security, SendError, SmtpClient, SmtpError, SmtpSettings};
+use crate::template::Template;
+use crate::typeset::Typesetter;
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Why the run ended early.
+enum Halt {
+    /// --limit reached: a normal end.
+    Limit,
+    Fail(ExitCode, String),
+}
+
+fn fail(code: ExitCode, msg: impl Into<String>) -> Halt {
+    Halt::Fail(code, msg.into())
+}
+
+/// Runs `lettermerge send` and decides the exit code.
+pub fn run(cfg: &SendConfig) -> ExitCode {
+    let reporter = Reporter::new(&cfg.input.data, cfg.quiet);
+    match run_inner(cfg, &reporter) {
+        Ok(code) => code,
+        Err(Halt::Fail(code, message)) => {
+            eprintln!("error: {message}");
+            code
+        }
+        Err(Halt::Limit) => ExitCode::Success,
+    }
+}
+
+/// The run's fixed parts, shared by the workers.
+struct Prepared {
+    template: Template,
+    data: DataSource,
+    settings: EmailSettings,
+    images: ImageStore,
+}
+
+fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
+    let started = Instant::now();
+    let template =
+        Template::load(&cfg.input.template).map_err(|e| fail(ExitCode::Problems, e.to_string()))?;
+    let data = DataSource::open(&cfg.input.data, &cfg.input.data_options)
+        .map_err(|e| fail(ExitCode::Problems, e.to_string()))?;
+    for notice in data.notices() {
+        reporter.notice(notice);
+    }
+    let template_text = std::fs::read(&cfg.input.template).map_err(|e| {
+        fail(
+            ExitCode::Error,
+            format!("{}: {e}", cfg.input.template.display()),
+        )
+    })?;
+    let campaign_key = campaign_key(&cfg.input.data, &cfg.input.template);
+    let settings = EmailSettings {
+        from: cfg.smtp.from.clone(),
+        campaign: format!("{:012x}", fnv64(campaign_key.as_bytes()) >> 16),
+        date: message_date(),
+        subject_prefix: matches!(cfg.mode, Mode::Test { .. }).then(|| "[TEST] ".to_string()),
+        redirect_to: match &cfg.mode {
+            Mode::Test { to } => Some(to.clone()),
+            _ => None,
+        },
+        signature_text: template
+            .style()
+            .signature
+            .as_ref()
+            .map(|s| {
+                let mut lines = vec![s.name.clone()];
+                lines.extend(s.lines.iter().cloned());
+                lines.retain(|l| !l.trim().is_empty());
+                lines
+            })
+            .unwrap_or_default(),
+    };
+    let setting_problems = email::check_settings(&settings);
+    if !setting_problems.is_empty() {
+        reporter.problems(&setting_problems);
+        return Err(fail(
+            ExitCode::Error,
+            "fix `from` in the config file (or --test-to) and run again",
+        ));
+    }
+    let prepared = Prepared {
+        template,
+        data,
+        settings,
+        images: ImageStore::default(),
+    };
+    let mut typesetters = Vec::new();
+    if cfg.attach_pdf {
+        for _ in 0..parallel::workers() {
+            typesetters.push(
+                Typesetter::new(prepared.template.style())
+                    .map_err(|e| fail(ExitCode::Problems, format!("{e:#}")))?,
+            );
+        }
+    }
+
+    // Pass 1: every row rendered and checked before anything leaves.
+    let (checked, fonts, typesetters) = check_pass(cfg, reporter, &prepared, typesetters)?;
+    reporter.problems(&checked.warnings);
+    reporter.problems(&checked.errors);
+    if !checked.errors.is_empty() && (!cfg.skip_invalid || checked.valid == 0) {
+        return Err(fail(
+            ExitCode::Problems,
+            format!(
+                "{} of {} rows have problems, so no message was sent; fix the problems above{}",
+                checked.invalid,
+                checked.rows,
+                if cfg.skip_invalid {
+                    ""
+                } else {
+                    ", or pass --skip-invalid to send the others"
+                }
+            ),
+        ));
+    }
+    if checked.valid == 0 {
+        return Err(fail(
+            ExitCode::Problems,
+            "the data has no rows, so there is nothing to send",
+        ));
+    }
+
+    let render = |ts: &mut Vec<Typesetter>, record: Result<Record, Problem>| -> Option<Email> {
+        let record = record.ok()?;
+        let letter = prepared.template.render(&record).ok()?;
+        let attachment = match (fonts.as_ref(), ts.first_mut()) {
+            (Some(fonts), Some(typesetter)) => {
+                let typeset = typesetter.typeset(&letter, &prepared.images).ok()?;
+                let recipient = letter.address.first().cloned().unwrap_or_default();
+                let info = DocInfo {
+                    title: Some(format!("Letter to {recipient}")),
+                    author: prepared
+                        .template
+                        .style()
+                        .letterhead
+                        .as_ref()
+                        .map(|l| l.name.clone()),
+                    creator: Some("lettermerge".to_string()),
+                    producer: Some(concat!("lettermerge ", env!("CARGO_PKG_VERSION")).to_string()),
+                    created: Some(prepared.settings.date.timestamp()),
+                };
+                let bytes =
+                    pdf::write_pdf(Vec::new(), &typeset.pages, fonts, &prepared.images, info)
+                        .ok()?;
+                let stem = letter
+                    .filename
+                    .as_deref()
+                    .map(|f| sanitize_stem(f, letter.row))
+                    .unwrap_or_else(|| format!("letter-{}", letter.row));
+                Some(Attachment {
+                    filename: format!("{stem}.pdf"),
+                    bytes,
+                })
+            }
+            _ => None,
+        };
+        email::build(&letter, &prepared.settings, attachment.as_ref()).ok()
+    };
+    let states: Vec<Vec<Typesetter>> = typesetters.into_iter().map(|t| vec![t]).collect();
+    let states = if states.is_empty() {
+        (0..parallel::workers()).map(|_| Vec::new()).collect()
+    } else {
+        states
+    };
+    let records = prepared
+        .data
+        .records()
+        .map_err(|e| fail(ExitCode::Problems, e.to_string()))?;
+
+    match &cfg.mode {
+        Mode::DryRun { dir } => {
+            if let Some(dir) = dir {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    fail(
+                        ExitCode::Error,
+                        format!("cannot create {}: {e}", dir.display()),
+                    )
+                })?;
+            }
+            let limit = cfg.limit.unwrap_or(usize::MAX);
+            let mut shown = 0usize;
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            let sink = |email: Option<Email>| -> Result<(), Halt> {
+                let Some(email) = email else { return Ok(()) };
+                if shown >= limit {
+                    return Err(Halt::Limit);
+                }
+                shown += 1;
+                match dir {
+                    Some(dir) => {
+                        let path = dir.join(format!("row-{:05}.eml", email.row));
+                        write_atomically(&path, true, |w| w.write_all(&email.formatted))
+                            .map_err(|e| fail(ExitCode::Error, format!("{}: {e}", path.display())))
+                    }
+                    None => writeln!(
+                        out,
+                        "=== row {} ===\n{}\n",
+                        email.row,
+                        email::preview(&email)
+                    )
+                    .or_else(|e| {
+                        if e.kind() == io::ErrorKind::BrokenPipe {
+                            Err(Halt::Limit)
+                        } else {
+                            Err(fail(ExitCode::Error, e.to_string()))
+                        }
+                    }),
+                }
+            };
+            match parallel::ordered_map(records, states, render, sink) {
+                Ok(_) | Err(Halt::Limit) => {}
+                Err(h) => return Err(h),
+            }
+            out.flush().ok();
+            let where_to = match dir {
+                Some(d) => format!(" as .eml files in {}", d.display()),
+                None => String::new(),
+            };
+            reporter.summary(&format!(
+                "Dry run: rendered {shown} messages{where_to} in {:.2} s; no connection was made",
+                started.elapsed().as_secs_f64()
+            ));
+            Ok(if checked.errors.is_empty() {
+                ExitCode::Success
+            } else {
+                ExitCode::Problems
+            })
+        }
+        Mode::Test { to } => {
+            let mut client = connect(cfg)?;
+            let limit = cfg.limit.unwrap_or(1);
+            let mut delivered = 0usize;
+            let sink = |email: Option<Email>| -> Result<(), Halt> {
+                let Some(email) = email else { return Ok(()) };
+                if delivered >= limit {
+                    return Err(Halt::Limit);
+                }
+                let rcpt: Vec<String> =
+                    email.recipients.iter().map(|r| r.address.clone()).collect();
+                client
+                    .send(&email.envelope_from, &rcpt, &email.formatted)
+                    .map_err(|e| fail(ExitCode::Error, format!("row {}: {e}", email.row)))?;
+                delivered += 1;
+                Ok(())
+            };
+            match parallel::ordered_map(records, states, render, sink) {
+                Ok(_) | Err(Halt::Limit) => {}
+                Err(h) => return Err(h),
+            }
+            client.quit();
+            reporter.summary(&format!(
+                "Test: delivered {delivered} message(s) to {to}, subject marked [TEST]; the ledger records nothing"
+            ));
+            Ok(ExitCode::Success)
+        }
+        Mode::Send => {
+            let campaign = CampaignInfo {
+                key: campaign_key.clone(),
+                template_hash: format!("{:016x}", fnv64(&template_text)),
+                data_path: cfg.input.data.display().to_string(),
+                template_path: cfg.input.template.display().to_string(),
+            };
+            let (mut ledger, report) =
+                Ledger::open(&cfg.ledger, &campaign, cfg.allow_template_change)
+                    .map_err(|e| fail(ExitCode::Error, e.to_string()))?;
+            ledger.set_durability(Durability::SendingOnly);
+            if report.recovered_unknown > 0 {
+                reporter.notice(&format!(
+                    "{} rows were being sent when an earlier run stopped; they are now `unknown`",
+                    report.recovered_unknown
+                ));
+            }
+            let unknown = ledger
+                .unknown_rows()
+                .map_err(|e| fail(ExitCode::Error, e.to_string()))?;
+            if !unknown.is_empty() && !cfg.resend_unknown {
+                let rows: Vec<String> = unknown.iter().map(|r| r.row.to_string()).collect();
+                reporter.notice(&format!(
+                    "not resending {} rows whose delivery is unknown (rows {}); check with the recipients \
+                     or your server's log, then pass --resend-unknown to send them again",
+                    unknown.len(),
+                    rows.join(", ")
+                ));
+            }
+            confirm(cfg, checked.valid)?;
+            let mut sender = Sender {
+                cfg,
+                reporter,
+                client: connect(cfg)?,
+                ledger,
+                pacer: Pacer::new(cfg.rate_per_minute),
+                day_start: start_of_today(),
+                outcome: Outcome::default(),
+            };
+            let limit = cfg.limit.unwrap_or(usize::MAX);
+            let sink = |email: Option<Email>| -> Result<(), Halt> {
+                let Some(email) = email else { return Ok(()) };
+                if sender.outcome.attempted >= limit {
+                    return Err(Halt::Limit);
+                }
+                sender.deliver(&email)
+            };
+            let result = parallel::ordered_map(records, states, render, sink);
+            let Sender {
+                client,
+                mut ledger,
+                outcome,
+                ..
+            } = sender;
+            client.quit();
+            ledger
+                .flush()
+                .map_err(|e| fail(ExitCode::Error, e.to_string()))?;
+            let counts = ledger
+                .counts()
+                .map_err(|e| fail(ExitCode::Error, e.to_string()))?;
+            reporter.summary(&format!(
+                "Sent {} messages, {} failed, {} unknown, {} skipped as already sent, in {:.2} s; ledger {}: {counts}",
+                outcome.sent,
+                outcome.failed,
+                outcome.unknown,
+                outcome.already_sent,
+                started.elapsed().as_secs_f64(),
+                cfg.ledger.display()
+            ));
+            match result {
+                Ok(_) | Err(Halt::Limit) => {}
+                Err(h) => return Err(h),
+            }
+            Ok(
+                if outcome.failed == 0 && outcome.unknown == 0 && checked.errors.is_empty() {
+                    ExitCode::Success
+                } else {
+                    ExitCode::Problems
+                },
+            )
+        }
+    }
+}
+
+/// What the check pass learned.
+struct Checked {
+    rows: u64,
+    valid: u64,
+    invalid: u64,
+    errors: Vec<Problem>,
+    warnings: Vec<Problem>,
+}
+
+type CheckState = (Vec<Typesetter>, Option<GlyphUsage>);
+
+#[allow(clippy::type_complexity)]
+fn check_pass(
+    cfg: &SendConfig,
+    reporter: &Reporter,
+    prepared: &Prepared,
+    typesetters: Vec<Typesetter>,
+) -> Result<(Checked, Option<EmbeddedFonts>, Vec<Typesetter>), Halt> {
+    let mut checked = Checked {
+        rows: 0,
+        valid: 0,
+        invalid: 0,
+        errors: prepared.template.check_columns(prepared.data.headers()),
+        warnings: Vec::new(),
+    };
+    let records = prepared
+        .data
+        .records()
+        .map_err(|e| fail(ExitCode::Problems, e.to_string()))?;
+    let states: Vec<CheckState> = if typesetters.is_empty() {
+        (0..parallel::workers())
+            .map(|_| (Vec::new(), None))
+            .collect()
+    } else {
+        typesetters
+            .into_iter()
+            .map(|t| {
+                let usage = GlyphUsage::new(t.fonts());
+                (vec![t], Some(usage))
+            })
+            .collect()
+    };
+    let work = |(ts, usage): &mut CheckState,
+                record: Result<Record, Problem>|
+     -> Result<Vec<Problem>, Problem> {
+        let record = record?;
+        let letter = prepared.template.render(&record)?;
+        let mut problems = email::check(&letter, &prepared.settings);
+        if let (Some(typesetter), Some(usage)) = (ts.first_mut(), usage.as_mut()) {
+            match typesetter.typeset(&letter, &prepared.images) {
+                Ok(typeset) => {
+                    for page in &typeset.pages {
+                        usage.add_page(page);
+                    }
+                    problems.extend(typeset.warnings);
+                }
+                Err(p) => problems.push(p),
+            }
+        }
+        Ok(problems)
+    };
+    let pb = reporter.spinner("Checking");
+    let sink = |result: Result<Vec<Problem>, Problem>| -> Result<(), Halt> {
+        pb.inc(1);
+        checked.rows += 1;
+        let problems = match result {
+            Ok(p) => p,
+            Err(p) if p.row.is_none() => {
+                return Err(fail(ExitCode::Problems, reporter.format(&p)));
+            }
+            Err(p) => vec![p],
+        };
+        let (errors, warnings): (Vec<Problem>, Vec<Problem>) =
+            problems.into_iter().partition(Problem::is_error);
+        if errors.is_empty() {
+            checked.valid += 1;
+        } else {
+            checked.invalid += 1;
+        }
+        checked.errors.extend(errors);
+        checked.warnings.extend(warnings);
+        Ok(())
+    };
+    let states = parallel::ordered_map(records, states, work, sink);
+    pb.finish_and_clear();
+    let states = states?;
+    let mut usage_all: Option<GlyphUsage> = None;
+    let mut typesetters = Vec::new();
+    for (ts, usage) in states {
+        if let Some(usage) = usage {
+            match usage_all.as_mut() {
+                Some(all) => all.merge(&usage),
+                None => usage_all = Some(usage),
+            }
+        }
+        typesetters.extend(ts);
+    }
+    let fonts =
+        match (usage_all, typesetters.split_first_mut()) {
+            (Some(usage), Some((first, others))) if cfg.attach_pdf => {
+                for other in others.iter() {
+                    first.learn_glyph_text(other);
+                }
+                Some(EmbeddedFonts::prepare(first.fonts(), &usage).map_err(|e| {
+                    fail(ExitCode::Problems, format!("cannot embed the fonts: {e:#}"))
+                })?)
+            }
+            _ => None,
+        };
+    Ok((checked, fonts, typesetters))
+}
+
+#[derive(Default)]
+struct Outcome {
+    attempted: usize,
+    sent: u64,
+    failed: u64,
+    unknown: u64,
+    already_sent: u64,
+}
+
+/// Delivery state of a real send run.
+struct Sender<'a> {
+    cfg: &'a SendConfig,
+    reporter: &'a Reporter,
+    client: SmtpClient,
+    ledger: Ledger,
+    pacer: Pacer,
+    day_start: chrono::DateTime<chrono::Utc>,
+    outcome: Outcome,
+}
+
+impl Sender<'_> {
+    fn deliver(&mut self, email: &Email) -> Result<(), Halt> {
+        let recipients: Vec<String> = email.recipients.iter().map(|r| r.address.clone()).collect();
+        let key = format!("row {}: {}", email.row, recipients.join(", "));
+        let ledger_err = |e: crate::ledger::LedgerError| fail(ExitCode::Error, e.to_string());
+        if let Some(rec) = self.ledger.state(&key).map_err(ledger_err)? {
+            match rec.state {
+                RowState::Sent => {
+                    self.outcome.already_sent += 1;
+                    return Ok(());
+                }
+                RowState::Unknown if !self.cfg.resend_unknown => return Ok(()),
+                RowState::Failed if rec.code.is_some_and(|c| c >= 500) => return Ok(()),
+                _ => {}
+            }
+        }
+        if let Some(cap) = self.cfg.smtp.max_per_day {
+            let today = self.ledger.sent_since(self.day_start).map_err(ledger_err)?;
+            if today >= u64::from(cap) {
+                return Err(fail(
+                    ExitCode::Problems,
+                    format!(
+                        "the daily cap of {cap} messages (max_per_day) is reached; the rest stay \
+                         pending: run again tomorrow"
+                    ),
+                ));
+            }
+        }
+        self.outcome.attempted += 1;
+        let mut delay = self.cfg.smtp.retry_delay;
+        let mut attempt = 0;
+        loop {
+            self.pacer.wait();
+            self.ledger
+                .mark_sending(&key, email.row, &email.message_id, &recipients.join(", "))
+                .map_err(ledger_err)?;
+            match self
+                .client
+                .send(&email.envelope_from, &recipients, &email.formatted)
+            {
+                Ok(delivery) => {
+                    self.ledger
+                        .mark_sent(&key, delivery.reply.code, &delivery.reply.text)
+                        .map_err(ledger_err)?;
+                    self.outcome.sent += 1;
+                    for (address, reply) in &delivery.refused {
+                        self.reporter.problem(
+                            &Problem::warning(format!(
+                                "the server refused the recipient {address} ({reply}); the others got the message"
+                            ))
+                            .at_row(email.row),
+                        );
+                    }
+                    return Ok(());
+                }
+                Err(SendError::Connect(e @ SmtpError::Auth { .. })) if !e.is_temporary() => {
+                    self.ledger
+                        .mark_pending(&key, email.row)
+                        .map_err(ledger_err)?;
+                    return Err(fail(ExitCode::Error, format!("stopped: {e}")));
+                }
+                Err(e) if e.is_retryable() && attempt < self.cfg.smtp.retries => {
+                    let code = e.reply().map(|r| r.code);
+                    self.ledger
+                        .mark_deferred(&key, code, &e.to_string())
+                        .map_err(ledger_err)?;
+                    attempt += 1;
+                    std::thread::sleep(jitter(delay, email.row, attempt));
+                    delay = delay.saturating_mul(2);
+                }
+                Err(SendError::Unknown { detail }) => {
+                    self.ledger
+                        .mark_unknown(&key, &detail)
+                        .map_err(ledger_err)?;
+                    self.outcome.unknown += 1;
+                    self.reporter.problem(
+                        &Problem::error(format!(
+                            "the connection broke after the message was handed over ({detail}); \
+                             it may have arrived, so it is marked unknown and not sent again"
+                        ))
+                        .at_row(email.row)
+                        .with_hint("check with the recipient; rerun with --resend-unknown to send it again"),
+                    );
+                    return Ok(());
+                }
+                Err(e) => {
+                    let code = e.reply().map(|r| r.code);
+                    self.ledger
+                        .mark_failed(&key, code, &e.to_string())
+                        .map_err(ledger_err)?;
+                    self.outcome.failed += 1;
+                    self.reporter
+                        .problem(&Problem::error(format!("not sent: {e}")).at_row(email.row));
+                    if let SendError::Connect(c) = &e {
+                        return Err(fail(ExitCode::Error, format!("stopped: {c}")));
+                    }
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// Spaces messages out to the rate limit.
+struct Pacer {
+    interval: Option<Duration>,
+    next: Instant,
+}
+
+impl Pacer {
+    fn new(per_minute: Option<u32>) -> Pacer {
+        Pacer {
+            interval: per_minute.map(|n| Duration::from_secs(60) / n.max(1)),
+            next: Instant::now(),
+        }
+    }
+
+    fn wait(&mut self) {
+        let Some(interval) = self.interval else {
+            return;
+        };
+        let now = Instant::now();
+        if self.next > now {
+            std::thread::sleep(self.next - now);
+        }
+        self.next = self.next.max(now) + interval;
+    }
+}
+
+/// `delay` plus up to 50% more, varied per row and attempt so retries do not march in step.
+fn jitter(delay: Duration, row: u64, attempt: u32) -> Duration {
+    let spread = fnv64(&[row.to_le_bytes(), u64::from(attempt).to_le_bytes()].concat()) % 1000;
+    delay + delay.mul_f64(spread as f64 / 2000.0)
+}
+
+fn connect(cfg: &SendConfig) -> Result<SmtpClient, Halt> {
+    let smtp = &cfg.smtp;
+    let secret = match &smtp.username {
+        None => None,
+        Some(user) => {
+            let what = match smtp.auth {
+                AuthKind::Password => format!("password for {user} at {}", smtp.host),
+                AuthKind::XOAuth2 => format!("XOAUTH2 token for {user} at {}", smtp.host),
+            };
+            let s = secret::obtain(smtp.password_command.as_deref(), &what)
+                .map_err(|e| fail(ExitCode::Error, e))?;
+            Some(match smtp.auth {
+                AuthKind::Password => Secret::Password(s.expose().to_string()),
+                AuthKind::XOAuth2 => Secret::XOAuth2(s.expose().to_string()),
+            })
+        }
+    };
+    let settings = SmtpSettings {
+        host: smtp.host.clone(),
+        port: smtp.port,
+        security: match smtp.security {
+            CfgSecurity::StartTls => Security::StartTls,
+            CfgSecurity::Tls => Security::Tls,
+            CfgSecurity::None => Security::None,
+        },
+        username: smtp.username.clone(),
+        secret,
+        ca_file: smtp.ca_file.clone(),
+        accept_invalid_certs: smtp.accept_invalid_certs,
+        timeout: smtp.timeout,
+        hello_name: smtp.hello_name.clone().unwrap_or_default(),
+    };
+    SmtpClient::connect(&settings).map_err(|e| fail(ExitCode::Error, e.to_string()))
+}
+
+/// Asks before a real send unless --yes; refuses without a terminal to ask on.
+fn confirm(cfg: &SendConfig, messages: u64) -> Result<(), Halt> {
+    if cfg.yes {
+        return Ok(());
+    }
+    let question = format!(
+        "Send up to {messages} messages through {}:{} as {}? [y/N] ",
+        cfg.smtp.host, cfg.smtp.port, cfg.smtp.from
+    );
+    if !io::stdin().is_terminal() {
+        return Err(fail(
+            ExitCode::Error,
+            "not on a terminal, so I cannot ask before sending: pass --yes to send, or \
+             --dry-run to look first",
+        ));
+    }
+    eprint!("{question}");
+    let mut answer = String::new();
+    io::stdin().lock().read_line(&mut answer).ok();
+    if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+        Ok(())
+    } else {
+        Err(fail(ExitCode::Error, "nothing was sent"))
+    }
+}
+
+/// The campaign: this data file with this template.
+fn campaign_key(data: &Path, template: &Path) -> String {
+    let canon = |p: &Path| {
+        p.canonicalize()
+            .unwrap_or_else(|_| p.to_path_buf())
+            .display()
+            .to_string()
+    };
+    format!("{} | {}", canon(data), canon(template))
+}
+
+fn message_date() -> chrono::DateTime<chrono::FixedOffset> {
+    let now = match std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+    {
+        Some(t) => t,
+        None => chrono::Utc::now(),
+    };
+    now.fixed_offset()
+}
+
+fn start_of_today() -> chrono::DateTime<chrono::Utc> {
+    let now = chrono::Local::now();
+    now.date_naive()
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(chrono::Local).earliest())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(|| now.with_timezone(&chrono::Utc) - chrono::Duration::hours(24))
+}
+
+/// FNV-1a: a stable, dependency-free hash for ids and change detection (not security).
+fn fnv64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Runs `lettermerge status`.
+pub fn status(ledger: &Path, failures: Option<&Path>) -> ExitCode {
+    let reader = match LedgerReader::open(ledger) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::Error;
+        }
+    };
+    match reader.summary() {
+        Ok(s) => println!("{s}"),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::Error;
+        }
+    }
+    if let Some(path) = failures {
+        let mut records = Vec::new();
+        match reader.campaigns() {
+            Ok(campaigns) => {
+                for c in campaigns {
+                    match (
+                        reader.failures(&c.info.key),
+                        reader.unknown_rows(&c.info.key),
+                    ) {
+                        (Ok(f), Ok(u)) => {
+                            records.extend(f);
+                            records.extend(u);
+                        }
+                        (Err(e), _) | (_, Err(e)) => {
+                            eprintln!("error: {e}");
+                            return ExitCode::Error;
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::Error;
+            }
+        }
+        if let Err(e) = write_atomically(path, true, |w| {
+            crate::ledger::export_failures_csv(&records, w)
+        }) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::Error;
+        }
+        eprintln!(
+            "wrote {} failed or unknown rows to {}",
+            records.len(),
+            path.display()
+        );
+    }
+    ExitCode::Success
+}
