@@ -44,10 +44,18 @@ impl Workdir {
 
     /// Runs `lettermerge ARGS` in the folder, with a fixed date.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_env(args, &[])
+    }
+
+    /// Runs `lettermerge ARGS` in the folder with extra environment variables.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let out: Output = Command::new(env!("CARGO_BIN_EXE_lettermerge"))
             .args(args)
             .current_dir(self.path())
             .env("SOURCE_DATE_EPOCH", "1764374400") // 2025-11-29
+            .env_remove("LETTERMERGE_SMTP_PASSWORD")
+            .envs(env.iter().copied())
+            .stdin(std::process::Stdio::null())
             .output()
             .expect("run lettermerge");
         Run {

@@ -1,0 +1,378 @@
+//! `lettermerge send` and `lettermerge status` through the real binary, against a real SMTP
+//! server (aiosmtpd, tests/smtp_server.py) on 127.0.0.1 and a real SQLite ledger.
+
+mod common;
+#[path = "support/smtp_server.rs"]
+mod smtp_server;
+
+use common::Workdir;
+use smtp_server::{Encryption, Options, TestServer};
+use std::process::{Command, Stdio};
+
+const TEMPLATE: &str = r#"---
+to: "{{email}}"
+cc: "{{cc}}"
+subject: "Welcome to office, {{title}} {{last_name}}"
+salutation: "Dear {{title}} {{last_name}}:"
+date: "January 12, 2026"
+filename: "{{last_name}}"
+address: |
+  {{first_name}} {{last_name}}
+  1 Capitol Way
+signature:
+  name: Jordan A. Reyes
+---
+Congratulations on your election. Your note: {{note}}
+"#;
+
+const HEADER: &str = "first_name,last_name,title,email,cc,note\n";
+
+fn data(rows: &[&str]) -> String {
+    let mut s = HEADER.to_string();
+    for r in rows {
+        s.push_str(r);
+        s.push('\n');
+    }
+    s
+}
+
+/// A campaign folder: template, data and a config pointing at `server`.
+fn campaign(server: &TestServer, extra_config: &str, rows: &[&str]) -> Workdir {
+    let w = Workdir::new();
+    w.file("t.md", TEMPLATE);
+    w.file("d.csv", data(rows));
+    let mut config = format!(
+        "[smtp]\nhost = \"localhost\"\nport = {}\nfrom = \"Library Advocacy <advocacy@library.example>\"\n\
+         timeout_s = 5\nretry_delay_ms = 50\n",
+        server.port()
+    );
+    match server.ca_file() {
+        Some(ca) => {
+            std::fs::copy(ca, w.join("ca.pem")).unwrap();
+            config.push_str(
+                "security = \"starttls\"\nca_file = \"ca.pem\"\nusername = \"advocacy\"\n",
+            );
+        }
+        None => config.push_str("security = \"none\"\n"),
+    }
+    config.push_str(extra_config);
+    w.file("lettermerge.toml", config);
+    w
+}
+
+fn send(w: &Workdir, extra: &[&str]) -> common::Run {
+    let mut args = vec![
+        "send",
+        "-t",
+        "t.md",
+        "-d",
+        "d.csv",
+        "-c",
+        "lettermerge.toml",
+    ];
+    args.extend_from_slice(extra);
+    w.run_env(&args, &[("LETTERMERGE_SMTP_PASSWORD", "s3cret")])
+}
+
+fn messages_to(server: &TestServer, address: &str) -> usize {
+    server
+        .messages()
+        .iter()
+        .filter(|m| String::from_utf8_lossy(m).contains(&format!("To: {address}")))
+        .count()
+}
+
+#[test]
+fn every_message_arrives_once_over_starttls_with_auth_and_a_rerun_sends_nothing() {
+    let server = TestServer::start(
+        Options::new()
+            .tls(Encryption::RequireStartTls)
+            .auth("advocacy", "s3cret"),
+    );
+    let w = campaign(
+        &server,
+        "",
+        &[
+            "Zoë,O'Brien,Senator,zoe@senate.example,aide@senate.example,*Star*",
+            "José,García,Mayor,jose@city.example,,<script>",
+            "Ann,Lee,Delegate,ann@house.example,,plain",
+        ],
+    );
+    let run = send(&w, &["--yes"]);
+    run.expect_code(0);
+    assert!(run.stderr.contains("Sent 3 messages"), "{}", run.stderr);
+    let messages = server.messages();
+    assert_eq!(messages.len(), 3);
+    assert_eq!(
+        server.connections(),
+        1,
+        "one connection reused: {}",
+        server.log()
+    );
+    let first = String::from_utf8_lossy(&messages[0]).to_string();
+    assert!(first.contains("To: zoe@senate.example"), "{first}");
+    assert!(first.contains("Cc: aide@senate.example"), "{first}");
+    assert!(
+        first.contains("Subject: Welcome to office, Senator O'Brien"),
+        "{first}"
+    );
+    assert!(first.contains("multipart/alternative"), "{first}");
+    assert!(
+        first.contains("text/plain") && first.contains("text/html"),
+        "{first}"
+    );
+    assert!(first.contains("Message-ID: <lm."), "{first}");
+    // Each Cc is delivered in the same message, not as a second one.
+    assert_eq!(messages_to(&server, "zoe@senate.example"), 1);
+
+    let again = send(&w, &["--yes"]);
+    again.expect_code(0);
+    assert!(
+        again.stderr.contains("3 skipped as already sent"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(server.messages().len(), 3, "a rerun sends nothing twice");
+
+    let status = w.run(&["status", "--ledger", "d.ledger.sqlite"]);
+    status.expect_code(0);
+    assert!(status.stdout.contains("3 sent"), "{}", status.stdout);
+}
+
+#[test]
+fn tempfails_are_retried_rejections_fail_and_the_run_finishes() {
+    let server = TestServer::start(Options::new());
+    let w = campaign(
+        &server,
+        "",
+        &[
+            "A,One,Mayor,tempfail451.one@x.example,,a",
+            "B,Two,Mayor,reject550.two@x.example,,b",
+            "C,Three,Mayor,data554.three@x.example,,c",
+            "D,Four,Mayor,down421.four@x.example,,d",
+            "E,Five,Mayor,five@x.example,reject550.cc@x.example,e",
+        ],
+    );
+    let run = send(&w, &["--yes"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("Sent 3 messages, 2 failed"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(messages_to(&server, "tempfail451.one@x.example"), 1);
+    assert_eq!(messages_to(&server, "down421.four@x.example"), 1);
+    assert_eq!(messages_to(&server, "five@x.example"), 1);
+    assert!(
+        run.stderr.contains("d.csv row 3") && run.stderr.contains("550"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("reject550.cc@x.example"),
+        "the refused Cc is reported: {}",
+        run.stderr
+    );
+
+    let csv_path = w.join("failures.csv");
+    w.run(&[
+        "status",
+        "--ledger",
+        "d.ledger.sqlite",
+        "--failures",
+        "failures.csv",
+    ])
+    .expect_code(0);
+    let failures = std::fs::read_to_string(csv_path).unwrap();
+    assert!(
+        failures.contains("550") && failures.contains("554"),
+        "{failures}"
+    );
+    assert_eq!(failures.lines().count(), 3, "{failures}");
+}
+
+#[test]
+fn a_connection_dropped_after_data_leaves_the_row_unknown_and_it_is_not_resent() {
+    let server = TestServer::start(Options::new());
+    let w = campaign(
+        &server,
+        "",
+        &[
+            "A,One,Mayor,dropdata.one@x.example,,a",
+            "B,Two,Mayor,two@x.example,,b",
+        ],
+    );
+    let run = send(&w, &["--yes"]);
+    run.expect_code(1);
+    assert!(run.stderr.contains("1 unknown"), "{}", run.stderr);
+    assert_eq!(messages_to(&server, "two@x.example"), 1, "the run went on");
+    let again = send(&w, &["--yes"]);
+    assert!(
+        again.stderr.contains("not resending 1 rows"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(
+        messages_to(&server, "dropdata.one@x.example"),
+        1,
+        "never resent by itself"
+    );
+    let status = w.run(&["status", "--ledger", "d.ledger.sqlite"]);
+    assert!(status.stdout.contains("1 unknown"), "{}", status.stdout);
+}
+
+#[test]
+fn a_run_killed_mid_batch_then_rerun_delivers_every_message_exactly_once() {
+    let server = TestServer::start(Options::new());
+    let rows: Vec<String> = (0..40)
+        .map(|i| format!("P{i},Person{i},Mayor,p{i}@x.example,,n"))
+        .collect();
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let w = campaign(&server, "rate_per_minute = 600\n", &rows);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lettermerge"))
+        .args([
+            "send",
+            "-t",
+            "t.md",
+            "-d",
+            "d.csv",
+            "-c",
+            "lettermerge.toml",
+            "--yes",
+        ])
+        .current_dir(w.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // 600/min is one message every 100 ms: kill it part-way.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while server.messages().len() < 8 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let before = server.messages().len();
+    assert!((8..40).contains(&before), "killed mid-batch after {before}");
+
+    let run = send(&w, &["--yes", "--resend-unknown", "--rate", "100000/min"]);
+    run.expect_code(0);
+    for i in 0..40 {
+        assert_eq!(
+            messages_to(&server, &format!("p{i}@x.example")),
+            1,
+            "p{i}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn the_rate_limit_holds() {
+    let server = TestServer::start(Options::new());
+    let w = campaign(
+        &server,
+        "",
+        &[
+            "A,One,Mayor,a@x.example,,a",
+            "B,Two,Mayor,b@x.example,,b",
+            "C,Three,Mayor,c@x.example,,c",
+            "D,Four,Mayor,d@x.example,,d",
+        ],
+    );
+    let started = std::time::Instant::now();
+    send(&w, &["--yes", "--rate", "2/s"]).expect_code(0);
+    let took = started.elapsed().as_secs_f64();
+    assert!(
+        took >= 1.4,
+        "4 messages at 2/s take at least 1.5 s, took {took}"
+    );
+    assert_eq!(server.messages().len(), 4);
+}
+
+#[test]
+fn wrong_credentials_and_untrusted_certificates_stop_the_run() {
+    let server = TestServer::start(
+        Options::new()
+            .tls(Encryption::RequireStartTls)
+            .auth("advocacy", "right"),
+    );
+    let w = campaign(&server, "", &["A,One,Mayor,a@x.example,,a"]);
+    let run = send(&w, &["--yes"]);
+    run.expect_code(2);
+    assert!(run.stderr.to_lowercase().contains("auth"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("s3cret"),
+        "the password never shows: {}",
+        run.stderr
+    );
+    assert!(server.messages().is_empty());
+
+    // Without ca_file the server's certificate is not trusted.
+    let config = std::fs::read_to_string(w.join("lettermerge.toml")).unwrap();
+    w.file(
+        "lettermerge.toml",
+        config.replace("ca_file = \"ca.pem\"\n", ""),
+    );
+    let run = send(&w, &["--yes"]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("not trusted"), "{}", run.stderr);
+}
+
+#[test]
+fn a_header_injection_row_is_refused_before_anything_is_sent() {
+    let server = TestServer::start(Options::new());
+    let w = campaign(
+        &server,
+        "",
+        &[
+            "A,One,Mayor,a@x.example,,fine",
+            "B,Two,Mayor,\"b@x.example\nBcc: victim@evil.example\",,bad",
+        ],
+    );
+    let run = send(&w, &["--yes"]);
+    run.expect_code(1);
+    assert!(run.stderr.contains("d.csv row 3"), "{}", run.stderr);
+    assert!(run.stderr.contains("no message was sent"), "{}", run.stderr);
+    assert!(server.messages().is_empty());
+    assert_eq!(server.connections(), 0, "not even a connection");
+}
+
+#[test]
+fn dry_run_renders_without_connecting_and_never_says_sent() {
+    let server = TestServer::start(Options::new());
+    let w = campaign(
+        &server,
+        "",
+        &["A,One,Mayor,a@x.example,,a", "B,Two,Mayor,b@x.example,,b"],
+    );
+    let run = send(&w, &["--dry-run"]);
+    run.expect_code(0);
+    assert!(run.stdout.contains("To: a@x.example") && run.stdout.contains("To: b@x.example"));
+    assert!(
+        !run.stdout.to_lowercase().contains("sent") && !run.stderr.to_lowercase().contains("sent")
+    );
+    let run = send(&w, &["--dry-run", "outbox", "--attach-pdf"]);
+    run.expect_code(0);
+    assert_eq!(w.list("outbox"), ["row-00002.eml", "row-00003.eml"]);
+    let eml = std::fs::read_to_string(w.join("outbox/row-00002.eml")).unwrap();
+    assert!(
+        eml.contains("application/pdf") && eml.contains("One.pdf"),
+        "{eml}"
+    );
+    assert_eq!(server.connections(), 0);
+
+    let test = send(&w, &["--test-to", "me@library.example"]);
+    test.expect_code(0);
+    let messages = server.messages();
+    assert_eq!(messages.len(), 1);
+    let m = String::from_utf8_lossy(&messages[0]);
+    assert!(
+        m.contains("Subject: [TEST]") && m.contains("To: me@library.example"),
+        "{m}"
+    );
+    assert!(
+        !w.join("d.ledger.sqlite").exists(),
+        "a test run records nothing"
+    );
+}
