@@ -143,6 +143,8 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
         ));
     }
 
+    // Printing a dry run shows headers and text only: no MIME message is needed.
+    let preview_only = matches!(cfg.mode, Mode::DryRun { dir: None }) && !cfg.attach_pdf;
     let render = |ts: &mut Vec<Typesetter>, record: Result<Record, Problem>| -> Option<Email> {
         let record = record.ok()?;
         let letter = prepared.template.render(&record).ok()?;
@@ -177,7 +179,11 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
             }
             _ => None,
         };
-        email::build(&letter, &prepared.settings, attachment.as_ref()).ok()
+        if preview_only {
+            email::build_preview(&letter, &prepared.settings).ok()
+        } else {
+            email::build(&letter, &prepared.settings, attachment.as_ref()).ok()
+        }
     };
     let states: Vec<Vec<Typesetter>> = typesetters.into_iter().map(|t| vec![t]).collect();
     let states = if states.is_empty() {

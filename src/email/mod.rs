@@ -13,7 +13,7 @@ mod text;
 use std::fmt::Write;
 
 pub use html::html_body;
-pub use message::{build, check, check_settings};
+pub use message::{build, build_preview, check, check_settings};
 pub use text::text_body;
 
 /// What every message of a run shares; built once by the send pipeline.

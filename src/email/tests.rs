@@ -5,7 +5,8 @@ use chrono::{DateTime, FixedOffset};
 use mail_parser::{MessageParser, MimeHeaders};
 
 use super::{
-    build, check, check_settings, preview, Attachment, Email, EmailSettings, RecipientKind,
+    build, build_preview, check, check_settings, preview, Attachment, Email, EmailSettings,
+    RecipientKind,
 };
 use crate::letter::{Block, EmailHeaders, Inline, Letter, TextStyle};
 use crate::problem::Problem;
@@ -731,4 +732,16 @@ fn an_attachment_name_cannot_carry_a_path_or_a_line_break() {
         msg.attachment(0).unwrap().attachment_name(),
         Some("letter.pdf")
     );
+}
+
+#[test]
+fn the_preview_only_build_shows_exactly_what_the_full_build_shows() {
+    let letter = letter(7);
+    let settings = settings();
+    let full = build(&letter, &settings, None).unwrap();
+    let quick = build_preview(&letter, &settings).unwrap();
+    assert_eq!(preview(&full), preview(&quick));
+    assert_eq!(full.recipients, quick.recipients);
+    assert_eq!(full.message_id, quick.message_id);
+    assert!(quick.formatted.is_empty());
 }
