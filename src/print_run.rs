@@ -581,13 +581,7 @@ fn io_failure_batch(cfg: &PdfConfig, e: io::Error) -> Failure {
 }
 
 fn doc_info(title: String, author: &Option<String>, created: Option<i64>) -> DocInfo {
-    DocInfo {
-        title: Some(title),
-        author: author.clone(),
-        creator: Some("lettermerge".to_string()),
-        producer: Some(concat!("lettermerge ", env!("CARGO_PKG_VERSION")).to_string()),
-        created,
-    }
+    DocInfo::lettermerge(title, author.clone(), created)
 }
 
 /// The documents' creation time: SOURCE_DATE_EPOCH when set (reproducible builds and

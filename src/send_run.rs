@@ -152,18 +152,12 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
             (Some(fonts), Some(typesetter)) => {
                 let typeset = typesetter.typeset(&letter, &prepared.images).ok()?;
                 let recipient = letter.address.first().cloned().unwrap_or_default();
-                let info = DocInfo {
-                    title: Some(format!("Letter to {recipient}")),
-                    author: prepared
-                        .template
-                        .style()
-                        .letterhead
-                        .as_ref()
-                        .map(|l| l.name.clone()),
-                    creator: Some("lettermerge".to_string()),
-                    producer: Some(concat!("lettermerge ", env!("CARGO_PKG_VERSION")).to_string()),
-                    created: Some(prepared.settings.date.timestamp()),
-                };
+                let author = prepared.template.style().letterhead.as_ref();
+                let info = DocInfo::lettermerge(
+                    format!("Letter to {recipient}"),
+                    author.map(|l| l.name.clone()),
+                    Some(prepared.settings.date.timestamp()),
+                );
                 let bytes =
                     pdf::write_pdf(Vec::new(), &typeset.pages, fonts, &prepared.images, info)
                         .ok()?;

@@ -35,6 +35,20 @@ pub struct DocInfo {
     pub created: Option<i64>,
 }
 
+impl DocInfo {
+    /// The metadata of a document lettermerge made: title, author, this program as creator
+    /// and producer, and the creation time.
+    pub fn lettermerge(title: String, author: Option<String>, created: Option<i64>) -> DocInfo {
+        DocInfo {
+            title: Some(title),
+            author,
+            creator: Some("lettermerge".to_string()),
+            producer: Some(concat!("lettermerge ", env!("CARGO_PKG_VERSION")).to_string()),
+            created,
+        }
+    }
+}
+
 /// Writes one PDF file page by page. Wraps the output in a buffer itself.
 pub struct PdfWriter<'a, W: Write> {
     out: BufWriter<W>,
