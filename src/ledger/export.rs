@@ -16,6 +16,16 @@ pub const FAILURE_CSV_HEADER: [&str; 8] = [
     "updated",
 ];
 
+/// Text that came from the data or a server opens in a spreadsheet; one starting with
+/// `=`, `+`, `-` or `@` would run as a formula there, so it gets a leading apostrophe.
+fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
 /// Writes `records` as CSV with a header line. Empty code/text cells mean none was recorded.
 pub fn export_failures_csv(records: &[RowRecord], out: impl Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
@@ -23,14 +33,26 @@ pub fn export_failures_csv(records: &[RowRecord], out: impl Write) -> io::Result
     for r in records {
         w.write_record([
             r.row.to_string().as_str(),
-            &r.row_key,
-            &r.recipients,
+            &inert(&r.row_key),
+            &inert(&r.recipients),
             r.state.as_str(),
             &r.code.map(|c| c.to_string()).unwrap_or_default(),
-            r.text.as_deref().unwrap_or(""),
+            &inert(r.text.as_deref().unwrap_or("")),
             &r.attempts.to_string(),
             &r.updated,
         ])?;
     }
     w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert;
+
+    #[test]
+    fn formula_like_cells_are_defused() {
+        assert_eq!(inert("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(inert("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(inert("550 5.1.1 no such user"), "550 5.1.1 no such user");
+    }
 }
