@@ -734,56 +734,38 @@ fn fnv64(bytes: &[u8]) -> u64 {
 
 /// Runs `lettermerge status`.
 pub fn status(ledger: &Path, failures: Option<&Path>) -> ExitCode {
-    let reader = match LedgerReader::open(ledger) {
-        Ok(r) => r,
+    match status_inner(ledger, failures) {
+        Ok(()) => ExitCode::Success,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::Error;
-        }
-    };
-    match reader.summary() {
-        Ok(s) => println!("{s}"),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::Error;
+            ExitCode::Error
         }
     }
-    if let Some(path) = failures {
-        let mut records = Vec::new();
-        match reader.campaigns() {
-            Ok(campaigns) => {
-                for c in campaigns {
-                    match (
-                        reader.failures(&c.info.key),
-                        reader.unknown_rows(&c.info.key),
-                    ) {
-                        (Ok(f), Ok(u)) => {
-                            records.extend(f);
-                            records.extend(u);
-                        }
-                        (Err(e), _) | (_, Err(e)) => {
-                            eprintln!("error: {e}");
-                            return ExitCode::Error;
-                        }
-                    }
-                }
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::Error;
-            }
-        }
-        if let Err(e) = write_atomically(path, true, |w| {
-            crate::ledger::export_failures_csv(&records, w)
-        }) {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            return ExitCode::Error;
-        }
-        eprintln!(
-            "wrote {} failed or unknown rows to {}",
-            records.len(),
-            path.display()
+}
+
+fn status_inner(ledger: &Path, failures: Option<&Path>) -> Result<(), String> {
+    let reader = LedgerReader::open(ledger).map_err(|e| e.to_string())?;
+    println!("{}", reader.summary().map_err(|e| e.to_string())?);
+    let Some(path) = failures else {
+        return Ok(());
+    };
+    let mut records = Vec::new();
+    for c in reader.campaigns().map_err(|e| e.to_string())? {
+        records.extend(reader.failures(&c.info.key).map_err(|e| e.to_string())?);
+        records.extend(
+            reader
+                .unknown_rows(&c.info.key)
+                .map_err(|e| e.to_string())?,
         );
     }
-    ExitCode::Success
+    write_atomically(path, true, |w| {
+        crate::ledger::export_failures_csv(&records, w)
+    })
+    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    eprintln!(
+        "wrote {} failed or unknown rows to {}",
+        records.len(),
+        path.display()
+    );
+    Ok(())
 }
