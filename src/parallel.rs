@@ -8,8 +8,11 @@ use std::thread;
 
 /// Batches queued per worker, and result batches queued in all, before the producer waits.
 const QUEUE: usize = 4;
-/// Items handed to a worker at a time: waking a thread per item costs more than a letter.
-const BATCH: usize = 16;
+/// Items handed to a worker at a time: waking a thread per item costs more than a cheap
+/// item (an email renders in a few microseconds), so batches grow from `FIRST_BATCH` (a
+/// short input still reaches every worker) by doubling each round up to `MAX_BATCH`.
+const FIRST_BATCH: usize = 4;
+const MAX_BATCH: usize = 64;
 
 /// Runs `work` on every item of `items`, on one thread per entry of `states`, and calls
 /// `sink` with the results in the order of the items. Stops early when `sink` fails.
@@ -64,8 +67,12 @@ where
         let feeder = scope.spawn(move || {
             let mut items = items.peekable();
             let mut seq = 0;
+            let mut size = FIRST_BATCH;
             while items.peek().is_some() {
-                let batch: Vec<I::Item> = items.by_ref().take(BATCH).collect();
+                let batch: Vec<I::Item> = items.by_ref().take(size).collect();
+                if seq % n == n - 1 {
+                    size = (size * 2).min(MAX_BATCH);
+                }
                 if job_txs[seq % n].send((seq, batch)).is_err() {
                     break;
                 }

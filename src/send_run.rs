@@ -204,6 +204,26 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
             let mut shown = 0usize;
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
+            if let Some(printed) = &checked.printed {
+                for text in printed {
+                    match out.write_all(text.as_bytes()) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => break,
+                        Err(e) => return Err(fail(ExitCode::Error, e.to_string())),
+                    }
+                }
+                out.flush().ok();
+                reporter.summary(&format!(
+                    "Dry run: rendered {} messages in {:.2} s; no connection was made",
+                    printed.len(),
+                    started.elapsed().as_secs_f64()
+                ));
+                return Ok(if checked.errors.is_empty() {
+                    ExitCode::Success
+                } else {
+                    ExitCode::Problems
+                });
+            }
             let sink = |email: Option<Email>| -> Result<(), Halt> {
                 let Some(email) = email else { return Ok(()) };
                 if shown >= limit {
@@ -216,17 +236,11 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
                         write_atomically(&path, true, |w| w.write_all(&email.formatted))
                             .map_err(|e| fail(ExitCode::Error, format!("{}: {e}", path.display())))
                     }
-                    None => writeln!(
-                        out,
-                        "=== row {} ===\n{}\n",
-                        email.row,
-                        email::preview(&email)
-                    )
-                    .or_else(|e| {
+                    None => out.write_all(dry_run_text(&email).as_bytes()).map_err(|e| {
                         if e.kind() == io::ErrorKind::BrokenPipe {
-                            Err(Halt::Limit)
+                            Halt::Limit
                         } else {
-                            Err(fail(ExitCode::Error, e.to_string()))
+                            fail(ExitCode::Error, e.to_string())
                         }
                     }),
                 }
@@ -369,6 +383,21 @@ struct Checked {
     invalid: u64,
     errors: Vec<Problem>,
     warnings: Vec<Problem>,
+    /// A dry run to the terminal prints what the check pass already rendered (the first
+    /// `--limit` messages), so every row is rendered once. `None` for the other modes, and
+    /// when the text outgrew [`PRINT_BUFFER_MAX`]: then the messages are rendered again.
+    printed: Option<Vec<String>>,
+    /// Bytes in `printed`.
+    printed_len: usize,
+}
+
+/// The most a dry run to the terminal holds back while checking (about 50,000 messages);
+/// past it the check pass stops keeping the text and the messages are rendered again after.
+const PRINT_BUFFER_MAX: usize = 64 << 20;
+
+/// One message as a dry run prints it.
+fn dry_run_text(email: &Email) -> String {
+    format!("=== row {} ===\n{}\n", email.row, email::preview(email))
 }
 
 type CheckState = (Vec<Typesetter>, Option<GlyphUsage>);
@@ -386,7 +415,11 @@ fn check_pass(
         invalid: 0,
         errors: prepared.template.check_columns(prepared.data.headers()),
         warnings: Vec::new(),
+        printed: (matches!(cfg.mode, Mode::DryRun { dir: None }) && !cfg.attach_pdf).then(Vec::new),
+        printed_len: 0,
     };
+    let print = checked.printed.is_some();
+    let print_limit = cfg.limit.unwrap_or(usize::MAX);
     let records = prepared
         .data
         .records()
@@ -406,9 +439,16 @@ fn check_pass(
     };
     let work = |(ts, usage): &mut CheckState,
                 record: Result<Record, Problem>|
-     -> Result<Vec<Problem>, Problem> {
+     -> Result<(Vec<Problem>, Option<String>), Problem> {
         let record = record?;
         let letter = prepared.template.render(&record)?;
+        if print {
+            // The same checks as `email::check`, and the text a dry run prints.
+            return Ok(match email::build_preview(&letter, &prepared.settings) {
+                Ok(email) => (Vec::new(), Some(dry_run_text(&email))),
+                Err(problems) => (problems, None),
+            });
+        }
         let mut problems = email::check(&letter, &prepared.settings);
         if let (Some(typesetter), Some(usage)) = (ts.first_mut(), usage.as_mut()) {
             match typesetter.typeset(&letter, &prepared.images) {
@@ -421,14 +461,25 @@ fn check_pass(
                 Err(p) => problems.push(p),
             }
         }
-        Ok(problems)
+        Ok((problems, None))
     };
     let pb = reporter.spinner("Checking");
-    let sink = |result: Result<Vec<Problem>, Problem>| -> Result<(), Halt> {
+    let sink = |result: Result<(Vec<Problem>, Option<String>), Problem>| -> Result<(), Halt> {
         pb.inc(1);
         checked.rows += 1;
         let problems = match result {
-            Ok(p) => p,
+            Ok((p, text)) => {
+                if let (Some(text), Some(printed)) = (text, checked.printed.as_mut()) {
+                    if printed.len() < print_limit {
+                        checked.printed_len += text.len();
+                        printed.push(text);
+                        if checked.printed_len > PRINT_BUFFER_MAX {
+                            checked.printed = None;
+                        }
+                    }
+                }
+                p
+            }
             Err(p) if p.row.is_none() => {
                 return Err(fail(ExitCode::Problems, reporter.format(&p)));
             }

@@ -31,7 +31,7 @@ pub(super) fn parse_list(value: Option<&str>, key: &str, row: u64) -> Parsed {
         return parsed;
     }
     for item in split_list(value) {
-        match item.parse::<Mailbox>().map(ascii_mailbox) {
+        match parse_mailbox(item).map(ascii_mailbox) {
             Ok(Ok(mailbox)) => parsed.mailboxes.push(mailbox),
             Ok(Err(bad)) => parsed.problems.push(non_ascii_address(item, bad, key, row)),
             Err(_) => parsed.problems.push(invalid_address(item, key, row)),
@@ -47,10 +47,44 @@ pub(super) fn parse_setting(value: &str) -> Option<Mailbox> {
     if value.chars().any(char::is_control) {
         return None;
     }
-    value
-        .parse::<Mailbox>()
+    parse_mailbox(value)
         .ok()
         .and_then(|m| ascii_mailbox(m).ok())
+}
+
+/// One mailbox. The common shapes, a bare `name@example.org` and `Jane Doe
+/// <name@example.org>` with a plain name, are taken apart directly (lettre's general RFC 5322
+/// parser is most of the cost of a dry run otherwise); the address itself is always checked
+/// by lettre. Everything else (quoted names, comments, non-ASCII names) goes to lettre's parser.
+fn parse_mailbox(item: &str) -> Result<Mailbox, lettre::address::AddressError> {
+    fn plain_address(s: &str) -> bool {
+        !s.is_empty()
+            && s.bytes().all(|b| {
+                b.is_ascii_graphic()
+                    && !matches!(
+                        b,
+                        b'<' | b'>' | b'"' | b'(' | b')' | b',' | b';' | b':' | b'\\' | b'[' | b']'
+                    )
+            })
+    }
+    fn plain_name(s: &str) -> bool {
+        !s.is_empty()
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ')
+            && !s.starts_with(' ')
+            && !s.ends_with(' ')
+            && !s.contains("  ")
+    }
+    if plain_address(item) {
+        return item.parse::<Address>().map(|a| Mailbox::new(None, a));
+    }
+    if let Some((name, rest)) = item.strip_suffix('>').and_then(|s| s.split_once(" <")) {
+        if plain_name(name) && plain_address(rest) {
+            return rest
+                .parse::<Address>()
+                .map(|a| Mailbox::new(Some(name.to_string()), a));
+        }
+    }
+    item.parse::<Mailbox>()
 }
 
 /// The mailbox with an internationalised domain in its ASCII (punycode) form, so headers
@@ -152,7 +186,47 @@ fn split_list(value: &str) -> impl Iterator<Item = &str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_list, split_list};
+    use super::{parse_list, parse_mailbox, split_list};
+    use lettre::message::Mailbox;
+
+    #[test]
+    fn the_quick_path_agrees_with_lettres_parser() {
+        for item in [
+            "jane.doe@senate.example.gov",
+            "Jane Doe <jane.doe@senate.example.gov>",
+            "Anytown Public Library Advocacy <advocacy@anytownlibrary.org>",
+            "o'brien+office@house.example.gov",
+            "J Doe 2nd <j@x.gov>",
+            "user@[127.0.0.1]",
+            "Jane  Doe <j@x.gov>",
+            "Jane Doe<j@x.gov>",
+            "\"Doe, Jane\" <j@x.gov>",
+            "Jane Doe <j@x.gov> (office)",
+            "Zoë Ríos <zoe@x.gov>",
+            "jane@",
+            "@x.gov",
+            "a@b@c.gov",
+            "Jane <j@x.gov",
+            "Jane Doe <>",
+            "j..doe@x.gov",
+            ".j@x.gov",
+            "j@-x.gov",
+            "j@x..gov",
+            "j@x_y.gov",
+            "plain text",
+        ] {
+            let quick = parse_mailbox(item).map(|m| (m.name, m.email.to_string()));
+            let lettre = item
+                .parse::<Mailbox>()
+                .map(|m| (m.name, m.email.to_string()));
+            assert_eq!(
+                quick.is_ok(),
+                lettre.is_ok(),
+                "{item}: {quick:?} vs {lettre:?}"
+            );
+            assert_eq!(quick.ok(), lettre.ok(), "{item}");
+        }
+    }
 
     #[test]
     fn splits_outside_quotes_and_angles() {

@@ -191,11 +191,14 @@ fn build_inner(
 
     let mut shown = Vec::with_capacity(10);
     shown.push(("From", from.to_string()));
-    let mut builder = Message::builder()
-        .from(from)
-        .subject(subject_sent.clone())
-        .date(SystemTime::from(settings.date))
-        .message_id(Some(message_id.clone()));
+    // No builder for a preview: encoding the headers is most of its cost.
+    let mut builder = mime.then(|| {
+        Message::builder()
+            .from(from)
+            .subject(subject_sent.clone())
+            .date(SystemTime::from(settings.date))
+            .message_id(Some(message_id.clone()))
+    });
     match redirect {
         Some(test_to) => {
             shown.push(("To", test_to.to_string()));
@@ -211,16 +214,18 @@ fn build_inner(
                 shown.push((name, value.clone()));
                 // Bare addresses only: no display name, so nothing here needs encoding
                 // and no data text can reach the header unparsed.
-                builder = builder.raw_header(HeaderValue::new(
-                    HeaderName::new_from_ascii_str(name),
-                    value,
-                ));
+                builder = builder.map(|b| {
+                    b.raw_header(HeaderValue::new(
+                        HeaderName::new_from_ascii_str(name),
+                        value,
+                    ))
+                });
             }
             recipients = vec![Recipient {
                 address: test_to.email.to_string(),
                 kind: RecipientKind::To,
             }];
-            builder = builder.to(test_to);
+            builder = builder.map(|b| b.to(test_to));
         }
         None => {
             shown.push(("To", join_mailboxes(&to_shown)));
@@ -230,32 +235,25 @@ fn build_inner(
             if !bcc_shown.is_empty() {
                 shown.push(("Bcc", join_mailboxes(&bcc_shown)));
             }
-            for mailbox in to_shown {
-                builder = builder.to(mailbox);
-            }
-            for mailbox in cc_shown {
-                builder = builder.cc(mailbox);
+            if let Some(b) = builder.take() {
+                let b = to_shown.into_iter().fold(b, |b, m| b.to(m));
+                builder = Some(cc_shown.into_iter().fold(b, |b, m| b.cc(m)));
             }
             // Bcc addresses go to the envelope (`recipients`) only, never into a header.
         }
     }
     if !reply_to.is_empty() {
         shown.push(("Reply-To", join_mailboxes(&reply_to)));
-        for mailbox in reply_to {
-            builder = builder.reply_to(mailbox);
-        }
+        builder = builder.map(|b| reply_to.into_iter().fold(b, |b, m| b.reply_to(m)));
     }
     shown.push(("Subject", subject_sent.clone()));
     shown.push((
         "Date",
-        settings
-            .date
-            .with_timezone(&chrono::Utc)
-            .format("%a, %d %b %Y %H:%M:%S +0000")
-            .to_string(),
+        // RFC 2822 form, e.g. "Mon, 12 Jan 2026 09:00:00 +0000".
+        settings.date.with_timezone(&chrono::Utc).to_rfc2822(),
     ));
     shown.push(("Message-ID", message_id.clone()));
-    if !mime {
+    let Some(builder) = builder else {
         return Ok(Email {
             row,
             message_id,
@@ -268,7 +266,7 @@ fn build_inner(
                 text,
             },
         });
-    }
+    };
 
     let html = html::html_body(letter, &settings.signature_text, &subject_sent);
     let alt_boundary = boundary(&campaign, row, 'a', &text, &html);

@@ -24,6 +24,7 @@ use crate::style::Style;
 use chrono::NaiveDate;
 use handlebars::{Context, Handlebars, RenderError, RenderErrorReason};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -67,7 +68,8 @@ pub struct Template {
     body: Handlebars<'static>,
     fields: Vec<Field>,
     body_offset: usize,
-    today: NaiveDate,
+    /// Today's date as the default `date` line, formatted once.
+    today_text: String,
 }
 
 impl fmt::Debug for Template {
@@ -194,7 +196,7 @@ impl Template {
             body,
             fields: parsed.fields,
             body_offset: offset,
-            today,
+            today_text: helpers::long_us(today),
         })
     }
 
@@ -244,21 +246,22 @@ impl Template {
     /// Fills in the template for one row.
     pub fn render(&self, record: &Record) -> Result<Letter, Problem> {
         let ctx = context(record);
-        let field = |key: &str| -> Result<Option<String>, Problem> {
-            if !self.has(key) {
-                return Ok(None);
+        let raw = |key: &str| -> Result<Option<Cow<'_, str>>, Problem> {
+            match self.fields.iter().find(|f| f.key == key) {
+                None => Ok(None),
+                // No `{{` in it: the value is the same for every row.
+                Some(f) if !f.source.contains("{{") => Ok(Some(Cow::Borrowed(f.source.as_str()))),
+                Some(_) => self
+                    .plain
+                    .render_with_context(key, &ctx)
+                    .map(|text| Some(Cow::Owned(text)))
+                    .map_err(|e| self.render_problem(&e, record)),
             }
-            let text = self
-                .plain
-                .render_with_context(key, &ctx)
-                .map_err(|e| self.render_problem(&e, record))?;
-            Ok(single_line(&text))
         };
-        let address = if self.has("address") {
-            let text = self
-                .plain
-                .render_with_context("address", &ctx)
-                .map_err(|e| self.render_problem(&e, record))?;
+        let field = |key: &str| -> Result<Option<String>, Problem> {
+            Ok(raw(key)?.and_then(|text| single_line(&text)))
+        };
+        let address = if let Some(text) = raw("address")? {
             text.lines()
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
@@ -270,7 +273,7 @@ impl Template {
         let date = if self.has("date") {
             field("date")?
         } else {
-            Some(helpers::long_us(self.today))
+            Some(self.today_text.clone())
         };
         let closing = if self.has("closing") {
             field("closing")?
