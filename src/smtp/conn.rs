@@ -68,6 +68,9 @@ pub(crate) struct Conn {
     /// Start of the unread bytes in `buf`.
     pos: usize,
     timeout: Duration,
+    /// The read/write timeout the socket has now: setting it costs two system calls, so it
+    /// is changed only when the deadline needs it (see [`Conn::arm`]).
+    armed: Option<Duration>,
 }
 
 impl Conn {
@@ -90,6 +93,7 @@ impl Conn {
                         buf: Vec::with_capacity(4096),
                         pos: 0,
                         timeout,
+                        armed: None,
                     });
                 }
                 Err(e) if e.kind() == io::ErrorKind::TimedOut => {
@@ -153,6 +157,7 @@ impl Conn {
             buf: self.buf,
             pos: 0,
             timeout: self.timeout,
+            armed: None,
         })
     }
 
@@ -160,7 +165,7 @@ impl Conn {
     /// terminating dot) and flushes it to the socket. The timeout applies to each system call,
     /// so a large message on a slow link fails only when the link stalls.
     pub(crate) fn write_all(&mut self, bytes: &[u8]) -> Result<(), Failure> {
-        set_timeouts(self.socket(), Instant::now() + self.timeout)?;
+        self.arm(Instant::now() + self.timeout)?;
         let result = match &mut self.transport {
             Transport::Plain(s) => s.write_all(bytes).and_then(|()| s.flush()),
             Transport::Tls(s) => s.write_all(bytes).and_then(|()| s.flush()),
@@ -208,7 +213,7 @@ impl Conn {
                 self.buf.drain(..self.pos);
                 self.pos = 0;
             }
-            set_timeouts(self.socket(), deadline)?;
+            self.arm(deadline)?;
             let start = self.buf.len();
             self.buf.resize(start + 4096, 0);
             let read = match &mut self.transport {
@@ -239,14 +244,34 @@ impl Conn {
     }
 }
 
-/// Socket timeouts are per system call; setting them to what is left before the deadline makes
-/// the deadline hold for a whole reply or write.
-fn set_timeouts(sock: &TcpStream, deadline: Instant) -> Result<(), Failure> {
+/// Socket timeouts are per system call; keeping them at most what is left before the deadline
+/// makes the deadline hold for a whole reply or write.
+impl Conn {
+    /// Makes the socket's timeout no longer than what is left before `deadline`, and not much
+    /// shorter either (within a tenth): a steady exchange of short commands then changes it
+    /// never, instead of twice per read and write.
+    fn arm(&mut self, deadline: Instant) -> Result<(), Failure> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Failure::TimedOut);
+        }
+        let fits = self
+            .armed
+            .is_some_and(|armed| armed <= left && armed >= left.mul_f64(0.9));
+        if !fits {
+            self.armed = Some(set_timeouts(self.socket(), deadline)?);
+        }
+        Ok(())
+    }
+}
+
+/// Sets the socket's read and write timeouts to what is left before `deadline`, and returns it.
+fn set_timeouts(sock: &TcpStream, deadline: Instant) -> Result<Duration, Failure> {
     let left = deadline.saturating_duration_since(Instant::now());
     if left.is_zero() {
         return Err(Failure::TimedOut);
     }
     sock.set_read_timeout(Some(left)).map_err(Failure::Io)?;
     sock.set_write_timeout(Some(left)).map_err(Failure::Io)?;
-    Ok(())
+    Ok(left)
 }
