@@ -376,3 +376,134 @@ fn dry_run_renders_without_connecting_and_never_says_sent() {
         "a test run records nothing"
     );
 }
+
+#[test]
+fn an_xoauth2_token_from_password_command_logs_in() {
+    let server = TestServer::start(
+        Options::new()
+            .tls(Encryption::RequireStartTls)
+            .auth("advocacy", "ya29.token-from-command"),
+    );
+    let w = campaign(
+        &server,
+        "auth = \"xoauth2\"\npassword_command = \"printf 'ya29.token-from-command\\\\nsecond line ignored\\\\n'\"\n",
+        &["A,One,Mayor,a@x.example,,a"],
+    );
+    // No LETTERMERGE_SMTP_PASSWORD: the token comes from the command.
+    let run = w.run(&[
+        "send",
+        "-t",
+        "t.md",
+        "-d",
+        "d.csv",
+        "-c",
+        "lettermerge.toml",
+        "--yes",
+    ]);
+    run.expect_code(0);
+    assert_eq!(messages_to(&server, "a@x.example"), 1, "{}", run.stderr);
+    let auth = server.events_named("auth");
+    assert_eq!(auth.len(), 1, "{auth:?}");
+    assert_eq!(auth[0]["mechanism"], "XOAUTH2");
+    assert_eq!(auth[0]["ok"], true);
+    assert!(
+        !run.stderr.contains("ya29"),
+        "the token never shows: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_failing_password_command_stops_before_any_message() {
+    let server = TestServer::start(
+        Options::new()
+            .tls(Encryption::RequireStartTls)
+            .auth("advocacy", "right"),
+    );
+    let w = campaign(
+        &server,
+        // Prints "hunter-two" (which the command's own text does not contain), then fails.
+        "password_command = \"printf 'hunter-%s' two; exit 3\"\n",
+        &["A,One,Mayor,a@x.example,,a"],
+    );
+    let run = w.run(&[
+        "send",
+        "-t",
+        "t.md",
+        "-d",
+        "d.csv",
+        "-c",
+        "lettermerge.toml",
+        "--yes",
+    ]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("password_command"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("hunter-two"),
+        "its output may hold the secret: {}",
+        run.stderr
+    );
+    assert!(server.messages().is_empty());
+}
+
+#[test]
+fn a_reply_slower_than_timeout_s_leaves_the_row_unknown_and_the_run_goes_on() {
+    let server = TestServer::start(Options::new().slow_seconds(3.0));
+    let w = campaign(
+        &server,
+        "",
+        &[
+            "A,One,Mayor,slow.one@x.example,,a",
+            "B,Two,Mayor,two@x.example,,b",
+        ],
+    );
+    let config = std::fs::read_to_string(w.join("lettermerge.toml")).unwrap();
+    w.file(
+        "lettermerge.toml",
+        config.replace("timeout_s = 5", "timeout_s = 1"),
+    );
+    let started = std::time::Instant::now();
+    let run = send(&w, &["--yes"]);
+    let took = started.elapsed().as_secs_f64();
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("no answer within 1 s"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("1 unknown"), "{}", run.stderr);
+    assert!(
+        took < 2.9,
+        "gave up after the 1 s timeout, not the 3 s reply: {took}"
+    );
+    assert_eq!(messages_to(&server, "two@x.example"), 1, "the run went on");
+    let status = w.run(&["status", "--ledger", "d.ledger.sqlite"]);
+    assert!(status.stdout.contains("1 unknown"), "{}", status.stdout);
+    assert!(status.stdout.contains("1 sent"), "{}", status.stdout);
+}
+
+#[test]
+fn max_per_day_stops_the_run_and_holds_across_runs() {
+    let server = TestServer::start(Options::new());
+    let w = campaign(
+        &server,
+        "max_per_day = 2\n",
+        &[
+            "A,One,Mayor,a@x.example,,a",
+            "B,Two,Mayor,b@x.example,,b",
+            "C,Three,Mayor,c@x.example,,c",
+        ],
+    );
+    let run = send(&w, &["--yes"]);
+    run.expect_code(1);
+    assert!(run.stderr.contains("daily cap of 2"), "{}", run.stderr);
+    assert_eq!(server.messages().len(), 2);
+    assert_eq!(messages_to(&server, "c@x.example"), 0);
+    // The same day, a new run sends nothing more.
+    let again = send(&w, &["--yes"]);
+    again.expect_code(1);
+    assert!(again.stderr.contains("daily cap of 2"), "{}", again.stderr);
+    assert_eq!(server.messages().len(), 2);
+    let status = w.run(&["status", "--ledger", "d.ledger.sqlite"]);
+    assert!(status.stdout.contains("2 sent"), "{}", status.stdout);
+}
