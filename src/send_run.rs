@@ -329,6 +329,7 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
                 pacer: Pacer::new(cfg.rate_per_minute),
                 day_start: start_of_today(),
                 outcome: Outcome::default(),
+                held: None,
             };
             let limit = cfg.limit.unwrap_or(usize::MAX);
             let sink = |email: Option<Email>| -> Result<(), Halt> {
@@ -336,9 +337,15 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
                 if sender.outcome.attempted >= limit {
                     return Err(Halt::Limit);
                 }
-                sender.deliver(&email)
+                sender.take(email)
             };
-            let result = parallel::ordered_map(records, states, render, sink);
+            let result = match parallel::ordered_map(records, states, render, sink) {
+                Ok(_) | Err(Halt::Limit) => sender.finish(),
+                Err(halt) => {
+                    sender.release()?;
+                    Err(halt)
+                }
+            };
             let Sender {
                 client,
                 mut ledger,
@@ -361,10 +368,7 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
                 started.elapsed().as_secs_f64(),
                 cfg.ledger.display()
             ));
-            match result {
-                Ok(_) | Err(Halt::Limit) => {}
-                Err(h) => return Err(h),
-            }
+            result?;
             Ok(
                 if outcome.failed == 0 && outcome.unknown == 0 && checked.errors.is_empty() {
                     ExitCode::Success
@@ -543,26 +547,95 @@ struct Sender<'a> {
     pacer: Pacer,
     day_start: chrono::DateTime<chrono::Utc>,
     outcome: Outcome,
+    /// The message taken last, delivered when the next one arrives (or at the end): while the
+    /// server works on a message, the next one's `sending` mark is written and synced, so the
+    /// ledger's one wait per message overlaps the server's.
+    held: Option<Queued>,
+}
+
+/// What became of one delivery attempt.
+enum Attempt {
+    Done,
+    Retry,
+}
+
+/// A message the ledger allows to go out.
+struct Queued {
+    email: Email,
+    key: String,
+    recipients: Vec<String>,
+    /// Already recorded `sending` (during the previous message's delivery).
+    marked: bool,
+}
+
+fn ledger_err(e: crate::ledger::LedgerError) -> Halt {
+    fail(ExitCode::Error, e.to_string())
 }
 
 impl Sender<'_> {
-    fn deliver(&mut self, email: &Email) -> Result<(), Halt> {
+    /// Takes the next rendered message: delivers the one held before it, and holds this one.
+    fn take(&mut self, email: Email) -> Result<(), Halt> {
+        let mut queued = match self.admit(email) {
+            Ok(Some(queued)) => queued,
+            Ok(None) => return Ok(()),
+            Err(halt) => {
+                // The daily cap counts the held message in: it still goes out.
+                self.finish()?;
+                return Err(halt);
+            }
+        };
+        if let Some(current) = self.held.take() {
+            if let Err(halt) = self.deliver(&current, Some(&mut queued)) {
+                self.held = Some(queued);
+                self.release()?;
+                return Err(halt);
+            }
+        }
+        self.held = Some(queued);
+        Ok(())
+    }
+
+    /// Delivers the message still held: the end of the run.
+    fn finish(&mut self) -> Result<(), Halt> {
+        match self.held.take() {
+            Some(last) => self.deliver(&last, None),
+            None => Ok(()),
+        }
+    }
+
+    /// The run stops with a message held: if it was already marked `sending`, it never went
+    /// out, so it goes back to `pending` (not to `unknown` on the next run).
+    fn release(&mut self) -> Result<(), Halt> {
+        if let Some(held) = self.held.take() {
+            if held.marked {
+                self.ledger
+                    .mark_pending(&held.key, held.email.row)
+                    .map_err(ledger_err)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the ledger lets this message go out: not when it was sent, refused for good,
+    /// or may have arrived (`unknown`) in an earlier run; and not past the daily cap.
+    fn admit(&mut self, email: Email) -> Result<Option<Queued>, Halt> {
         let recipients: Vec<String> = email.recipients.iter().map(|r| r.address.clone()).collect();
         let key = format!("row {}: {}", email.row, recipients.join(", "));
-        let ledger_err = |e: crate::ledger::LedgerError| fail(ExitCode::Error, e.to_string());
         if let Some(rec) = self.ledger.state(&key).map_err(ledger_err)? {
             match rec.state {
                 RowState::Sent => {
                     self.outcome.already_sent += 1;
-                    return Ok(());
+                    return Ok(None);
                 }
-                RowState::Unknown if !self.cfg.resend_unknown => return Ok(()),
-                RowState::Failed if rec.code.is_some_and(|c| c >= 500) => return Ok(()),
+                RowState::Unknown if !self.cfg.resend_unknown => return Ok(None),
+                RowState::Failed if rec.code.is_some_and(|c| c >= 500) => return Ok(None),
                 _ => {}
             }
         }
         if let Some(cap) = self.cfg.smtp.max_per_day {
-            let today = self.ledger.sent_since(self.day_start).map_err(ledger_err)?;
+            // The held message goes out before this one.
+            let today = self.ledger.sent_since(self.day_start).map_err(ledger_err)?
+                + u64::from(self.held.is_some());
             if today >= u64::from(cap) {
                 return Err(fail(
                     ExitCode::Problems,
@@ -574,75 +647,125 @@ impl Sender<'_> {
             }
         }
         self.outcome.attempted += 1;
+        Ok(Some(Queued {
+            email,
+            key,
+            recipients,
+            marked: false,
+        }))
+    }
+
+    /// Delivers `current` with retries, recording every step in the ledger. While the server
+    /// takes `current`, `next` is recorded `sending` (not when a rate limit spaces messages
+    /// out: then it would wait marked, and a crash in the wait would make it `unknown`).
+    fn deliver(&mut self, current: &Queued, mut next: Option<&mut Queued>) -> Result<(), Halt> {
+        let email = &current.email;
+        let key = current.key.as_str();
+        let recipients = &current.recipients;
+        let overlap = self.pacer.interval.is_none();
         let mut delay = self.cfg.smtp.retry_delay;
         let mut attempt = 0;
         loop {
             self.pacer.wait();
-            self.ledger
-                .mark_sending(&key, email.row, &email.message_id, &recipients.join(", "))
-                .map_err(ledger_err)?;
-            match self
-                .client
-                .send(&email.envelope_from, &recipients, &email.formatted)
-            {
-                Ok(delivery) => {
-                    self.ledger
-                        .mark_sent(&key, delivery.reply.code, &delivery.reply.text)
-                        .map_err(ledger_err)?;
-                    self.outcome.sent += 1;
-                    for (address, reply) in &delivery.refused {
-                        self.reporter.problem(
-                            &Problem::warning(format!(
-                                "the server refused the recipient {address} ({reply}); the others got the message"
-                            ))
-                            .at_row(email.row),
-                        );
-                    }
-                    return Ok(());
-                }
-                Err(SendError::Connect(e @ SmtpError::Auth { .. })) if !e.is_temporary() => {
-                    self.ledger
-                        .mark_pending(&key, email.row)
-                        .map_err(ledger_err)?;
-                    return Err(fail(ExitCode::Error, format!("stopped: {e}")));
-                }
-                Err(e) if e.is_retryable() && attempt < self.cfg.smtp.retries => {
-                    let code = e.reply().map(|r| r.code);
-                    self.ledger
-                        .mark_deferred(&key, code, &e.to_string())
-                        .map_err(ledger_err)?;
-                    attempt += 1;
-                    std::thread::sleep(jitter(delay, email.row, attempt));
-                    delay = delay.saturating_mul(2);
-                }
-                Err(SendError::Unknown { detail }) => {
-                    self.ledger
-                        .mark_unknown(&key, &detail)
-                        .map_err(ledger_err)?;
-                    self.outcome.unknown += 1;
+            if attempt > 0 || !current.marked {
+                self.ledger
+                    .mark_sending(key, email.row, &email.message_id, &recipients.join(", "))
+                    .map_err(ledger_err)?;
+            }
+            let mut marked_next: Result<(), crate::ledger::LedgerError> = Ok(());
+            let upcoming = next.as_deref_mut().filter(|n| overlap && !n.marked);
+            let ledger = &mut self.ledger;
+            let result =
+                self.client
+                    .send_and(&email.envelope_from, recipients, &email.formatted, || {
+                        if let Some(n) = upcoming {
+                            marked_next = ledger
+                                .mark_sending(
+                                    &n.key,
+                                    n.email.row,
+                                    &n.email.message_id,
+                                    &n.recipients.join(", "),
+                                )
+                                .map(|()| n.marked = true);
+                        }
+                    });
+            let outcome = self.record(email, key, result, &mut attempt, &mut delay);
+            marked_next.map_err(ledger_err)?;
+            match outcome? {
+                Attempt::Done => return Ok(()),
+                Attempt::Retry => {}
+            }
+        }
+    }
+
+    /// Records one attempt's result, and says whether to try again (after the backoff).
+    fn record(
+        &mut self,
+        email: &Email,
+        key: &str,
+        result: Result<crate::smtp::Delivery, SendError>,
+        attempt: &mut u32,
+        delay: &mut Duration,
+    ) -> Result<Attempt, Halt> {
+        match result {
+            Ok(delivery) => {
+                self.ledger
+                    .mark_sent(key, delivery.reply.code, &delivery.reply.text)
+                    .map_err(ledger_err)?;
+                self.outcome.sent += 1;
+                for (address, reply) in &delivery.refused {
                     self.reporter.problem(
-                        &Problem::error(format!(
-                            "the connection broke after the message was handed over ({detail}); \
-                             it may have arrived, so it is marked unknown and not sent again"
+                        &Problem::warning(format!(
+                            "the server refused the recipient {address} ({reply}); the others got the message"
                         ))
-                        .at_row(email.row)
-                        .with_hint("check with the recipient; rerun with --resend-unknown to send it again"),
+                        .at_row(email.row),
                     );
-                    return Ok(());
                 }
-                Err(e) => {
-                    let code = e.reply().map(|r| r.code);
-                    self.ledger
-                        .mark_failed(&key, code, &e.to_string())
-                        .map_err(ledger_err)?;
-                    self.outcome.failed += 1;
-                    self.reporter
-                        .problem(&Problem::error(format!("not sent: {e}")).at_row(email.row));
-                    if let SendError::Connect(c) = &e {
-                        return Err(fail(ExitCode::Error, format!("stopped: {c}")));
-                    }
-                    return Ok(());
+                Ok(Attempt::Done)
+            }
+            Err(SendError::Connect(e @ SmtpError::Auth { .. })) if !e.is_temporary() => {
+                self.ledger
+                    .mark_pending(key, email.row)
+                    .map_err(ledger_err)?;
+                Err(fail(ExitCode::Error, format!("stopped: {e}")))
+            }
+            Err(e) if e.is_retryable() && *attempt < self.cfg.smtp.retries => {
+                let code = e.reply().map(|r| r.code);
+                self.ledger
+                    .mark_deferred(key, code, &e.to_string())
+                    .map_err(ledger_err)?;
+                *attempt += 1;
+                std::thread::sleep(jitter(*delay, email.row, *attempt));
+                *delay = delay.saturating_mul(2);
+                Ok(Attempt::Retry)
+            }
+            Err(SendError::Unknown { detail }) => {
+                self.ledger.mark_unknown(key, &detail).map_err(ledger_err)?;
+                self.outcome.unknown += 1;
+                self.reporter.problem(
+                    &Problem::error(format!(
+                        "the connection broke after the message was handed over ({detail}); \
+                         it may have arrived, so it is marked unknown and not sent again"
+                    ))
+                    .at_row(email.row)
+                    .with_hint(
+                        "check with the recipient; rerun with --resend-unknown to send it again",
+                    ),
+                );
+                Ok(Attempt::Done)
+            }
+            Err(e) => {
+                let code = e.reply().map(|r| r.code);
+                self.ledger
+                    .mark_failed(key, code, &e.to_string())
+                    .map_err(ledger_err)?;
+                self.outcome.failed += 1;
+                self.reporter
+                    .problem(&Problem::error(format!("not sent: {e}")).at_row(email.row));
+                if let SendError::Connect(c) = &e {
+                    return Err(fail(ExitCode::Error, format!("stopped: {c}")));
                 }
+                Ok(Attempt::Done)
             }
         }
     }

@@ -507,3 +507,32 @@ fn max_per_day_stops_the_run_and_holds_across_runs() {
     let status = w.run(&["status", "--ledger", "d.ledger.sqlite"]);
     assert!(status.stdout.contains("2 sent"), "{}", status.stdout);
 }
+
+#[test]
+fn limit_sends_exactly_n_and_a_rerun_sends_the_rest() {
+    let server = TestServer::start(Options::new());
+    let w = campaign(
+        &server,
+        "",
+        &[
+            "A,One,Mayor,a@x.example,,a",
+            "B,Two,Mayor,b@x.example,,b",
+            "C,Three,Mayor,c@x.example,,c",
+            "D,Four,Mayor,d@x.example,,d",
+        ],
+    );
+    send(&w, &["--yes", "--limit", "2"]).expect_code(0);
+    assert_eq!(server.messages().len(), 2);
+    let status = w.run(&["status", "--ledger", "d.ledger.sqlite"]);
+    assert!(
+        status
+            .stdout
+            .contains("2 sent, 0 failed, 0 unknown, 0 pending, 0 sending"),
+        "two sent, nothing left half-done: {}",
+        status.stdout
+    );
+    send(&w, &["--yes"]).expect_code(0);
+    for address in ["a", "b", "c", "d"] {
+        assert_eq!(messages_to(&server, &format!("{address}@x.example")), 1);
+    }
+}

@@ -118,6 +118,21 @@ impl SmtpClient {
         recipients: &[String],
         message: &[u8],
     ) -> Result<Delivery, SendError> {
+        self.send_and(envelope_from, recipients, message, || {})
+    }
+
+    /// [`SmtpClient::send`], running `meanwhile` once the whole message has been written and
+    /// before its reply is read: the server is busy with the message then, so work done here
+    /// (a durable ledger write for the next message, say) costs no time. `meanwhile` runs at
+    /// most once, and not at all when the message never got as far as the server.
+    pub fn send_and(
+        &mut self,
+        envelope_from: &str,
+        recipients: &[String],
+        message: &[u8],
+        meanwhile: impl FnOnce(),
+    ) -> Result<Delivery, SendError> {
+        let mut meanwhile = Some(meanwhile);
         check_envelope(envelope_from, recipients)?;
         let unique = unique_recipients(recipients);
         let recipients = unique.as_slice();
@@ -125,7 +140,7 @@ impl SmtpClient {
         if !reused {
             self.session = Some(self.open().map_err(SendError::Connect)?);
         }
-        let mut result = self.transaction(envelope_from, recipients, message);
+        let mut result = self.transaction(envelope_from, recipients, message, &mut meanwhile);
         if reused && matches!(&result, Err(Failed { stale: true, .. })) {
             // The server closed the idle connection (timeout, restart, a NAT that forgot us)
             // before this message began: nothing of it went out, so one fresh try is safe and
@@ -134,7 +149,7 @@ impl SmtpClient {
                 session.conn.close();
             }
             self.session = Some(self.open().map_err(SendError::Connect)?);
-            result = self.transaction(envelope_from, recipients, message);
+            result = self.transaction(envelope_from, recipients, message, &mut meanwhile);
         }
         let result = result.map_err(|failed| failed.error);
         if let Err(e) = &result {
@@ -162,6 +177,7 @@ impl SmtpClient {
         from: &str,
         recipients: &[String],
         message: &[u8],
+        meanwhile: &mut Option<impl FnOnce()>,
     ) -> Result<Delivery, Failed> {
         let Some(session) = self.session.as_mut() else {
             return Err(SendError::Temporary {
@@ -303,6 +319,9 @@ impl SmtpClient {
             .conn
             .write_all(&self.payload)
             .map_err(|f| lost("sending the message", f))?;
+        if let Some(work) = meanwhile.take() {
+            work();
+        }
         let reply = session.conn.read_reply().map_err(|f| SendError::Unknown {
             detail: format!(
                 "no reply came after the message was sent: {}",
