@@ -61,6 +61,12 @@ fn campaign(server: &TestServer, extra_config: &str, rows: &[&str]) -> Workdir {
 }
 
 fn send(w: &Workdir, extra: &[&str]) -> common::Run {
+    send_env(w, extra, &[("LETTERMERGE_SMTP_PASSWORD", "s3cret")])
+}
+
+/// `send` with only these environment variables set (none: the password must come from
+/// `password_command`).
+fn send_env(w: &Workdir, extra: &[&str], env: &[(&str, &str)]) -> common::Run {
     let mut args = vec![
         "send",
         "-t",
@@ -71,7 +77,7 @@ fn send(w: &Workdir, extra: &[&str]) -> common::Run {
         "lettermerge.toml",
     ];
     args.extend_from_slice(extra);
-    w.run_env(&args, &[("LETTERMERGE_SMTP_PASSWORD", "s3cret")])
+    w.run_env(&args, env)
 }
 
 fn messages_to(server: &TestServer, address: &str) -> usize {
@@ -390,16 +396,7 @@ fn an_xoauth2_token_from_password_command_logs_in() {
         &["A,One,Mayor,a@x.example,,a"],
     );
     // No LETTERMERGE_SMTP_PASSWORD: the token comes from the command.
-    let run = w.run(&[
-        "send",
-        "-t",
-        "t.md",
-        "-d",
-        "d.csv",
-        "-c",
-        "lettermerge.toml",
-        "--yes",
-    ]);
+    let run = send_env(&w, &["--yes"], &[]);
     run.expect_code(0);
     assert_eq!(messages_to(&server, "a@x.example"), 1, "{}", run.stderr);
     let auth = server.events_named("auth");
@@ -426,16 +423,7 @@ fn a_failing_password_command_stops_before_any_message() {
         "password_command = \"printf 'hunter-%s' two; exit 3\"\n",
         &["A,One,Mayor,a@x.example,,a"],
     );
-    let run = w.run(&[
-        "send",
-        "-t",
-        "t.md",
-        "-d",
-        "d.csv",
-        "-c",
-        "lettermerge.toml",
-        "--yes",
-    ]);
+    let run = send_env(&w, &["--yes"], &[]);
     run.expect_code(2);
     assert!(run.stderr.contains("password_command"), "{}", run.stderr);
     assert!(
