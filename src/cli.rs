@@ -6,14 +6,16 @@ use std::path::PathBuf;
 
 /// Mail-merge welcome letters for elected officials.
 ///
-/// lettermerge turns a spreadsheet of officials (CSV) and a letter template (YAML front
-/// matter + Handlebars + Markdown) into print-ready PDF letters: one file per official and
-/// one batch for the printer, with the address placed for a window envelope.
+/// lettermerge turns a spreadsheet of officials and a letter template (YAML front matter +
+/// Handlebars + Markdown) into print-ready PDF letters (one file per official and one batch
+/// for the printer, the address placed for a window envelope) or into email sent through
+/// your own SMTP server, each message exactly once.
 ///
-/// Every row is rendered and checked before anything is written; if any row has a problem,
-/// nothing is written and every problem is listed with its spreadsheet row number.
+/// Every row is rendered and checked before anything is written or sent; if any row has a
+/// problem, nothing goes out and every problem is listed with its spreadsheet row number.
 ///
-/// Exit codes: 0 all letters written; 1 data or template problems; 2 usage or I/O error.
+/// Exit codes: 0 done; 1 data or template problems (or messages that failed); 2 usage,
+/// connection or I/O error.
 #[derive(Debug, Parser)]
 #[command(
     name = "lettermerge",
