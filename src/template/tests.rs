@@ -19,6 +19,7 @@ fn tpl(text: &str) -> Result<Template, TemplateError> {
         Path::new("/tpl/welcome.md"),
         Path::new("/tpl"),
         today(),
+        &super::forms::OfficeTable::built_in(),
     )
 }
 
