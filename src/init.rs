@@ -28,7 +28,14 @@ const FILES: [(&str, &[u8]); 6] = [
 pub fn run(dir: &Path, force: bool) -> ExitCode {
     match write(dir, force) {
         Ok(written) => {
-            let shown = |name: &str| dir.join(name).display().to_string();
+            // `init` alone writes into the current folder: show plain names, not `./name`.
+            let shown = |name: &str| {
+                if dir == Path::new(".") {
+                    name.to_string()
+                } else {
+                    dir.join(name).display().to_string()
+                }
+            };
             for name in &written {
                 println!("wrote {}", shown(name));
             }

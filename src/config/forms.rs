@@ -122,10 +122,12 @@ pub fn parse(text: &str, name: &str) -> Result<OfficeTable, UsageError> {
                 };
                 (title, honorific, matches)
             }
-            other => return Err(err(format!(
+            other => {
+                return Err(err(format!(
                 "{here} must be a table with title = \"...\" (or just a title in quotes), not {}",
                 other.type_str()
-            ))),
+            )))
+            }
         };
         if title.trim().is_empty() {
             return Err(err(format!(
