@@ -45,10 +45,10 @@ pub enum Command {
 /// overwritten without --force.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Example:\n  lettermerge init campaign\n  lettermerge pdf --template campaign/welcome.md --data campaign/officials.csv --out campaign/letters"
+    after_help = "Example:\n  lettermerge init campaign\n  cd campaign\n  lettermerge pdf --template welcome.md --data officials.csv --out letters"
 )]
 pub struct InitArgs {
-    /// The folder to write into (created if missing; default: the current folder).
+    /// The folder to write into (created if missing).
     #[arg(value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
 

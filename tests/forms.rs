@@ -290,8 +290,6 @@ fn init_writes_a_campaign_that_runs_at_once_and_never_overwrites() {
         "campaign/officials.csv",
         "--out",
         "campaign/letters",
-        "--config",
-        "campaign/lettermerge.toml",
     ])
     .expect_code(0);
     let letters = w.list("campaign/letters");

@@ -448,10 +448,15 @@ fn contains_words(text: &[String], needle: &[String]) -> bool {
 /// Generational suffixes left out when the surname is taken from a full name.
 const SUFFIXES: [&str; 8] = ["jr", "sr", "ii", "iii", "iv", "v", "esq", "phd"];
 
+fn is_suffix(word: &str) -> bool {
+    let w = word.trim_matches(|c: char| !c.is_alphanumeric());
+    SUFFIXES.contains(&w.to_lowercase().as_str())
+}
+
 /// The name parts a helper was given: the full name ("Jane Q. Doe") and the surname
-/// ("Doe"). Several parts: the last is the surname. One part with spaces is a full name
-/// whose last word (not counting Jr., III, ...) is the surname. One word alone is a surname
-/// only, and there is no full name to fall back on.
+/// ("Doe"). Several parts: the last is the surname (a Jr. or III after it is passed over).
+/// One part with spaces is a full name whose last word (not counting Jr., III, ...) is the
+/// surname. One word alone is a surname only, and there is no full name to fall back on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name {
     pub full: Option<String>,
@@ -479,10 +484,7 @@ impl Name {
                 let surname = words
                     .iter()
                     .rev()
-                    .find(|w| {
-                        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
-                        !SUFFIXES.contains(&w.to_lowercase().as_str())
-                    })
+                    .find(|w| !is_suffix(w))
                     .map(|w| w.trim_end_matches(',').to_string());
                 Name {
                     full: Some(one.clone()),
@@ -491,7 +493,15 @@ impl Name {
             }
             [.., last] => Name {
                 full: Some(parts.join(" ")),
-                surname: Some(last.clone()),
+                // `first_name last_name suffix`: the surname is still last_name.
+                surname: Some(
+                    parts
+                        .iter()
+                        .rev()
+                        .find(|p| !is_suffix(p))
+                        .unwrap_or(last)
+                        .clone(),
+                ),
             },
         }
     }
@@ -537,10 +547,7 @@ fn starts_with_dear(s: &str) -> bool {
 /// "The Honorable Jane Doe": `honorific` (if any) before the full name.
 pub fn honorific_name(honorific: &str, parts: &[String]) -> String {
     let mut out: Vec<String> = Vec::new();
-    if !honorific.trim().is_empty() {
-        out.push(honorific.trim().to_string());
-    }
-    for p in parts {
+    for p in std::iter::once(honorific).chain(parts.iter().map(String::as_str)) {
         let p = p.split_whitespace().collect::<Vec<_>>().join(" ");
         if !p.is_empty() {
             out.push(p);

@@ -229,6 +229,9 @@ fn a_full_name_in_one_column() {
     let n = Name::from_parts(&["Marcus Whitfield, Jr.".into()]);
     assert_eq!(n.surname.as_deref(), Some("Whitfield"));
     assert_eq!(n.full.as_deref(), Some("Marcus Whitfield, Jr."));
+    let n = Name::from_parts(&["Theodore".into(), "Vance".into(), "III".into()]);
+    assert_eq!(n.surname.as_deref(), Some("Vance"));
+    assert_eq!(n.full.as_deref(), Some("Theodore Vance III"));
     let n = Name::from_parts(&["Sue".into(), "".into(), "Lee  Loy".into()]);
     assert_eq!(n.surname.as_deref(), Some("Lee Loy"));
     assert_eq!(n.full.as_deref(), Some("Sue Lee Loy"));
