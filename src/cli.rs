@@ -35,6 +35,28 @@ pub enum Command {
     Send(SendArgs),
     /// Show what a send campaign's ledger says went out, and export the failures.
     Status(StatusArgs),
+    /// Write a ready campaign into a folder: config, template, sample data and a README.
+    Init(InitArgs),
+}
+
+/// Write a ready campaign into a folder: config, template, sample data and a README.
+///
+/// DIR gets lettermerge.toml (the [smtp] settings, every key explained, and an [offices]
+/// example), welcome.md (the letter template) with its logo and signature images,
+/// officials.csv (sample data), and README.md saying what to run. Existing files are never
+/// overwritten without --force.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  lettermerge init campaign\n  cd campaign\n  lettermerge pdf --template welcome.md --data officials.csv --out letters"
+)]
+pub struct InitArgs {
+    /// The folder to write into (created if missing).
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Overwrite files that already exist.
+    #[arg(long, short = 'f')]
+    pub force: bool,
 }
 
 /// Email each official their letter through your SMTP server, exactly once.
@@ -144,6 +166,11 @@ pub struct PdfArgs {
     /// Also write every letter into one PDF for the printer.
     #[arg(long, value_name = "FILE")]
     pub combined: Option<PathBuf>,
+
+    /// A config file whose [offices] table adds forms of address (titles, honorifics) to
+    /// the built-in table; the same file as `send --config`.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Start each letter of the combined batch on a front side, for double-sided printing
     /// (a blank back page is added after letters with an odd number of pages).

@@ -18,6 +18,7 @@ pub mod typeset;
 
 pub mod cli;
 pub mod config;
+pub mod init;
 pub mod print_run;
 pub mod report;
 pub mod send_run;
@@ -41,5 +42,6 @@ pub fn run(cli: cli::Cli) -> exit_codes::ExitCode {
             }
         },
         cli::Command::Status(args) => send_run::status(&args.ledger, args.failures.as_deref()),
+        cli::Command::Init(args) => init::run(&args.dir, args.force),
     }
 }

@@ -73,8 +73,8 @@ struct Checked {
 
 fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> {
     let started = Instant::now();
-    let template =
-        Template::load(&cfg.input.template).map_err(|e| Failure::problems(e.to_string()))?;
+    let template = Template::load_with(&cfg.input.template, &cfg.offices)
+        .map_err(|e| Failure::problems(e.to_string()))?;
     let data = DataSource::open(&cfg.input.data, &cfg.input.data_options)
         .map_err(|e| Failure::problems(e.to_string()))?;
     for notice in data.notices() {

@@ -58,8 +58,8 @@ struct Prepared {
 
 fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
     let started = Instant::now();
-    let template =
-        Template::load(&cfg.input.template).map_err(|e| fail(ExitCode::Problems, e.to_string()))?;
+    let template = Template::load_with(&cfg.input.template, &cfg.offices)
+        .map_err(|e| fail(ExitCode::Problems, e.to_string()))?;
     let data = DataSource::open(&cfg.input.data, &cfg.input.data_options)
         .map_err(|e| fail(ExitCode::Problems, e.to_string()))?;
     for notice in data.notices() {

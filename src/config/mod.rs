@@ -2,6 +2,7 @@
 //! configurations: paths checked, delimiter and encoding understood. Nothing downstream looks
 //! at clap types.
 
+pub mod forms;
 mod pdf;
 pub mod secret;
 pub mod send;

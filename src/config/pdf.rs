@@ -2,6 +2,7 @@
 
 use super::{Input, UsageError};
 use crate::cli::PdfArgs;
+use crate::template::forms::OfficeTable;
 use std::path::PathBuf;
 
 /// Everything a print run needs, validated.
@@ -15,11 +16,14 @@ pub struct PdfConfig {
     pub skip_invalid: bool,
     pub force: bool,
     pub quiet: bool,
+    /// Forms of address: the built-in table plus the config file's `[offices]`.
+    pub offices: OfficeTable,
 }
 
 impl PdfConfig {
     pub fn from_args(args: PdfArgs) -> Result<PdfConfig, UsageError> {
         let input = Input::from_args(args.input)?;
+        let offices = super::forms::load(args.config.as_deref())?;
         if args.out.is_file() {
             return Err(UsageError(format!(
                 "--out {} is a file; give a folder for the letters (it is created if missing)",
@@ -44,6 +48,7 @@ impl PdfConfig {
             skip_invalid: args.skip_invalid,
             force: args.force,
             quiet: args.quiet,
+            offices,
         })
     }
 }

@@ -334,12 +334,15 @@ pub struct SendConfig {
     pub skip_invalid: bool,
     pub yes: bool,
     pub quiet: bool,
+    /// Forms of address: the built-in table plus the config file's `[offices]`.
+    pub offices: crate::template::forms::OfficeTable,
 }
 
 impl SendConfig {
     pub fn from_args(args: crate::cli::SendArgs) -> Result<SendConfig, UsageError> {
         let input = super::Input::from_args(args.input)?;
         let smtp = SmtpConfig::load(&args.config)?;
+        let offices = super::forms::load(Some(&args.config))?;
         let mode =
             match (args.dry_run, args.test_to) {
                 (Some(_), Some(_)) => return Err(UsageError(
@@ -392,6 +395,7 @@ impl SendConfig {
             skip_invalid: args.skip_invalid,
             yes: args.yes,
             quiet: args.quiet,
+            offices,
         })
     }
 }

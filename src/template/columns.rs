@@ -5,9 +5,33 @@
 use handlebars::template::{Parameter, Template, TemplateElement};
 
 /// Helpers a template may call: ours and the Handlebars built-ins.
-pub const HELPERS: [&str; 22] = [
-    "date", "upper", "lower", "title", "ordinal", "default", "if", "unless", "and", "or", "not",
-    "each", "with", "lookup", "raw", "log", "eq", "ne", "gt", "gte", "lt", "lte",
+pub const HELPERS: [&str; 26] = [
+    "date",
+    "upper",
+    "lower",
+    "title",
+    "ordinal",
+    "default",
+    "if",
+    "unless",
+    "and",
+    "or",
+    "not",
+    "each",
+    "with",
+    "lookup",
+    "raw",
+    "log",
+    "eq",
+    "ne",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "honorific",
+    "salutation",
+    "formal_name",
+    "address_block",
 ];
 
 /// A column name the template uses, with the line (in the compiled source) where it does.

@@ -2,6 +2,8 @@
 //! `ordinal`, `default`) and the `if`/`unless` replacements that read spreadsheet yes/no
 //! columns the way people mean them ("no", "false", "0", "n" and empty are false).
 
+use super::address::AddressHelper;
+use super::forms::OfficeTable;
 use chrono::format::{Item, StrftimeItems};
 use chrono::NaiveDate;
 use handlebars::{
@@ -10,6 +12,7 @@ use handlebars::{
 };
 use serde_json::Value;
 use std::fmt;
+use std::sync::Arc;
 
 /// A helper's complaint about a data value, carried through Handlebars' error so the
 /// template layer can turn it into a row problem with a hint.
@@ -43,8 +46,9 @@ pub fn column_name(path: &str) -> String {
     p.trim_start_matches('[').trim_end_matches(']').to_string()
 }
 
-/// Registers every helper on `hb`. `today` is the date `{{date}}` prints.
-pub fn register(hb: &mut Handlebars<'static>, today: NaiveDate) {
+/// Registers every helper on `hb`. `today` is the date `{{date}}` prints; `offices` is the
+/// table the forms-of-address helpers read.
+pub fn register(hb: &mut Handlebars<'static>, today: NaiveDate, offices: &Arc<OfficeTable>) {
     // Officials' spreadsheets very often have columns named like these helpers (`title`,
     // `date`); a bare `{{title}}` then means the column, `{{title name}}` the helper.
     let value_helpers: [(&'static str, Box<dyn HelperDef + Send + Sync>); 6] = [
@@ -58,6 +62,11 @@ pub fn register(hb: &mut Handlebars<'static>, today: NaiveDate) {
     for (name, inner) in value_helpers {
         hb.register_helper(name, Box::new(ColumnFirst { name, inner }));
     }
+    super::forms::register(hb, offices);
+    hb.register_helper(
+        "address_block",
+        Box::new(column_first("address_block", Box::new(AddressHelper))),
+    );
     hb.register_helper("if", Box::new(IfHelper { positive: true }));
     hb.register_helper("unless", Box::new(IfHelper { positive: false }));
     hb.register_helper("and", Box::new(LogicHelper::And));
@@ -131,6 +140,14 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
         }
     }
     None
+}
+
+/// `inner`, except that a bare `{{name}}` means the row's column `name` when there is one.
+pub fn column_first(
+    name: &'static str,
+    inner: Box<dyn HelperDef + Send + Sync>,
+) -> impl HelperDef + Send + Sync {
+    ColumnFirst { name, inner }
 }
 
 /// Wraps a helper so that, used bare (no parameters), it yields the row's column of the same

@@ -7,14 +7,17 @@
 //! (they are plain text, not Markdown), the body escapes every value for Markdown and treats
 //! `{{{x}}}` like `{{x}}`.
 
+mod address;
 mod columns;
 mod escape;
+pub mod forms;
 mod frontmatter;
 mod helpers;
 mod markdown;
 
 pub use self::frontmatter::{ROW_KEYS, STYLE_KEYS};
 
+use self::forms::OfficeTable;
 use self::frontmatter::{closest, Field, LineError};
 use self::helpers::HelperProblem;
 use crate::letter::{EmailHeaders, Letter};
@@ -27,6 +30,7 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 const BODY: &str = "body";
 
@@ -83,8 +87,14 @@ impl fmt::Debug for Template {
 }
 
 impl Template {
-    /// Reads, checks and compiles the template file.
+    /// Reads, checks and compiles the template file, with the built-in table of offices.
     pub fn load(path: &Path) -> Result<Template, TemplateError> {
+        Template::load_with(path, &OfficeTable::built_in())
+    }
+
+    /// Reads, checks and compiles the template file; the forms-of-address helpers read
+    /// `offices` (the built-in table plus the config file's `[offices]`).
+    pub fn load_with(path: &Path, offices: &OfficeTable) -> Result<Template, TemplateError> {
         let name = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -114,7 +124,7 @@ impl Template {
             )
         })?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Template::from_text(&text, &name, path, &dir, helpers::today())
+        Template::from_text(&text, &name, path, &dir, helpers::today(), offices)
     }
 
     fn from_text(
@@ -123,7 +133,9 @@ impl Template {
         path: &Path,
         dir: &Path,
         today: NaiveDate,
+        offices: &OfficeTable,
     ) -> Result<Template, TemplateError> {
+        let offices = Arc::new(offices.clone());
         let line_err = |e: LineError| TemplateError {
             file: name.to_string(),
             line: Some(e.line),
@@ -131,9 +143,9 @@ impl Template {
             hint: e.hint,
         };
         let parsed = frontmatter::parse(text, dir).map_err(line_err)?;
-        let mut plain = registry(today);
+        let mut plain = registry(today, &offices);
         plain.register_escape_fn(handlebars::no_escape);
-        let mut body = registry(today);
+        let mut body = registry(today, &offices);
         body.register_escape_fn(escape::markdown);
 
         let compile_err = |e: handlebars::TemplateError,
@@ -380,7 +392,7 @@ impl Template {
             ))
             .at_row(record.row)
             .with_hint(format!(
-                "fix {place}; the helpers are: date, upper, lower, title, ordinal, default, if, unless, each, with, eq, ne, and, or, not"
+                "fix {place}; the helpers are: date, upper, lower, title, ordinal, default, honorific, salutation, formal_name, address_block, if, unless, each, with, eq, ne, and, or, not"
             )),
             other => Problem::error(format!("the template could not be filled in: {other}"))
                 .at_row(record.row)
@@ -475,10 +487,10 @@ fn field_line(field: &Field, line_in_value: usize) -> usize {
     }
 }
 
-fn registry(today: NaiveDate) -> Handlebars<'static> {
+fn registry(today: NaiveDate, offices: &Arc<OfficeTable>) -> Handlebars<'static> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
-    helpers::register(&mut hb, today);
+    helpers::register(&mut hb, today, offices);
     hb
 }
 

@@ -19,6 +19,7 @@ fn tpl(text: &str) -> Result<Template, TemplateError> {
         Path::new("/tpl/welcome.md"),
         Path::new("/tpl"),
         today(),
+        &super::forms::OfficeTable::built_in(),
     )
 }
 
@@ -555,4 +556,44 @@ fn columns_named_like_helpers_win_when_used_bare() {
     );
     // Without a `date` column, a bare {{date}} is today.
     assert_eq!(body("{{date}}", &[("x", "1")]), "November 29, 2026");
+}
+
+#[test]
+fn forms_of_address_fill_the_letter() {
+    let cols = [
+        ("first_name", "Jane"),
+        ("last_name", "Doe"),
+        ("office", "State Senator"),
+        ("street", "Vermont State House\n115 State St."),
+        ("city", "Montpelier"),
+        ("state", "VT"),
+        ("zip", "05633"),
+        ("salutation", ""),
+    ];
+    let t = "---\naddress: |\n  {{address_block (honorific first_name last_name office=office) street city=city state=state zip=zip}}\nsalutation: \"{{salutation office first_name last_name}}\"\nsubject: \"Welcome, {{formal_name office first_name last_name}}\"\n---\nDear {{formal_name office first_name last_name}}.\n";
+    let letter = render(t, &cols).unwrap();
+    assert_eq!(
+        letter.address,
+        [
+            "The Honorable Jane Doe",
+            "Vermont State House",
+            "115 State St.",
+            "Montpelier, VT  05633"
+        ]
+    );
+    assert_eq!(letter.salutation.as_deref(), Some("Dear Senator Doe:"));
+    assert_eq!(
+        letter.email.subject.as_deref(),
+        Some("Welcome, Senator Doe")
+    );
+    assert_eq!(letter.body_text(), "Dear Senator Doe.");
+    // Every column the helpers use is checked against the header like any other.
+    let (headers, _) = Headers::new(&["first_name".to_string(), "office".to_string()]);
+    let missing: Vec<String> = tpl(t)
+        .unwrap()
+        .check_columns(&headers)
+        .iter()
+        .map(|p| p.column.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(missing, ["last_name", "street", "city", "state", "zip"]);
 }
