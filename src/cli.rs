@@ -173,16 +173,21 @@ pub struct InputArgs {
     #[arg(long, short = 't', value_name = "FILE")]
     pub template: PathBuf,
 
-    /// The officials' data: a CSV file (comma, semicolon or tab; UTF-8 or Windows-1252).
+    /// The officials' data: a CSV file (comma, semicolon or tab; UTF-8 or Windows-1252) or an
+    /// Excel workbook (.xlsx; cells read as the sheet shows them).
     #[arg(long, short = 'd', value_name = "FILE")]
     pub data: PathBuf,
 
-    /// Text encoding of the data file, e.g. utf-8 or windows-1252 (default: detected; files
+    /// The worksheet to read when --data is a workbook (default: the first sheet).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+
+    /// Text encoding of a CSV data file, e.g. utf-8 or windows-1252 (default: detected; files
     /// that are not valid UTF-8 are read as Windows-1252, as Excel writes them).
     #[arg(long, value_name = "NAME")]
     pub encoding: Option<String>,
 
-    /// Field delimiter of the data file: ',', ';' or 'tab' (default: detected).
+    /// Field delimiter of a CSV data file: ',', ';' or 'tab' (default: detected).
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<String>,
 }
