@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 /// Mail-merge welcome letters for elected officials.
 ///
-/// lettermerge turns a spreadsheet of officials (CSV) and a letter template (YAML front
+/// lettermerge turns a spreadsheet of officials (CSV or Excel) and a letter template (YAML front
 /// matter + Handlebars + Markdown) into print-ready PDF letters: one file per official and
 /// one batch for the printer, with the address placed for a window envelope.
 ///

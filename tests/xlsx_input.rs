@@ -294,7 +294,7 @@ fn send_dry_run_from_a_workbook() {
     assert!(out.contains("To: ann@barre.example"), "{out}");
 }
 
-/// A workbook from another writer (openpyxl; tests/data/xlsx/make_fixture.py): custom format
+/// A workbook from another writer (openpyxl; tests/data/xlsx/make_openpyxl_fixture.py): custom format
 /// ids, inline strings, built-in id 14 for dates, a styled blank row, a formula without a
 /// cached value.
 #[test]
@@ -351,4 +351,28 @@ fn openpyxl_workbook_reads_as_excel_shows_it() {
     assert!(notes.contains("\n3,"), "{notes}");
     let note = squash(&pdf_text(&w.join("notes/Zoë Ngata.pdf")));
     assert!(note.contains("Chairs the library committee"), "{note}");
+}
+
+/// OpenDocument (tests/data/xlsx/make_ods_fixture.py): values read, number formats not, and
+/// the user is told.
+#[test]
+fn ods_values_without_formats_come_with_a_notice() {
+    let w = Workdir::new();
+    let fixture = common::repo().join("tests/data/xlsx/officials.ods");
+    std::fs::copy(&fixture, w.join("council.ods")).unwrap();
+    w.file(
+        "t.md",
+        "---\nfilename: \"{{name}}\"\n---\n[{{zip}}|{{zip_text}}|{{sworn_in}}|{{seats}}]\n",
+    );
+    let run = pdf(&w, "council.ods", &[]);
+    run.expect_code(0);
+    assert!(
+        run.stderr.contains(
+            "council.ods, sheet \"Council\": number formats are read from .xlsx workbooks only"
+        ),
+        "{}",
+        run.stderr
+    );
+    let text = squash(&pdf_text(&w.join("out/Zoë Ngata.pdf")));
+    assert!(text.contains("[5633|05633|11/29/2026|7]"), "{text}");
 }

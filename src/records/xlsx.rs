@@ -785,8 +785,12 @@ mod tests {
         });
         let start = std::time::Instant::now();
         let src = open(&path, None).unwrap();
+        let opened = start.elapsed().as_secs_f64();
         let rows: Vec<Record> = all(&src).into_iter().map(Result::unwrap).collect();
-        println!("10,000 rows: {:.3} s", start.elapsed().as_secs_f64());
+        println!(
+            "10,000 rows: opened in {opened:.3} s, read in {:.3} s",
+            start.elapsed().as_secs_f64()
+        );
         assert_eq!(rows.len(), 10_000);
         assert_eq!(rows[41].get("zip"), Some("00042"));
         assert_eq!(rows[9_999].row, 10_001);

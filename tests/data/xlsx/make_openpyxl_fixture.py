@@ -2,7 +2,7 @@
 reader is tested on more than rust_xlsxwriter's output. Run from this folder:
 
     python -m venv /tmp/venv && /tmp/venv/bin/pip install openpyxl==3.1.5
-    /tmp/venv/bin/python make_fixture.py
+    /tmp/venv/bin/python make_openpyxl_fixture.py
 
 The expected display text of each cell is in tests/xlsx_input.rs
 (openpyxl_workbook_reads_as_excel_shows_it)."""
