@@ -103,6 +103,26 @@ pub fn format_number(value: f64, code: &str, date1904: bool) -> String {
     out.trim_matches(' ').to_string()
 }
 
+/// A text cell as the format shows it: through the format's text section (the fourth, or a
+/// lone section with `@`), e.g. `"Hon. "@`; otherwise the text itself.
+pub fn format_text(text: &str, code: &str) -> String {
+    let sections = parse(code);
+    let section = match sections.as_slice() {
+        [only] if only.tokens.contains(&Tok::Text) => only,
+        [_, _, _, text_section, ..] => text_section,
+        _ => return text.to_string(),
+    };
+    let mut out = String::new();
+    for t in &section.tokens {
+        match t {
+            Tok::Lit(s) => out.push_str(s),
+            Tok::Text => out.push_str(text),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// A date serial with the default date format: `m/d/yyyy`, with `h:mm` when there is a time
 /// of day, or `h:mm:ss` for a time alone (for workbooks whose formats are not read).
 pub fn format_date_default(serial: f64, date1904: bool) -> String {
@@ -204,6 +224,8 @@ enum Unit {
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
     Lit(String),
+    /// `_x`: room the width of `x` (a space, which numbers trim at their ends; none in text).
+    Pad,
     /// `0` (always a digit), `#` (digit if significant), `?` (digit or space).
     Digit(char),
     Point,
@@ -311,7 +333,7 @@ fn parse_section(src: &str) -> Section {
             }
             // Padding the width of the next character: one space is its best plain-text form.
             '_' => {
-                tokens.push(Tok::Lit(" ".to_string()));
+                tokens.push(Tok::Pad);
                 i += 2;
             }
             // Fill to the column width: nothing in plain text.
@@ -343,7 +365,10 @@ fn parse_section(src: &str) -> Section {
             '.' => {
                 // `ss.00`: fractions of a second.
                 let after_seconds = matches!(
-                    tokens.iter().rev().find(|t| !matches!(t, Tok::Lit(_))),
+                    tokens
+                        .iter()
+                        .rev()
+                        .find(|t| !matches!(t, Tok::Lit(_) | Tok::Pad)),
                     Some(Tok::Second(_) | Tok::Elapsed(Unit::Seconds, _))
                 );
                 let zeros = chars[i + 1..].iter().take_while(|&&c| c == '0').count();
@@ -571,8 +596,10 @@ fn literal_only(section: &Section, minus: bool) -> String {
         out.push('-');
     }
     for t in &section.tokens {
-        if let Tok::Lit(s) = t {
-            out.push_str(s);
+        match t {
+            Tok::Lit(s) => out.push_str(s),
+            Tok::Pad => out.push(' '),
+            _ => {}
         }
     }
     out
@@ -586,6 +613,7 @@ fn render_general(section: &Section, v: f64, minus: bool) -> String {
     for t in &section.tokens {
         match t {
             Tok::Lit(s) => out.push_str(s),
+            Tok::Pad => out.push(' '),
             Tok::General => out.push_str(&general(v)),
             _ => {}
         }
@@ -750,8 +778,10 @@ fn render_number(section: &Section, v: f64, minus: bool) -> String {
                 out.push_str(&format!("{:0width$}", e.abs(), width = places.max(1)));
                 // The exponent's own placeholders are consumed; literals after them stay.
                 for t in &toks[at + 1..] {
-                    if let Tok::Lit(s) = t {
-                        out.push_str(s);
+                    match t {
+                        Tok::Lit(s) => out.push_str(s),
+                        Tok::Pad => out.push(' '),
+                        _ => {}
                     }
                 }
                 break;
@@ -759,6 +789,7 @@ fn render_number(section: &Section, v: f64, minus: bool) -> String {
         }
         match t {
             Tok::Lit(s) => out.push_str(s),
+            Tok::Pad => out.push(' '),
             Tok::Percent => out.push('%'),
             Tok::Point if i == int_end => {
                 if int_places.is_empty() {
@@ -990,6 +1021,7 @@ fn render_date(section: &Section, serial: f64, date1904: bool) -> Option<String>
     for t in toks {
         match t {
             Tok::Lit(s) => out.push_str(s),
+            Tok::Pad => out.push(' '),
             Tok::Year(n) => {
                 if *n <= 2 {
                     out.push_str(&format!("{:02}", date.year.rem_euclid(100)));
@@ -1066,7 +1098,9 @@ fn render_date(section: &Section, serial: f64, date1904: bool) -> Option<String>
 
 #[cfg(test)]
 mod tests {
-    use super::{effective_code, format_date_default, format_number, general, is_date_format};
+    use super::{
+        effective_code, format_date_default, format_number, format_text, general, is_date_format,
+    };
 
     fn f(v: f64, code: &str) -> String {
         format_number(v, code, false)
@@ -1080,6 +1114,9 @@ mod tests {
         // Excel's "Zip Code + 4" special format.
         assert_eq!(f(56331234.0, "00000-0000"), "05633-1234");
         assert_eq!(f(123456789.0, "000-00-0000"), "123-45-6789");
+        // The codes Excel's Special category writes.
+        assert_eq!(f(56331234.0, "00000\\-0000"), "05633-1234");
+        assert_eq!(f(123456789.0, "000\\-00\\-0000"), "123-45-6789");
     }
 
     #[test]
@@ -1089,6 +1126,9 @@ mod tests {
         // Excel's "Phone Number" special format.
         let phone = "[<=9999999]###-####;(###) ###-####";
         assert_eq!(f(2025551234.0, phone), "(202) 555-1234");
+        let excel_phone = "[<=9999999]###\\-####;\\(###\\)\\ ###\\-####";
+        assert_eq!(f(2025551234.0, excel_phone), "(202) 555-1234");
+        assert_eq!(f(5551234.0, excel_phone), "555-1234");
         assert_eq!(f(5551234.0, phone), "555-1234");
         assert_eq!(f(2025551234.0, "0"), "2025551234");
         assert_eq!(f(12345678901234.0, "General"), "12345678901234");
@@ -1184,6 +1224,19 @@ mod tests {
         assert_eq!(f(late, "m/d/yyyy h:mm:ss"), "11/30/2026 0:00:00");
         assert_eq!(format_date_default(0.75, false), "18:00:00");
         assert_eq!(format_date_default(46355.0, false), "11/29/2026");
+    }
+
+    #[test]
+    fn text_cells_go_through_the_text_section_only() {
+        assert_eq!(format_text("05633", "@"), "05633");
+        assert_eq!(format_text("05633", "00000"), "05633");
+        assert_eq!(format_text("Jane Doe", "\"Hon. \"@"), "Hon. Jane Doe");
+        assert_eq!(format_text(" Jane ", "0;-0;0;@"), " Jane ");
+        assert_eq!(
+            format_text("n/a", "_(* #,##0_);_(* (#,##0);_(* \"-\"_);_(@_)"),
+            "n/a"
+        );
+        assert_eq!(format_text("x", "General"), "x");
     }
 
     #[test]

@@ -259,7 +259,10 @@ fn display(value: &Data, format: Option<(Option<u32>, &str)>, date1904: bool) ->
     let code = format.map(|(id, code)| numfmt::effective_code(id, code));
     Cell::Text(match value {
         Data::Empty => String::new(),
-        Data::String(s) => clean_text(s),
+        Data::String(s) => match code {
+            Some(code) => numfmt::format_text(&clean_text(s), code),
+            None => clean_text(s),
+        },
         Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
         Data::Float(v) => number(*v, code, date1904),
         Data::Int(v) => number(*v as f64, code, date1904),
