@@ -2,6 +2,8 @@
 //! tests themselves (rust_xlsxwriter), the PDFs read back by poppler.
 
 mod common;
+#[path = "support/smtp_server.rs"]
+mod smtp_server;
 
 use common::{pdf_text, squash, Workdir};
 use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook, Worksheet};
@@ -375,4 +377,62 @@ fn ods_values_without_formats_come_with_a_notice() {
     );
     let text = squash(&pdf_text(&w.join("out/Zoë Ngata.pdf")));
     assert!(text.contains("[5633|05633|11/29/2026|7]"), "{text}");
+}
+
+/// Each sheet of a workbook is its own campaign in the send ledger: sending the Senate sheet
+/// after the Mayors sheet sends its letter, and `status` shows both.
+#[test]
+fn send_keeps_a_campaign_per_sheet() {
+    let server = smtp_server::TestServer::start(smtp_server::Options::new());
+    let w = Workdir::new();
+    w.file("t.md", TEMPLATE);
+    workbook(&w, "officials.xlsx");
+    w.file(
+        "lettermerge.toml",
+        format!(
+            "[smtp]\nhost = \"localhost\"\nport = {}\nsecurity = \"none\"\n\
+             from = \"Library Advocacy <advocacy@library.example>\"\ntimeout_s = 5\n",
+            server.port()
+        ),
+    );
+    let send = |sheet: &str| {
+        w.run_env(
+            &[
+                "send",
+                "-t",
+                "t.md",
+                "-d",
+                "officials.xlsx",
+                "-c",
+                "lettermerge.toml",
+                "--sheet",
+                sheet,
+                "--yes",
+            ],
+            &[("LETTERMERGE_SMTP_PASSWORD", "unused")],
+        )
+    };
+    send("Mayors").expect_code(0);
+    assert_eq!(server.messages().len(), 2);
+    let run = send("Senate");
+    run.expect_code(0);
+    assert_eq!(server.messages().len(), 3, "{}", run.stderr);
+    let senate = String::from_utf8_lossy(&server.messages()[2]).to_string();
+    assert!(senate.contains("To: ruth@vtsenate.example"), "{senate}");
+    let again = send("Mayors");
+    again.expect_code(0);
+    assert!(
+        again.stderr.contains("2 skipped as already sent"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(server.messages().len(), 3);
+
+    let status = w.run(&["status", "--ledger", "officials.ledger.sqlite"]);
+    status.expect_code(0);
+    assert!(
+        status.stdout.contains("[Mayors]") && status.stdout.contains("[Senate]"),
+        "{}",
+        status.stdout
+    );
 }
