@@ -8,6 +8,7 @@
 //! (see `xlsx`), and every pass walks that.
 
 mod headers;
+mod hidden_rows;
 mod line_ends;
 mod numfmt;
 mod sniff;

@@ -6,7 +6,7 @@
 //! (calamine reads a sheet whole), as text: fine for tens of thousands of rows. Row numbers
 //! are the sheet's own, so a problem points at the row the user sees in Excel.
 
-use super::numfmt;
+use super::{hidden_rows, numfmt};
 use super::{DataError, Headers, Record};
 use crate::problem::Problem;
 use calamine::{open_workbook_auto, Data, Dimensions, Reader, SheetType, SheetVisible, Sheets};
@@ -175,7 +175,7 @@ pub fn load(path: &Path, sheet: Option<&str>) -> Result<(Sheet, Vec<String>), Da
         }
     }
 
-    let rows = grid[1..]
+    let rows: Vec<Row> = grid[1..]
         .iter()
         .map(|(r, cells)| {
             let mut fields = Vec::with_capacity(width);
@@ -198,6 +198,26 @@ pub fn load(path: &Path, sheet: Option<&str>) -> Result<(Sheet, Vec<String>), Da
         })
         .collect();
 
+    if matches!(book, Sheets::Xlsx(_)) {
+        let hidden = hidden_rows::hidden_rows(path, &name);
+        let read: Vec<u64> = rows
+            .iter()
+            .map(|r: &Row| r.row)
+            .filter(|r| hidden.binary_search(r).is_ok())
+            .collect();
+        if !read.is_empty() {
+            let (what, verb) = if read.len() == 1 {
+                ("row", "is")
+            } else {
+                ("rows", "are")
+            };
+            notices.push(format!(
+                "{sheet_label}: {what} {} {verb} hidden in Excel (by a filter or by hand) and {} read like the others; delete them from the sheet, or leave them out with --rows or --where",
+                hidden_rows::runs(&read, 8),
+                if read.len() == 1 { "is" } else { "are" }
+            ));
+        }
+    }
     if bare_numbers {
         notices.push(format!(
             "{sheet_label}: number formats are read from .xlsx workbooks only, so numbers here show as plain numbers (a ZIP code stored as a number loses its leading zero); save the workbook as .xlsx, or store such columns as text"
@@ -686,6 +706,28 @@ mod tests {
                 (5, s(&["Bo", "", "", "stray"])),
                 (7, s(&["", "Council Member", "", ""])),
             ]
+        );
+    }
+
+    #[test]
+    fn hidden_rows_are_read_with_a_notice() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = save(dir.path(), "filtered.xlsx", |book| {
+            let ws = book.add_worksheet();
+            ws.set_name("R&D <2027>").unwrap();
+            row(ws, 0, &["Name"]);
+            for r in 1..=6 {
+                row(ws, r, &[&format!("Official {r}")]);
+            }
+            for r in [2, 3, 4, 6] {
+                ws.set_row_hidden(r).unwrap();
+            }
+        });
+        let src = open(&path, None).unwrap();
+        assert_eq!(all(&src).len(), 6, "hidden rows are still read");
+        assert_eq!(
+            src.notices(),
+            ["filtered.xlsx, sheet \"R&D <2027>\": rows 3-5, 7 are hidden in Excel (by a filter or by hand) and are read like the others; delete them from the sheet, or leave them out with --rows or --where"]
         );
     }
 
