@@ -9,7 +9,10 @@
 use super::{hidden_rows, numfmt};
 use super::{DataError, Headers, Record};
 use crate::problem::Problem;
-use calamine::{open_workbook_auto, Data, Dimensions, Reader, SheetType, SheetVisible, Sheets};
+use calamine::{
+    open_workbook_auto, Data, Dimensions, Range, Reader, SheetType, SheetVisible, Sheets,
+    StyleRange,
+};
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
@@ -100,25 +103,8 @@ pub fn load(path: &Path, sheet: Option<&str>) -> Result<(Sheet, Vec<String>), Da
     };
 
     let mut notices = Vec::new();
-    let mut bare_numbers = false;
-    let mut grid: Vec<(u32, Vec<Cell>)> = Vec::new();
-    let (row0, col0) = range.start().unwrap_or((0, 0));
-    for (i, cells) in range.rows().enumerate() {
-        let r = row0 + i as u32;
-        let mut out = Vec::with_capacity(cells.len());
-        for (j, value) in cells.iter().enumerate() {
-            let c = col0 + j as u32;
-            let format = styles.as_ref().and_then(|s| {
-                let nf = s.get((r, c))?.number_format.as_ref()?;
-                Some((nf.format_id, nf.format_code.as_str()))
-            });
-            if styles.is_none() && matches!(value, Data::Float(_) | Data::Int(_)) {
-                bare_numbers = true;
-            }
-            out.push(display(value, format, date1904));
-        }
-        grid.push((r, out));
-    }
+    let (mut grid, bare_numbers) = read_grid(&range, styles.as_ref(), date1904);
+    let col0 = range.start().map_or(0, |(_, c)| c);
     fill_merged_down(&mut grid, col0, &merges);
 
     let sheet_label = format!("{file_name}, sheet \"{name}\"");
@@ -159,13 +145,12 @@ pub fn load(path: &Path, sheet: Option<&str>) -> Result<(Sheet, Vec<String>), Da
         .collect();
     // Columns with values but no name: say so once per column, with the key they get.
     for (k, name) in header.iter().enumerate() {
-        if !name.trim().is_empty() {
-            continue;
-        }
-        let has_values = grid[1..]
-            .iter()
-            .any(|(_, cells)| cells.get(lo + k).is_some_and(|c| !c.is_blank()));
-        if has_values {
+        let has_values = || {
+            grid[1..]
+                .iter()
+                .any(|(_, cells)| cells.get(lo + k).is_some_and(|c| !c.is_blank()))
+        };
+        if name.trim().is_empty() && has_values() {
             notices.push(format!(
                 "{sheet_label}: column {} has values but no name in the header row ({}); the template can use it as `column_{}`, or give it a name",
                 column_letter(col0 + (lo + k) as u32),
@@ -199,24 +184,7 @@ pub fn load(path: &Path, sheet: Option<&str>) -> Result<(Sheet, Vec<String>), Da
         .collect();
 
     if matches!(book, Sheets::Xlsx(_)) {
-        let hidden = hidden_rows::hidden_rows(path, &name);
-        let read: Vec<u64> = rows
-            .iter()
-            .map(|r: &Row| r.row)
-            .filter(|r| hidden.binary_search(r).is_ok())
-            .collect();
-        if !read.is_empty() {
-            let (what, verb) = if read.len() == 1 {
-                ("row", "is")
-            } else {
-                ("rows", "are")
-            };
-            notices.push(format!(
-                "{sheet_label}: {what} {} {verb} hidden in Excel (by a filter or by hand) and {} read like the others; delete them from the sheet, or leave them out with --rows or --where",
-                hidden_rows::runs(&read, 8),
-                if read.len() == 1 { "is" } else { "are" }
-            ));
-        }
+        notices.extend(hidden_rows_notice(path, &name, &rows, &sheet_label));
     }
     if bare_numbers {
         notices.push(format!(
@@ -231,6 +199,54 @@ pub fn load(path: &Path, sheet: Option<&str>) -> Result<(Sheet, Vec<String>), Da
             first_col: col0 + lo as u32,
         },
         notices,
+    ))
+}
+
+/// Every cell of the range as displayed text, with its sheet row index (0-based); and
+/// whether any number was shown without its format (the workbook kind gives none).
+fn read_grid(
+    range: &Range<Data>,
+    styles: Option<&StyleRange>,
+    date1904: bool,
+) -> (Vec<(u32, Vec<Cell>)>, bool) {
+    let mut bare_numbers = false;
+    let mut grid = Vec::with_capacity(range.height());
+    let (row0, col0) = range.start().unwrap_or((0, 0));
+    for (i, cells) in range.rows().enumerate() {
+        let r = row0 + i as u32;
+        let mut out = Vec::with_capacity(cells.len());
+        for (j, value) in cells.iter().enumerate() {
+            let c = col0 + j as u32;
+            let format = styles.and_then(|s| {
+                let nf = s.get((r, c))?.number_format.as_ref()?;
+                Some((nf.format_id, nf.format_code.as_str()))
+            });
+            if styles.is_none() && matches!(value, Data::Float(_) | Data::Int(_)) {
+                bare_numbers = true;
+            }
+            out.push(display(value, format, date1904));
+        }
+        grid.push((r, out));
+    }
+    (grid, bare_numbers)
+}
+
+/// A notice naming the data rows that are hidden in Excel, if any.
+fn hidden_rows_notice(path: &Path, name: &str, rows: &[Row], label: &str) -> Option<String> {
+    let hidden = hidden_rows::hidden_rows(path, name);
+    let read: Vec<u64> = rows
+        .iter()
+        .map(|r| r.row)
+        .filter(|r| hidden.binary_search(r).is_ok())
+        .collect();
+    let (what, verb) = match read.len() {
+        0 => return None,
+        1 => ("row", "is"),
+        _ => ("rows", "are"),
+    };
+    Some(format!(
+        "{label}: {what} {} {verb} hidden in Excel (by a filter or by hand) and {verb} read like the others; delete them from the sheet, or leave them out with --rows or --where",
+        hidden_rows::runs(&read, 8),
     ))
 }
 
