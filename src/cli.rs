@@ -6,10 +6,10 @@ use std::path::PathBuf;
 
 /// Mail-merge welcome letters for elected officials.
 ///
-/// lettermerge turns a spreadsheet of officials and a letter template (YAML front matter +
-/// Handlebars + Markdown) into print-ready PDF letters (one file per official and one batch
-/// for the printer, the address placed for a window envelope) or into email sent through
-/// your own SMTP server, each message exactly once.
+/// lettermerge turns a spreadsheet of officials (CSV or Excel) and a letter template (YAML
+/// front matter + Handlebars + Markdown) into print-ready PDF letters (one file per official
+/// and one batch for the printer, the address placed for a window envelope) or into email
+/// sent through your own SMTP server, each message exactly once.
 ///
 /// Every row is rendered and checked before anything is written or sent; if any row has a
 /// problem, nothing goes out and every problem is listed with its spreadsheet row number.
@@ -202,16 +202,21 @@ pub struct InputArgs {
     #[arg(long, short = 't', value_name = "FILE")]
     pub template: PathBuf,
 
-    /// The officials' data: a CSV file (comma, semicolon or tab; UTF-8 or Windows-1252).
+    /// The officials' data: a CSV file (comma, semicolon or tab; UTF-8 or Windows-1252) or an
+    /// Excel workbook (.xlsx; cells read as the sheet shows them).
     #[arg(long, short = 'd', value_name = "FILE")]
     pub data: PathBuf,
 
-    /// Text encoding of the data file, e.g. utf-8 or windows-1252 (default: detected; files
+    /// The worksheet to read when --data is a workbook (default: the first sheet).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+
+    /// Text encoding of a CSV data file, e.g. utf-8 or windows-1252 (default: detected; files
     /// that are not valid UTF-8 are read as Windows-1252, as Excel writes them).
     #[arg(long, value_name = "NAME")]
     pub encoding: Option<String>,
 
-    /// Field delimiter of the data file: ',', ';' or 'tab' (default: detected).
+    /// Field delimiter of a CSV data file: ',', ';' or 'tab' (default: detected).
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<String>,
 }

@@ -71,7 +71,7 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
             format!("{}: {e}", cfg.input.template.display()),
         )
     })?;
-    let campaign_key = campaign_key(&cfg.input.data, &cfg.input.template);
+    let campaign_key = campaign_key(&cfg.input.data, data.sheet_name(), &cfg.input.template);
     let settings = EmailSettings {
         from: cfg.smtp.from.clone(),
         campaign: format!("{:012x}", fnv64(campaign_key.as_bytes()) >> 16),
@@ -864,15 +864,19 @@ fn confirm(cfg: &SendConfig, messages: u64) -> Result<(), Halt> {
     }
 }
 
-/// The campaign: this data file with this template.
-fn campaign_key(data: &Path, template: &Path) -> String {
+/// The campaign: this data file (and, for a workbook, this sheet: each sheet is its own list
+/// of officials) with this template.
+fn campaign_key(data: &Path, sheet: Option<&str>, template: &Path) -> String {
     let canon = |p: &Path| {
         p.canonicalize()
             .unwrap_or_else(|_| p.to_path_buf())
             .display()
             .to_string()
     };
-    format!("{} | {}", canon(data), canon(template))
+    match sheet {
+        Some(sheet) => format!("{} [{sheet}] | {}", canon(data), canon(template)),
+        None => format!("{} | {}", canon(data), canon(template)),
+    }
 }
 
 fn message_date() -> chrono::DateTime<chrono::FixedOffset> {

@@ -38,6 +38,7 @@ impl Input {
     pub fn from_args(args: InputArgs) -> Result<Input, UsageError> {
         require_file(&args.template, "--template", "the letter template")?;
         require_file(&args.data, "--data", "the data file")?;
+        check_workbook_flags(&args)?;
         let delimiter = args.delimiter.as_deref().map(parse_delimiter).transpose()?;
         if let Some(label) = &args.encoding {
             if encoding_rs::Encoding::for_label(label.trim().as_bytes()).is_none() {
@@ -52,9 +53,33 @@ impl Input {
             data_options: DataOptions {
                 encoding: args.encoding,
                 delimiter,
+                sheet: args.sheet,
             },
         })
     }
+}
+
+/// `--sheet` belongs to workbooks, `--encoding` and `--delimiter` to CSV files: given to the
+/// other kind they would silently do nothing, so they are refused.
+fn check_workbook_flags(args: &InputArgs) -> Result<(), UsageError> {
+    let data = args.data.display();
+    if crate::records::is_workbook(&args.data) {
+        for (flag, given) in [
+            ("--encoding", args.encoding.is_some()),
+            ("--delimiter", args.delimiter.is_some()),
+        ] {
+            if given {
+                return Err(UsageError(format!(
+                    "{flag} applies to CSV files, and {data} is a workbook (its cells carry their own text); leave {flag} out"
+                )));
+            }
+        }
+    } else if let Some(sheet) = &args.sheet {
+        return Err(UsageError(format!(
+            "--sheet {sheet} applies to workbooks (.xlsx, .xlsm, .xlsb, .xls, .ods), and {data} is read as CSV; leave --sheet out, or give the workbook itself with --data"
+        )));
+    }
+    Ok(())
 }
 
 fn require_file(path: &Path, flag: &str, what: &str) -> Result<(), UsageError> {

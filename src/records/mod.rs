@@ -1,16 +1,21 @@
 //! Reading the officials' data: a streaming reader that yields one record at a time and owns
 //! everything about real-world spreadsheets (BOM, Windows-1252, delimiters, ragged rows,
-//! header names, Unicode NFC).
+//! header names, Unicode NFC, Excel workbooks and their number formats).
 //!
-//! The file is opened once to sniff it ([`DataSource::open`]) and then re-read from the start
-//! for every pass ([`DataSource::records`]); nothing ever holds more than one record, so
-//! memory does not grow with the number of rows.
+//! A CSV file is opened once to sniff it ([`DataSource::open`]) and then re-read from the
+//! start for every pass ([`DataSource::records`]); nothing ever holds more than one record, so
+//! memory does not grow with the number of rows. A workbook's sheet is read once, as text
+//! (see `xlsx`), and every pass walks that.
 
 mod headers;
+mod hidden_rows;
 mod line_ends;
+mod numfmt;
 mod sniff;
+mod xlsx;
 
 pub use self::headers::{snake_case, Headers};
+pub use self::xlsx::is_workbook;
 
 use self::line_ends::LineEnds;
 use crate::problem::Problem;
@@ -32,6 +37,9 @@ pub struct DataOptions {
     pub encoding: Option<String>,
     /// `b','`, `b';'` or `b'\t'` (any single byte works).
     pub delimiter: Option<u8>,
+    /// The worksheet to read from a workbook (default: the first visible one). Not used for
+    /// CSV files.
+    pub sheet: Option<String>,
 }
 
 /// Why the data file cannot be read at all. Displays as a sentence naming the file and
@@ -63,6 +71,24 @@ pub enum DataError {
     Csv {
         path: PathBuf,
         message: String,
+    },
+    /// A workbook calamine cannot read (damaged, password-protected, not really a workbook).
+    Workbook {
+        path: PathBuf,
+        message: String,
+    },
+    UnknownSheet {
+        path: PathBuf,
+        sheet: String,
+        sheets: Vec<String>,
+    },
+    EmptySheet {
+        path: PathBuf,
+        sheet: String,
+    },
+    /// A workbook saved under a name that says CSV.
+    WorkbookNamedCsv {
+        path: PathBuf,
     },
 }
 
@@ -106,6 +132,34 @@ impl fmt::Display for DataError {
                 "{} is not a readable CSV file: {message}; export it again from the spreadsheet as CSV",
                 path.display()
             ),
+            DataError::Workbook { path, message } => write!(
+                f,
+                "{} could not be read as a workbook: {message}; open it in Excel and save it again as an Excel Workbook (.xlsx)",
+                path.display()
+            ),
+            DataError::UnknownSheet {
+                path,
+                sheet,
+                sheets,
+            } => {
+                let names: Vec<String> = sheets.iter().map(|s| format!("\"{s}\"")).collect();
+                write!(
+                    f,
+                    "{} has no sheet named \"{sheet}\"; its sheets are {}: give one of them with --sheet",
+                    path.display(),
+                    names.join(", ")
+                )
+            }
+            DataError::EmptySheet { path, sheet } => write!(
+                f,
+                "sheet \"{sheet}\" of {} is empty; put the column names (e.g. Name, Email) in its first row and one official per row below, or choose another sheet with --sheet",
+                path.display()
+            ),
+            DataError::WorkbookNamedCsv { path } => write!(
+                f,
+                "{} is a spreadsheet workbook, not a CSV file; give it its real extension (.xlsx, or .ods), or save it from the spreadsheet as CSV",
+                path.display()
+            ),
         }
     }
 }
@@ -120,18 +174,30 @@ pub struct DataSource {
     delimiter: u8,
     headers: Arc<Headers>,
     notices: Vec<String>,
+    /// For a workbook: the sheet, already read. `None` for CSV.
+    sheet: Option<Arc<xlsx::Sheet>>,
 }
 
 impl DataSource {
     /// Opens the file and finds out its encoding, delimiter and header, streaming through it
-    /// in chunks (the file is never loaded whole).
+    /// in chunks (the file is never loaded whole). A workbook (by its extension: `.xlsx`,
+    /// `.xlsm`, `.xlsb`, `.xls`, `.ods`) has its sheet read instead.
     pub fn open(path: &Path, opts: &DataOptions) -> Result<DataSource, DataError> {
+        if is_workbook(path) {
+            return Self::open_workbook(path, opts);
+        }
         let io_err = |e: io::Error| io_error(path, e);
         let mut file = File::open(path).map_err(io_err)?;
         let mut head = [0u8; 3];
         let head_len = read_up_to(&mut file, &mut head).map_err(io_err)?;
         if head_len == 0 {
             return Err(DataError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        // A zip (.xlsx, .ods) or OLE (.xls) file: decoding it as text would give garbage.
+        if head[..head_len] == *b"PK\x03" || head[..head_len] == [0xd0, 0xcf, 0x11] {
+            return Err(DataError::WorkbookNamedCsv {
                 path: path.to_path_buf(),
             });
         }
@@ -218,7 +284,28 @@ impl DataSource {
             delimiter,
             headers: Arc::new(headers),
             notices,
+            sheet: None,
         })
+    }
+
+    fn open_workbook(path: &Path, opts: &DataOptions) -> Result<DataSource, DataError> {
+        let (sheet, mut notices) = xlsx::load(path, opts.sheet.as_deref())?;
+        let (headers, header_notices) = Headers::new(&sheet.header);
+        let label = format!("{}, sheet \"{}\"", file_name(path), sheet.name);
+        notices.extend(header_notices.into_iter().map(|n| format!("{label}: {n}")));
+        Ok(DataSource {
+            path: path.to_path_buf(),
+            encoding: UTF_8,
+            delimiter: b',',
+            headers: Arc::new(headers),
+            notices,
+            sheet: Some(Arc::new(sheet)),
+        })
+    }
+
+    /// The worksheet read, for a workbook; `None` for CSV.
+    pub fn sheet_name(&self) -> Option<&str> {
+        self.sheet.as_deref().map(|s| s.name.as_str())
     }
 
     pub fn headers(&self) -> &Arc<Headers> {
@@ -234,17 +321,22 @@ impl DataSource {
         &self.path
     }
 
+    /// The CSV delimiter (`,` for a workbook, which has none).
     pub fn delimiter(&self) -> u8 {
         self.delimiter
     }
 
-    /// The encoding's WHATWG name, e.g. `UTF-8`, `windows-1252`, `UTF-16LE`.
+    /// The encoding's WHATWG name, e.g. `UTF-8`, `windows-1252`, `UTF-16LE` (`UTF-8` for a
+    /// workbook, whose text is Unicode).
     pub fn encoding_name(&self) -> &'static str {
         self.encoding.name()
     }
 
     /// A new pass over the data rows, reading the file again from the start.
     pub fn records(&self) -> Result<Records, DataError> {
+        if let Some(sheet) = &self.sheet {
+            return Ok(Records(RecordsFrom::Sheet(sheet.records(&self.headers))));
+        }
         let mut reader = csv_reader(&self.path, self.encoding, self.delimiter)
             .map_err(|e| io_error(&self.path, e))?;
         let mut record = ByteRecord::new();
@@ -256,14 +348,14 @@ impl DataSource {
         {
             embedded_newlines = newlines_in(&record);
         }
-        Ok(Records {
+        Ok(Records(RecordsFrom::Csv(CsvRecords {
             reader,
             record,
             headers: Arc::clone(&self.headers),
             delimiter: self.delimiter,
             embedded_newlines,
             done: false,
-        })
+        })))
     }
 }
 
@@ -301,8 +393,27 @@ impl Record {
 }
 
 /// A streaming pass over the data rows: `Ok(record)` per row, `Err(problem)` for a ragged
-/// row (the pass goes on) or an unreadable file (the pass ends).
-pub struct Records {
+/// row or a workbook cell showing an Excel error (the pass goes on) or an unreadable file (the
+/// pass ends).
+pub struct Records(RecordsFrom);
+
+enum RecordsFrom {
+    Csv(CsvRecords),
+    Sheet(xlsx::SheetRecords),
+}
+
+impl Iterator for Records {
+    type Item = Result<Record, Problem>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            RecordsFrom::Csv(r) => r.next(),
+            RecordsFrom::Sheet(r) => r.next(),
+        }
+    }
+}
+
+struct CsvRecords {
     reader: csv::Reader<Box<dyn Read + Send>>,
     record: ByteRecord,
     headers: Arc<Headers>,
@@ -313,7 +424,7 @@ pub struct Records {
     done: bool,
 }
 
-impl Iterator for Records {
+impl Iterator for CsvRecords {
     type Item = Result<Record, Problem>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -356,7 +467,7 @@ impl Iterator for Records {
     }
 }
 
-impl Records {
+impl CsvRecords {
     fn convert(&self, row: u64) -> Result<Record, Problem> {
         let expected = self.headers.len();
         let mut count = self.record.len();

@@ -71,6 +71,7 @@ fn explicit_encoding_is_used_and_checked() {
     let opts = DataOptions {
         encoding: Some("utf-8".into()),
         delimiter: None,
+        sheet: None,
     };
     let err = DataSource::open(&f.path, &opts).unwrap_err();
     assert!(
@@ -84,6 +85,7 @@ fn explicit_encoding_is_used_and_checked() {
     let opts = DataOptions {
         encoding: Some("latin1".into()),
         delimiter: None,
+        sheet: None,
     };
     let src = DataSource::open(&f.path, &opts).unwrap();
     assert!(src.notices().is_empty());
@@ -92,6 +94,7 @@ fn explicit_encoding_is_used_and_checked() {
     let opts = DataOptions {
         encoding: Some("klingon".into()),
         delimiter: None,
+        sheet: None,
     };
     let err = DataSource::open(&f.path, &opts).unwrap_err();
     assert!(
@@ -253,6 +256,7 @@ fn explicit_delimiter_wins() {
     let opts = DataOptions {
         encoding: None,
         delimiter: Some(b','),
+        sheet: None,
     };
     let src = DataSource::open(&f.path, &opts).unwrap();
     assert_eq!(src.headers().names, ["a;b", "c"]);
@@ -281,6 +285,7 @@ fn a_bom_wins_over_an_explicit_encoding_with_a_notice() {
     let opts = DataOptions {
         encoding: Some("windows-1252".into()),
         delimiter: None,
+        sheet: None,
     };
     let src = DataSource::open(&f.path, &opts).unwrap();
     assert_eq!(src.encoding_name(), "UTF-8");
