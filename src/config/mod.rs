@@ -2,14 +2,16 @@
 //! configurations: paths checked, delimiter and encoding understood. Nothing downstream looks
 //! at clap types.
 
+mod check;
 mod pdf;
 pub mod secret;
 pub mod send;
 
+pub use check::{CheckConfig, PreviewConfig, PreviewOutput};
 pub use pdf::PdfConfig;
 
-use crate::cli::InputArgs;
-use crate::records::DataOptions;
+use crate::cli::{InputArgs, SelectArgs};
+use crate::records::{DataOptions, SelectSpec};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -54,6 +56,12 @@ impl Input {
             },
         })
     }
+}
+
+/// `--rows`, `--where` and `--limit`, checked for form (the columns are checked once the
+/// data file is open).
+pub fn select_spec(args: &SelectArgs, limit: Option<usize>) -> Result<SelectSpec, UsageError> {
+    SelectSpec::parse(args.rows.as_deref(), &args.filters, limit).map_err(|e| UsageError(e.0))
 }
 
 fn require_file(path: &Path, flag: &str, what: &str) -> Result<(), UsageError> {

@@ -1,13 +1,16 @@
 //! The print run's configuration (`lettermerge pdf`).
 
-use super::{Input, UsageError};
+use super::{select_spec, Input, UsageError};
 use crate::cli::PdfArgs;
+use crate::records::SelectSpec;
 use std::path::PathBuf;
 
 /// Everything a print run needs, validated.
 #[derive(Debug, Clone)]
 pub struct PdfConfig {
     pub input: Input,
+    /// Which rows to write.
+    pub select: SelectSpec,
     pub out_dir: PathBuf,
     pub combined: Option<PathBuf>,
     pub duplex: bool,
@@ -20,6 +23,7 @@ pub struct PdfConfig {
 impl PdfConfig {
     pub fn from_args(args: PdfArgs) -> Result<PdfConfig, UsageError> {
         let input = Input::from_args(args.input)?;
+        let select = select_spec(&args.select, args.limit)?;
         if args.out.is_file() {
             return Err(UsageError(format!(
                 "--out {} is a file; give a folder for the letters (it is created if missing)",
@@ -37,6 +41,7 @@ impl PdfConfig {
         }
         Ok(PdfConfig {
             input,
+            select,
             out_dir: args.out,
             combined: args.combined,
             duplex: args.duplex,

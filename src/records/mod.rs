@@ -8,9 +8,11 @@
 
 mod headers;
 mod line_ends;
+mod select;
 mod sniff;
 
 pub use self::headers::{snake_case, Headers};
+pub use self::select::{SelectError, SelectSpec, Selected, Selection};
 
 use self::line_ends::LineEnds;
 use crate::problem::Problem;

@@ -85,9 +85,65 @@ fn push_name(p: &Parameter, line: usize, out: &mut Vec<Use>) {
     }
 }
 
+/// Helpers whose arguments are tested rather than printed: a column used there may be
+/// empty by design (`{{#if suffix}}`, `{{default nickname first_name}}`).
+const TESTS: [&str; 13] = [
+    "if", "unless", "and", "or", "not", "default", "eq", "ne", "gt", "gte", "lt", "lte", "lookup",
+];
+
+/// The columns whose value the templates print (`{{x}}`, or an argument of a helper such as
+/// `{{upper x}}`) and never test anywhere (`{{#if x}}`, `{{default x y}}`, ...): an empty
+/// cell in one of these leaves a gap in the letter. Inside `{{#each}}`/`{{#with}}` names
+/// are relative to something else and are not counted.
+pub fn printed(templates: &[&Template]) -> Vec<String> {
+    let mut printed = Vec::new();
+    let mut tested = Vec::new();
+    for t in templates {
+        printed_walk(t, &mut printed, &mut tested);
+    }
+    printed.retain(|u: &Use| !tested.iter().any(|t: &Use| t.name == u.name));
+    printed.into_iter().map(|u| u.name).collect()
+}
+
+fn printed_walk(template: &Template, printed: &mut Vec<Use>, tested: &mut Vec<Use>) {
+    for element in &template.elements {
+        printed_element(element, printed, tested);
+    }
+}
+
+fn printed_element(element: &TemplateElement, printed: &mut Vec<Use>, tested: &mut Vec<Use>) {
+    let (TemplateElement::Expression(ht)
+    | TemplateElement::HtmlExpression(ht)
+    | TemplateElement::HelperBlock(ht)) = element
+    else {
+        return;
+    };
+    let name = ht.name.as_name().unwrap_or_default();
+    let is_helper = HELPERS.contains(&name) || !ht.params.is_empty() || !ht.hash.is_empty();
+    if !is_helper {
+        // `{{x}}` prints x; a block on a column (`{{#x}}...{{/x}}`) tests it.
+        push_name(&ht.name, 1, if ht.block { tested } else { printed });
+        return;
+    }
+    let is_test = TESTS.contains(&name);
+    for p in ht.params.iter().chain(ht.hash.values()) {
+        match p {
+            Parameter::Path(_) => push_name(p, 1, if is_test { tested } else { printed }),
+            Parameter::Subexpression(sub) => printed_element(sub.as_element(), printed, tested),
+            _ => {}
+        }
+    }
+    if matches!(name, "each" | "with") {
+        return;
+    }
+    for t in ht.template.iter().chain(ht.inverse.iter()) {
+        printed_walk(t, printed, tested);
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::uses;
+    use super::{printed, uses};
     use handlebars::template::Template;
 
     fn names(src: &str) -> Vec<(String, usize)> {
@@ -116,5 +172,15 @@ mod tests {
                 ("list".to_string(), 1),
             ]
         );
+    }
+
+    #[test]
+    fn printed_columns_leave_out_tested_ones() {
+        let t = Template::compile(
+            "{{first}} {{upper last}} {{#if suffix}}, {{suffix}}{{/if}}\n{{default nick first}} \
+             {{#unless returning}}new{{/unless}} {{ordinal district}} {{#each list}}{{x}}{{/each}}",
+        )
+        .unwrap();
+        assert_eq!(printed(&[&t]), ["last", "district"]);
     }
 }
