@@ -2,16 +2,15 @@
 //! checked, every problem listed at once, grouped, nothing written and nothing sent.
 
 use crate::checks::{CheckReport, Checker, Finding};
-use crate::config::CheckConfig;
+use crate::config::{CheckConfig, Input};
 use crate::email::{self, EmailSettings};
 use crate::exit_codes::ExitCode;
 use crate::images::ImageStore;
 use crate::parallel;
 use crate::problem::Problem;
-use crate::records::{DataSource, Selection};
+use crate::records::{DataSource, SelectSpec, Selection};
 use crate::report::Reporter;
 use crate::send_run::{campaign_key, email_settings};
-use crate::style::Style;
 use crate::template::Template;
 use crate::typeset::Typesetter;
 use std::path::Path;
@@ -23,58 +22,16 @@ pub const UNCHECKED_FROM: &str = "Sender not set <sender-not-set@example.invalid
 /// Runs `lettermerge check` and decides the exit code: 1 on errors, 0 on warnings only.
 pub fn run(cfg: &CheckConfig) -> ExitCode {
     let reporter = Reporter::new(&cfg.input.data, cfg.quiet);
-    let template = match Template::load(&cfg.input.template) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {e}");
-            eprintln!("the template has to be fixed before its rows can be checked");
-            return ExitCode::Problems;
-        }
+    let opened = match open(&cfg.input, &cfg.select, cfg.from.as_deref(), &reporter) {
+        Ok(o) => o,
+        Err(code) => return code,
     };
-    let data = match DataSource::open(&cfg.input.data, &cfg.input.data_options) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::Problems;
-        }
-    };
-    for notice in data.notices() {
-        reporter.notice(notice);
-    }
-    let selection = match cfg.select.resolve(data.headers()) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::Error;
-        }
-    };
-    let settings = cfg
-        .email
-        .then(|| sender_settings(&template, cfg.from.as_deref(), &cfg.input.data));
-    if let Some(settings) = &settings {
-        let problems = email::check_settings(settings);
-        if !problems.is_empty() {
-            reporter.problems(&problems);
-            eprintln!("error: fix `from` in the config file and run again");
-            return ExitCode::Problems;
-        }
-    }
     let images = ImageStore::default();
-    let report = match check_rows(
-        &template,
-        &data,
-        &selection,
-        settings.as_ref(),
-        cfg.pdf,
-        &images,
-    ) {
+    let settings = cfg.email.then_some(&opened.settings);
+    let report = match check_and_list(&opened, settings, cfg.pdf, &images, &reporter) {
         Ok(r) => r,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::Problems;
-        }
+        Err(code) => return code,
     };
-    print_findings(&reporter, &report);
     if cfg.email && cfg.from.is_none() && report.rows_without_from > 0 {
         reporter.notice(
             "no --config given, so the sender (`from` in the config file) was not checked; \
@@ -90,6 +47,79 @@ pub fn run(cfg: &CheckConfig) -> ExitCode {
     } else {
         ExitCode::Success
     }
+}
+
+/// The template, the data and the selection of a check or preview, opened, and the email
+/// settings `send` would use.
+pub struct Opened {
+    pub template: Template,
+    pub data: DataSource,
+    pub selection: Selection,
+    pub settings: EmailSettings,
+}
+
+/// Opens what a check or preview reads; prints why and returns the exit code when one of
+/// them is unusable (the template line of a syntax error, the `--where` column the data
+/// lacks, a config `from` that is not an address).
+pub fn open(
+    input: &Input,
+    select: &SelectSpec,
+    from: Option<&str>,
+    reporter: &Reporter,
+) -> Result<Opened, ExitCode> {
+    let template = Template::load(&input.template).map_err(|e| {
+        eprintln!("error: {e}");
+        eprintln!("the template has to be fixed before its rows can be checked");
+        ExitCode::Problems
+    })?;
+    let data = DataSource::open(&input.data, &input.data_options).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::Problems
+    })?;
+    for notice in data.notices() {
+        reporter.notice(notice);
+    }
+    let selection = select.resolve(data.headers()).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::Error
+    })?;
+    let settings = sender_settings(&template, from, &input.data);
+    let problems = email::check_settings(&settings);
+    if !problems.is_empty() {
+        reporter.problems(&problems);
+        eprintln!("error: fix `from` in the config file and run again");
+        return Err(ExitCode::Problems);
+    }
+    Ok(Opened {
+        template,
+        data,
+        selection,
+        settings,
+    })
+}
+
+/// Checks every selected row and lists the problems on the terminal.
+pub fn check_and_list(
+    opened: &Opened,
+    settings: Option<&EmailSettings>,
+    print: bool,
+    images: &ImageStore,
+    reporter: &Reporter,
+) -> Result<CheckReport, ExitCode> {
+    let report = check_rows(
+        &opened.template,
+        &opened.data,
+        &opened.selection,
+        settings,
+        print,
+        images,
+    )
+    .map_err(|message| {
+        eprintln!("error: {message}");
+        ExitCode::Problems
+    })?;
+    print_findings(reporter, &report);
+    Ok(report)
 }
 
 /// The email settings `send` would use, with the config's `from` or, without a config file,
@@ -113,7 +143,7 @@ pub fn check_rows(
     images: &ImageStore,
 ) -> Result<CheckReport, String> {
     let typesetters = if print {
-        typesetters(template.style())
+        Typesetter::per_worker(template.style(), parallel::workers())
             .map_err(|e| format!("{}: {e:#}", template.path().display()))?
     } else {
         Vec::new()
@@ -128,13 +158,6 @@ pub fn check_rows(
     }
     .run()
     .map_err(|p| p.to_string())
-}
-
-/// One typesetter per worker thread, each keeping its own caches.
-pub fn typesetters(style: &Style) -> anyhow::Result<Vec<Typesetter>> {
-    (0..parallel::workers())
-        .map(|_| Typesetter::new(style))
-        .collect()
 }
 
 /// Warnings first, then errors (the last lines on the screen are the ones that stop a run),

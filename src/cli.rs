@@ -217,6 +217,25 @@ pub struct SelectArgs {
     pub filters: Vec<String>,
 }
 
+/// The template, the data, the rows and the sender of `check` and `preview`.
+#[derive(Debug, Args)]
+pub struct RowsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    /// Only the first N selected rows.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+
+    /// The config file of `send`, for the sender (`from`) of the emails; without it only a
+    /// `from` in the template is checked.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
 /// What `check` checks the rows for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum CheckFor {
@@ -245,19 +264,7 @@ pub enum CheckFor {
 )]
 pub struct CheckArgs {
     #[command(flatten)]
-    pub input: InputArgs,
-
-    #[command(flatten)]
-    pub select: SelectArgs,
-
-    /// Check only the first N selected rows.
-    #[arg(long, value_name = "N")]
-    pub limit: Option<usize>,
-
-    /// The config file of `send`; its `from` is checked too (without it, only a `from` in the
-    /// template is).
-    #[arg(long, short = 'c', value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub rows: RowsArgs,
 
     /// Check for printing only, or for email only (default: both).
     #[arg(long = "for", value_name = "pdf|email")]
@@ -300,18 +307,7 @@ pub enum PreviewFormat {
 )]
 pub struct PreviewArgs {
     #[command(flatten)]
-    pub input: InputArgs,
-
-    #[command(flatten)]
-    pub select: SelectArgs,
-
-    /// Show only the first N selected rows.
-    #[arg(long, value_name = "N")]
-    pub limit: Option<usize>,
-
-    /// The config file of `send`, for the sender (`from`) of the emails.
-    #[arg(long, short = 'c', value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub rows: RowsArgs,
 
     /// What to show: text (the email as read), eml (the MIME message) or pdf (the letters).
     #[arg(long, value_name = "FORMAT", conflicts_with = "html")]

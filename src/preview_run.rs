@@ -2,19 +2,18 @@
 //! the recipient reads it (headers, then the text body), the whole MIME message, the PDF
 //! letters (the print engine's own run), or one review page of every selected row.
 
-use crate::check_run::sender_settings;
+use crate::check_run::{self, Opened};
 use crate::config::{PdfConfig, PreviewConfig, PreviewOutput};
-use crate::email::{self, EmailSettings};
+use crate::email;
 use crate::exit_codes::ExitCode;
 use crate::output::write_atomically;
 use crate::parallel;
 use crate::print_run;
 use crate::problem::Problem;
-use crate::records::{DataSource, Record, Selection};
+use crate::records::Record;
 use crate::report::Reporter;
 use crate::review;
 use crate::send_run::dry_run_text;
-use crate::template::Template;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -44,50 +43,16 @@ pub fn pdf_config(cfg: &PreviewConfig, dir: &Path) -> PdfConfig {
     }
 }
 
-/// The template, the data and the selection of a preview, opened; an error message
-/// and exit code when one of them is unusable.
-pub struct Opened {
-    pub template: Template,
-    pub data: DataSource,
-    pub selection: Selection,
-    pub settings: EmailSettings,
-}
-
+/// Opens template, data and selection, with a note when the sender is a placeholder.
 pub fn open(cfg: &PreviewConfig, reporter: &Reporter) -> Result<Opened, ExitCode> {
-    let template = Template::load(&cfg.input.template).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::Problems
-    })?;
-    let data = DataSource::open(&cfg.input.data, &cfg.input.data_options).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::Problems
-    })?;
-    for notice in data.notices() {
-        reporter.notice(notice);
-    }
-    let selection = cfg.select.resolve(data.headers()).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::Error
-    })?;
-    let settings = sender_settings(&template, cfg.from.as_deref(), &cfg.input.data);
-    let problems = email::check_settings(&settings);
-    if !problems.is_empty() {
-        reporter.problems(&problems);
-        eprintln!("error: fix `from` in the config file and run again");
-        return Err(ExitCode::Problems);
-    }
+    let opened = check_run::open(&cfg.input, &cfg.select, cfg.from.as_deref(), reporter)?;
     if cfg.from.is_none() {
         reporter.notice(
             "no --config given: a row without its own `from` shows a placeholder sender; \
              pass --config lettermerge.toml to see the real one",
         );
     }
-    Ok(Opened {
-        template,
-        data,
-        selection,
-        settings,
-    })
+    Ok(opened)
 }
 
 /// One row's message as shown, or its problems.

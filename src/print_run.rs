@@ -98,14 +98,8 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<Letters, Failure> {
         .resolve(data.headers())
         .map_err(|e| Failure::io(e.0))?;
     // One typesetter per worker thread: each keeps its own warm caches for both passes.
-    let mut typesetters = Vec::new();
-    for _ in 0..parallel::workers() {
-        typesetters.push(
-            Typesetter::new(template.style()).map_err(|e| {
-                Failure::problems(format!("{}: {e:#}", cfg.input.template.display()))
-            })?,
-        );
-    }
+    let typesetters = Typesetter::per_worker(template.style(), parallel::workers())
+        .map_err(|e| Failure::problems(format!("{}: {e:#}", cfg.input.template.display())))?;
     let images = ImageStore::default();
 
     let (checked, mut typesetters) = check_pass(

@@ -8,7 +8,7 @@
 //! as an attribute value, and the sandbox allows no scripts), so even a mistake in the
 //! email's own escaping could not put markup into the review page.
 
-use crate::check_run::{check_rows, print_findings};
+use crate::check_run::{check_and_list, Opened};
 use crate::checks::{plural, CheckReport, Finding};
 use crate::config::PreviewConfig;
 use crate::email;
@@ -16,7 +16,7 @@ use crate::exit_codes::ExitCode;
 use crate::images::ImageStore;
 use crate::output::write_atomically;
 use crate::parallel;
-use crate::preview_run::{open, pdf_config, Opened};
+use crate::preview_run::{open, pdf_config};
 use crate::print_run;
 use crate::problem::{Problem, Severity};
 use crate::records::Record;
@@ -59,21 +59,10 @@ pub fn run(cfg: &PreviewConfig, file: &Path, pdf_dir: &Path) -> ExitCode {
         Err(code) => return code,
     };
     let images = ImageStore::default();
-    let report = match check_rows(
-        &opened.template,
-        &opened.data,
-        &opened.selection,
-        Some(&opened.settings),
-        true,
-        &images,
-    ) {
+    let report = match check_and_list(&opened, Some(&opened.settings), true, &images, &reporter) {
         Ok(r) => r,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::Problems;
-        }
+        Err(code) => return code,
     };
-    print_findings(&reporter, &report);
 
     // The PDFs: the print engine's own run, the rows with errors left out; its problems
     // are the ones just listed, so it reports nothing itself.
@@ -196,10 +185,10 @@ impl Page<'_> {
         out.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n");
         let _ = write!(
             out,
-            "<table>\n<tr><th>Rows</th><td class=\"num\">{}</td></tr>\n\
-             <tr><th>Errors</th><td class=\"num {}\">{errors}</td><td>in {} {}</td></tr>\n\
-             <tr><th>Warnings</th><td class=\"num {}\">{warnings}</td><td></td></tr>\n\
-             <tr><th>PDFs written</th><td class=\"num\">{}</td><td>in {}/</td></tr>\n</table>\n",
+            "<table>\n<tr><th>Rows</th><td>{}</td></tr>\n\
+             <tr><th>Errors</th><td class=\"{}\">{errors} in {} {}</td></tr>\n\
+             <tr><th>Warnings</th><td class=\"{}\">{warnings}</td></tr>\n\
+             <tr><th>PDFs written</th><td>{} in {}/</td></tr>\n</table>\n",
             r.rows,
             if errors > 0 { "error" } else { "ok" },
             r.error_rows.len(),
@@ -361,7 +350,8 @@ fn problem_html(p: &Problem, rows: &[u64], out: &mut String) {
         let _ = write!(out, " {label} {}{more}", links.join(", "));
     }
     if let Some(column) = &p.column {
-        let _ = write!(out, ", column “{}”", esc(column));
+        let sep = if rows.is_empty() { " in" } else { "," };
+        let _ = write!(out, "{sep} column “{}”", esc(column));
     }
     let _ = write!(out, ": {}", esc(&p.message));
     if let Some(hint) = &p.hint {

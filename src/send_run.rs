@@ -98,15 +98,12 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
         images: ImageStore::default(),
         selection,
     };
-    let mut typesetters = Vec::new();
-    if cfg.attach_pdf {
-        for _ in 0..parallel::workers() {
-            typesetters.push(
-                Typesetter::new(prepared.template.style())
-                    .map_err(|e| fail(ExitCode::Problems, format!("{e:#}")))?,
-            );
-        }
-    }
+    let typesetters = if cfg.attach_pdf {
+        Typesetter::per_worker(prepared.template.style(), parallel::workers())
+            .map_err(|e| fail(ExitCode::Problems, format!("{e:#}")))?
+    } else {
+        Vec::new()
+    };
 
     // Pass 1: every row rendered and checked before anything leaves.
     let (checked, fonts, typesetters) = check_pass(cfg, reporter, &prepared, typesetters)?;

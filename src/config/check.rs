@@ -3,7 +3,7 @@
 
 use super::send::SmtpConfig;
 use super::{select_spec, Input, UsageError};
-use crate::cli::{CheckArgs, CheckFor, PreviewArgs, PreviewFormat};
+use crate::cli::{CheckArgs, CheckFor, PreviewArgs, PreviewFormat, RowsArgs};
 use crate::records::SelectSpec;
 use std::path::{Path, PathBuf};
 
@@ -26,9 +26,7 @@ pub struct CheckConfig {
 
 impl CheckConfig {
     pub fn from_args(args: CheckArgs) -> Result<CheckConfig, UsageError> {
-        let input = Input::from_args(args.input)?;
-        let select = select_spec(&args.select, args.limit)?;
-        let from = config_from(args.config.as_deref())?;
+        let (input, select, from) = rows(args.rows)?;
         let (pdf, email) = match args.check_for {
             None => (true, true),
             Some(CheckFor::Pdf) => (true, false),
@@ -72,9 +70,7 @@ pub struct PreviewConfig {
 
 impl PreviewConfig {
     pub fn from_args(args: PreviewArgs) -> Result<PreviewConfig, UsageError> {
-        let input = Input::from_args(args.input)?;
-        let mut select = select_spec(&args.select, args.limit)?;
-        let from = config_from(args.config.as_deref())?;
+        let (input, mut select, from) = rows(args.rows)?;
         let output = match (args.html, args.format) {
             (Some(file), _) => {
                 if file.is_dir() {
@@ -137,10 +133,16 @@ fn html_pdf_dir(file: &Path) -> PathBuf {
     file.with_file_name(format!("{stem}-pdf"))
 }
 
-/// The `from` of the send config file, when one is given.
-fn config_from(path: Option<&Path>) -> Result<Option<String>, UsageError> {
-    path.map(|p| SmtpConfig::load(p).map(|c| c.from))
-        .transpose()
+/// Input, selection and the send config file's `from` (when one is given).
+fn rows(args: RowsArgs) -> Result<(Input, SelectSpec, Option<String>), UsageError> {
+    let input = Input::from_args(args.input)?;
+    let select = select_spec(&args.select, args.limit)?;
+    let from = args
+        .config
+        .as_deref()
+        .map(|p| SmtpConfig::load(p).map(|c| c.from))
+        .transpose()?;
+    Ok((input, select, from))
 }
 
 #[cfg(test)]

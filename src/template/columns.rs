@@ -85,10 +85,11 @@ fn push_name(p: &Parameter, line: usize, out: &mut Vec<Use>) {
     }
 }
 
-/// Helpers whose arguments are tested rather than printed: a column used there may be
-/// empty by design (`{{#if suffix}}`, `{{default nickname first_name}}`).
-const TESTS: [&str; 13] = [
+/// Helpers whose arguments are tested (or walked) rather than printed: a column used there
+/// may be empty by design (`{{#if suffix}}`, `{{default nickname first_name}}`).
+const TESTS: [&str; 15] = [
     "if", "unless", "and", "or", "not", "default", "eq", "ne", "gt", "gte", "lt", "lte", "lookup",
+    "each", "with",
 ];
 
 /// The columns whose value the templates print (`{{x}}`, or an argument of a helper such as
