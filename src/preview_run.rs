@@ -134,7 +134,12 @@ fn emails(cfg: &PreviewConfig, dir: Option<&Path>, eml: bool) -> ExitCode {
         return ExitCode::Problems;
     }
     reporter.problems(&problems);
-    let what = if eml { "messages" } else { "emails" };
+    let what = match (eml, shown) {
+        (true, 1) => "message",
+        (true, _) => "messages",
+        (false, 1) => "email",
+        (false, _) => "emails",
+    };
     let place = match dir {
         Some(d) => format!(" as .eml files in {}", d.display()),
         None => String::new(),

@@ -32,9 +32,10 @@ fn csv(rows: &[String]) -> String {
     s
 }
 
-/// One row, from its cells.
-fn row(first: &str, last: &str, street: &str, email: &str, district: &str, note: &str) -> String {
+/// One row from its cells: first, last, street, email, district, note.
+fn row(cells: [&str; 6]) -> String {
     let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let [first, last, street, email, district, note] = cells;
     format!(
         "{first},{last},Senator,{},Columbus,OH,43001,{},{},{}",
         q(street),
@@ -47,92 +48,82 @@ fn row(first: &str, last: &str, street: &str, email: &str, district: &str, note:
 /// Every kind of problem, each in a known row (the header is row 1).
 fn messy() -> String {
     let long_note = "Libraries matter to every community in the state. ".repeat(160);
-    csv(&[
-        /* 2 */
-        row(
-            "Ann",
-            "Lee",
-            "1 Main St",
-            "ann@example.org",
-            "District 1",
-            "",
-        ),
+    let tall = "Suite 1\nFloor 2\nWing 3\nBuilding 4\nCampus 5\nBox 6\nDept 7";
+    let ann = [
+        "Ann",
+        "Lee",
+        "1 Main St",
+        "ann@example.org",
+        "District 1",
+        "",
+    ];
+    let mut rows: Vec<String> = [
+        /* 2 */ ann,
         /* 3 */
-        row(
+        [
             "Bob",
             "Lee",
             "2 Main St",
             "bob@example.org",
             "District 2",
             "",
-        ),
+        ],
         /* 4 */
-        row(
+        [
             "Cy",
             "Moss",
             "3 Oak Ave",
             "not-an-address",
             "District 3",
             "",
-        ),
-        /* 5 */ "Dee,Ng,Senator,4 Elm St,Toledo,OH".to_string(),
-        /* 6 */
-        row(
-            "Ann",
-            "Lee",
-            "1 Main St",
-            "ann@example.org",
-            "District 1",
-            "",
-        ),
+        ],
+        /* 6 */ ann,
         /* 7 */
-        row(
+        [
             "Eve",
             "Ray",
             "5 Pine Rd",
             "eve@example.org\nBcc: x@evil.example",
-            "District 7",
+            "D7",
             "",
-        ),
+        ],
         /* 8 */
-        row(
+        [
             "Fay",
             "Zhu",
             "6 Ash Ct",
             "fay@example.org",
             "Kent \u{2603}",
             "",
-        ),
-        /* 9 */ row("Gus", "Orr", "7 Elm St", "gus@example.org", "", ""),
-        /* 10 */
-        row(
-            "Hal",
-            "Poe",
-            "Suite 1\nFloor 2\nWing 3\nBuilding 4\nCampus 5\nBox 6\nDept 7",
-            "hal@example.org",
-            "District 10",
-            "",
-        ),
+        ],
+        /* 9 */ ["Gus", "Orr", "7 Elm St", "gus@example.org", "", ""],
+        /* 10 */ ["Hal", "Poe", tall, "hal@example.org", "District 10", ""],
         /* 11 */
-        row(
+        [
             "Ida",
             "Quinn",
             "9 Bay St",
             "ida@example.org",
             "District 11",
             &long_note,
-        ),
-        /* 12 */ row("Jo", "Ruiz", "10 Sea St", "", "District 12", ""),
+        ],
+        /* 12 */ ["Jo", "Ruiz", "10 Sea St", "", "District 12", ""],
         /* 13 */
-        row(
+        [
             "Kim",
             "Soto",
             "11 Sky St",
             "ann@example.org",
             "District 13",
             "",
-        ),
-    ])
+        ],
+    ]
+    .into_iter()
+    .map(row)
+    .collect();
+    // Row 5 is ragged: 6 fields where the header has 10.
+    rows.insert(3, "Dee,Ng,Senator,4 Elm St,Toledo,OH".to_string());
+    csv(&rows)
 }
 
 fn check(w: &Workdir, extra: &[&str]) -> common::Run {
@@ -157,46 +148,46 @@ fn every_problem_of_messy_data_is_reported_in_one_run_with_its_row() {
     let run = check(&w, &[]);
     run.expect_code(1);
     let e = &run.stderr;
-    // Errors.
-    assert!(
-        line(e, "error: d.csv row 3:").contains("file name Lee.pdf is already row 2's letter"),
-        "{e}"
-    );
-    assert!(
-        line(e, "error: d.csv row 4, column \"to\":")
-            .contains("`not-an-address` is not an email address"),
-        "{e}"
-    );
-    assert!(
-        line(e, "error: d.csv row 5:").contains("row 5 has 6 fields but the header has 10"),
-        "{e}"
-    );
-    assert!(
-        line(e, "error: d.csv row 7, column \"to\":")
-            .contains("Bcc: x@evil.example` is not an email address"),
-        "a line break in an address never becomes a header: {e}"
-    );
-    assert!(
-        line(e, "error: d.csv row 12, column \"to\":").contains("no recipient"),
-        "{e}"
-    );
-    // Row 6 repeats row 2, so its file name collides too.
-    assert!(line(e, "error: d.csv row 6:").contains("Lee.pdf is already row 2's letter"));
-    // Warnings.
-    assert!(line(e, "warning: d.csv row 6:").contains("row 6 repeats row 2 exactly"));
-    assert!(line(e, "warning: d.csv row 8:").contains("no glyph for U+2603"));
-    assert!(
-        line(e, "warning: d.csv row 9, column \"district\":").contains("`{{district}}` is empty"),
-        "{e}"
-    );
-    assert!(line(e, "warning: d.csv row 10:").contains("too tall for the envelope window"));
-    assert!(line(e, "warning: d.csv row 11:").contains("the letter runs onto "));
-    assert!(
-        line(e, "warning: d.csv row 13, column \"to\":")
-            .contains("same email address (ann@example.org) as row 2"),
-        "{e}"
-    );
-    assert!(line(e, "warning: d.csv row 12, column \"email\":").contains("is empty"));
+    // Each problem on its own line, starting with its row (and column).
+    for (start, says) in [
+        // Errors.
+        (
+            "error: d.csv row 3:",
+            "file name Lee.pdf is already row 2's letter",
+        ),
+        (
+            "error: d.csv row 4, column \"to\":",
+            "`not-an-address` is not an email address",
+        ),
+        (
+            "error: d.csv row 5:",
+            "row 5 has 6 fields but the header has 10",
+        ),
+        // Row 6 repeats row 2, so its file name collides too.
+        ("error: d.csv row 6:", "Lee.pdf is already row 2's letter"),
+        // A line break in an address never becomes a header.
+        (
+            "error: d.csv row 7, column \"to\":",
+            "Bcc: x@evil.example` is not an email address",
+        ),
+        ("error: d.csv row 12, column \"to\":", "no recipient"),
+        // Warnings.
+        ("warning: d.csv row 6:", "row 6 repeats row 2 exactly"),
+        ("warning: d.csv row 8:", "no glyph for U+2603"),
+        (
+            "warning: d.csv row 9, column \"district\":",
+            "`{{district}}` is empty",
+        ),
+        ("warning: d.csv row 10:", "too tall for the envelope window"),
+        ("warning: d.csv row 11:", "the letter runs onto "),
+        ("warning: d.csv row 12, column \"email\":", "is empty"),
+        (
+            "warning: d.csv row 13, column \"to\":",
+            "same email address (ann@example.org) as row 2",
+        ),
+    ] {
+        assert!(line(e, start).contains(says), "{start} {says}:\n{e}");
+    }
     // `note` is only printed inside {{#if note}}: its empty cells are not a gap.
     assert!(!e.contains("column \"note\""), "{e}");
     // Each problem names what to do.
@@ -220,14 +211,8 @@ fn the_same_problem_in_several_rows_is_listed_once_with_its_rows() {
     let rows: Vec<String> = (0..5)
         .map(|i| {
             let district = if i % 2 == 0 { "" } else { "D" };
-            row(
-                "A",
-                &format!("N{i}"),
-                "1 St",
-                &format!("a{i}@example.org"),
-                district,
-                "",
-            )
+            let (last, email) = (format!("N{i}"), format!("a{i}@example.org"));
+            row(["A", &last, "1 St", &email, district, ""])
         })
         .collect();
     w.file("d.csv", csv(&rows));
@@ -299,7 +284,7 @@ fn the_config_sender_is_checked_with_config() {
     w.file("t.md", TEMPLATE);
     w.file(
         "d.csv",
-        csv(&[row("A", "B", "1 St", "a@example.org", "D", "")]),
+        csv(&[row(["A", "B", "1 St", "a@example.org", "D", ""])]),
     );
     w.file(
         "good.toml",
@@ -328,8 +313,8 @@ fn missing_columns_template_errors_and_bad_images_are_errors() {
     w.file(
         "d.csv",
         csv(&[
-            row("A", "B", "1 St", "a@example.org", "D", ""),
-            row("C", "D", "2 St", "c@example.org", "D", ""),
+            row(["A", "B", "1 St", "a@example.org", "D", ""]),
+            row(["C", "D", "2 St", "c@example.org", "D", ""]),
         ]),
     );
     // A column the data lacks, named once with the rows it breaks.

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{pdf_pages, pdf_text, squash, Workdir};
+use common::{pdf_pages, pdf_text, rows_shown, squash, Workdir};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -41,19 +41,6 @@ fn preview(w: &Workdir, extra: &[&str]) -> common::Run {
     let mut args = vec!["preview", "-t", "t.md", "-d", "d.csv"];
     args.extend_from_slice(extra);
     w.run(&args)
-}
-
-/// The row numbers of the `=== row N ===` blocks on stdout.
-fn rows_shown(stdout: &str) -> Vec<u64> {
-    stdout
-        .lines()
-        .filter_map(|l| {
-            l.strip_prefix("=== row ")?
-                .strip_suffix(" ===")?
-                .parse()
-                .ok()
-        })
-        .collect()
 }
 
 #[test]

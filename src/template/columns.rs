@@ -95,15 +95,43 @@ const TESTS: [&str; 15] = [
 /// The columns whose value the templates print (`{{x}}`, or an argument of a helper such as
 /// `{{upper x}}`) and never test anywhere (`{{#if x}}`, `{{default x y}}`, ...): an empty
 /// cell in one of these leaves a gap in the letter. Inside `{{#each}}`/`{{#with}}` names
-/// are relative to something else and are not counted.
-pub fn printed(templates: &[&Template]) -> Vec<String> {
+/// are relative to something else and are not counted. In a template whose empty lines are
+/// dropped (`drops_empty_lines`, the address block), a column alone on its line leaves no
+/// gap either.
+pub fn printed(templates: &[(&Template, bool)]) -> Vec<String> {
     let mut printed = Vec::new();
     let mut tested = Vec::new();
-    for t in templates {
-        printed_walk(t, &mut printed, &mut tested);
+    for &(t, drops_empty_lines) in templates {
+        for (i, element) in t.elements.iter().enumerate() {
+            if drops_empty_lines && alone_on_line(t, i) {
+                printed_element(element, &mut tested, &mut Vec::new());
+            } else {
+                printed_element(element, &mut printed, &mut tested);
+            }
+        }
     }
     printed.retain(|u: &Use| !tested.iter().any(|t: &Use| t.name == u.name));
     printed.into_iter().map(|u| u.name).collect()
+}
+
+/// Whether element `i` is an expression with only spaces between it and the line ends.
+fn alone_on_line(t: &Template, i: usize) -> bool {
+    let raw = |j: Option<usize>| match j.and_then(|j| t.elements.get(j)) {
+        None => Some(String::new()),
+        Some(TemplateElement::RawString(s)) => Some(s.clone()),
+        Some(_) => None,
+    };
+    let before = raw(i.checked_sub(1));
+    let after = raw(Some(i + 1));
+    matches!(t.elements.get(i), Some(TemplateElement::Expression(_)))
+        && before.is_some_and(|b| {
+            let b = b.trim_end_matches([' ', '\t']);
+            b.is_empty() || b.ends_with('\n')
+        })
+        && after.is_some_and(|a| {
+            let a = a.trim_start_matches([' ', '\t']);
+            a.is_empty() || a.starts_with('\n')
+        })
 }
 
 fn printed_walk(template: &Template, printed: &mut Vec<Use>, tested: &mut Vec<Use>) {
@@ -182,6 +210,10 @@ mod tests {
              {{#unless returning}}new{{/unless}} {{ordinal district}} {{#each list}}{{x}}{{/each}}",
         )
         .unwrap();
-        assert_eq!(printed(&[&t]), ["last", "district"]);
+        assert_eq!(printed(&[(&t, false)]), ["last", "district"]);
+        // In the address block a column alone on its line drops out when empty.
+        let address =
+            Template::compile("{{name}}\n  {{line2}}  \n{{city}}, {{state}}\n{{zip}}").unwrap();
+        assert_eq!(printed(&[(&address, true)]), ["city", "state"]);
     }
 }

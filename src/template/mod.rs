@@ -246,13 +246,13 @@ impl Template {
     /// The columns the template prints without testing them anywhere (front matter and
     /// body): an empty cell there leaves a gap in the letter. See [`columns::printed`].
     pub fn printed_columns(&self) -> Vec<String> {
-        let mut templates: Vec<&handlebars::Template> = self
+        let mut templates: Vec<(&handlebars::Template, bool)> = self
             .fields
             .iter()
             .filter(|f| f.key != "filename")
-            .filter_map(|f| self.plain.get_template(f.key))
+            .filter_map(|f| Some((self.plain.get_template(f.key)?, f.key == "address")))
             .collect();
-        templates.extend(self.body.get_template(BODY));
+        templates.extend(self.body.get_template(BODY).map(|t| (t, false)));
         columns::printed(&templates)
     }
 
