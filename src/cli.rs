@@ -33,10 +33,8 @@ pub enum Command {
     Send(SendArgs),
     /// Show what a send campaign's ledger says went out, and export the failures.
     Status(StatusArgs),
-    /// Check every row for every problem at once; write and send nothing.
+    // The help of `check` and `preview` comes from their argument structs.
     Check(CheckArgs),
-    /// Show chosen rows as they will go out: the email, the MIME message, the PDF, or a
-    /// review page.
     Preview(PreviewArgs),
 }
 
@@ -147,7 +145,7 @@ pub struct PdfArgs {
     pub select: SelectArgs,
 
     /// Write only the first N selected rows.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help_heading = SELECTING)]
     pub limit: Option<usize>,
 
     /// Folder for the letters (created if missing).
@@ -202,18 +200,20 @@ pub struct InputArgs {
     pub delimiter: Option<String>,
 }
 
+/// The help heading of `--rows`, `--where` and `--limit`.
+const SELECTING: &str = "Selecting rows";
+
 /// Which rows of the data a command uses; every row when none of these is given.
 #[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "Selecting rows")]
 pub struct SelectArgs {
     /// Only these rows, numbered as the spreadsheet shows them (the header is row 1), e.g.
     /// 2-5,9.
-    #[arg(long, value_name = "LIST")]
+    #[arg(long, value_name = "LIST", help_heading = SELECTING)]
     pub rows: Option<String>,
 
     /// Only rows whose COLUMN is VALUE (compared exactly, spaces at the ends ignored; the
     /// column by its header name or template name). Repeat it to require several.
-    #[arg(long = "where", value_name = "COLUMN=VALUE")]
+    #[arg(long = "where", value_name = "COLUMN=VALUE", help_heading = SELECTING)]
     pub filters: Vec<String>,
 }
 
@@ -227,7 +227,7 @@ pub struct RowsArgs {
     pub select: SelectArgs,
 
     /// Only the first N selected rows.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help_heading = SELECTING)]
     pub limit: Option<usize>,
 
     /// The config file of `send`, for the sender (`from`) of the emails; without it only a

@@ -314,7 +314,7 @@ impl Page<'_> {
                     );
                     let _ = writeln!(
                         out,
-                        "<iframe sandbox title=\"The email to row {row} as the recipient sees it\" srcdoc=\"{}\"></iframe>",
+                        "<iframe sandbox loading=\"lazy\" title=\"The email to row {row} as the recipient sees it\" srcdoc=\"{}\"></iframe>",
                         esc(&html)
                     );
                 }
