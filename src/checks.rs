@@ -491,7 +491,7 @@ impl Seen {
                 let first = self.files.get(&wanted.to_lowercase()).copied();
                 let earlier = match first {
                     Some(first) => format!("row {first}'s letter"),
-                    None => "another file in the folder".to_string(),
+                    None => "another letter's".to_string(),
                 };
                 out.push(Finding::new(
                     Kind::FileName,

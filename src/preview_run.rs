@@ -3,7 +3,7 @@
 //! letters (the print engine's own run), or one review page of every selected row.
 
 use crate::check_run::{self, Opened};
-use crate::config::{PdfConfig, PreviewConfig, PreviewOutput};
+use crate::config::{PdfConfig, PreviewConfig, PreviewOutput, PREVIEW_DEFAULT_ROWS};
 use crate::email;
 use crate::exit_codes::ExitCode;
 use crate::output::write_atomically;
@@ -145,6 +145,11 @@ fn emails(cfg: &PreviewConfig, dir: Option<&Path>, eml: bool) -> ExitCode {
         None => String::new(),
     };
     let mut summary = format!("Previewed {shown} {what}{place}; nothing was sent");
+    if cfg.first_rows_only {
+        summary.push_str(&format!(
+            " (the first {PREVIEW_DEFAULT_ROWS} rows: choose others with --rows, --where or --limit)"
+        ));
+    }
     let bad: std::collections::BTreeSet<u64> = problems.iter().filter_map(|p| p.row).collect();
     if !bad.is_empty() {
         summary.push_str(&format!("; {} rows have problems (above)", bad.len()));

@@ -65,7 +65,8 @@ fn text_shows_the_first_three_rows_as_the_recipient_sees_them() {
         "{first}"
     );
     assert!(
-        run.stderr.contains("Previewed 3 emails; nothing was sent"),
+        run.stderr
+            .contains("Previewed 3 emails; nothing was sent (the first 3 rows: choose others"),
         "{}",
         run.stderr
     );

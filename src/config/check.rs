@@ -65,6 +65,8 @@ pub struct PreviewConfig {
     pub select: SelectSpec,
     pub from: Option<String>,
     pub output: PreviewOutput,
+    /// Nothing was selected, so only the first rows are shown (the summary says so).
+    pub first_rows_only: bool,
     pub quiet: bool,
 }
 
@@ -111,7 +113,8 @@ impl PreviewConfig {
                 )));
             }
         }
-        if select.is_all() && !matches!(output, PreviewOutput::Html { .. }) {
+        let first_rows_only = select.is_all() && !matches!(output, PreviewOutput::Html { .. });
+        if first_rows_only {
             select.limit = Some(PREVIEW_DEFAULT_ROWS);
         }
         Ok(PreviewConfig {
@@ -119,6 +122,7 @@ impl PreviewConfig {
             select,
             from,
             output,
+            first_rows_only,
             quiet: args.quiet,
         })
     }

@@ -7,7 +7,7 @@ mod pdf;
 pub mod secret;
 pub mod send;
 
-pub use check::{CheckConfig, PreviewConfig, PreviewOutput};
+pub use check::{CheckConfig, PreviewConfig, PreviewOutput, PREVIEW_DEFAULT_ROWS};
 pub use pdf::PdfConfig;
 
 use crate::cli::{InputArgs, SelectArgs};
