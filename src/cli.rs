@@ -35,6 +35,9 @@ pub enum Command {
     Send(SendArgs),
     /// Show what a send campaign's ledger says went out, and export the failures.
     Status(StatusArgs),
+    // The help of `check` and `preview` comes from their argument structs.
+    Check(CheckArgs),
+    Preview(PreviewArgs),
     /// Write a ready campaign into a folder: config, template, sample data and a README.
     Init(InitArgs),
 }
@@ -77,6 +80,9 @@ pub struct InitArgs {
 pub struct SendArgs {
     #[command(flatten)]
     pub input: InputArgs,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
 
     /// The config file with the [smtp] table (host, port, security, username, from, ...).
     #[arg(long, short = 'c', value_name = "FILE")]
@@ -159,6 +165,13 @@ pub struct PdfArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    /// Write only the first N selected rows.
+    #[arg(long, value_name = "N", help_heading = SELECTING)]
+    pub limit: Option<usize>,
+
     /// Folder for the letters (created if missing).
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: PathBuf,
@@ -219,4 +232,132 @@ pub struct InputArgs {
     /// Field delimiter of a CSV data file: ',', ';' or 'tab' (default: detected).
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<String>,
+}
+
+/// The help heading of `--rows`, `--where` and `--limit`.
+const SELECTING: &str = "Selecting rows";
+
+/// Which rows of the data a command uses; every row when none of these is given.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SelectArgs {
+    /// Only these rows, numbered as the spreadsheet shows them (the header is row 1), e.g.
+    /// 2-5,9.
+    #[arg(long, value_name = "LIST", help_heading = SELECTING)]
+    pub rows: Option<String>,
+
+    /// Only rows whose COLUMN is VALUE (compared exactly, spaces at the ends ignored; the
+    /// column by its header name or template name). Repeat it to require several.
+    #[arg(long = "where", value_name = "COLUMN=VALUE", help_heading = SELECTING)]
+    pub filters: Vec<String>,
+}
+
+/// The template, the data, the rows and the sender of `check` and `preview`.
+#[derive(Debug, Args)]
+pub struct RowsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    /// Only the first N selected rows.
+    #[arg(long, value_name = "N", help_heading = SELECTING)]
+    pub limit: Option<usize>,
+
+    /// The config file of `send`, for the sender (`from`) of the emails; without it only a
+    /// `from` in the template is checked.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// What `check` checks the rows for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFor {
+    /// The printed letters: layout, images, fonts, file names.
+    Pdf,
+    /// The emails: addresses, subject, sender.
+    Email,
+}
+
+/// Check every row for every problem at once; write and send nothing.
+///
+/// Every selected row is rendered (and typeset, for pdf) exactly as `pdf` and `send` would,
+/// and every problem is listed at once, grouped, with its spreadsheet row, its column and
+/// what to do. Nothing is written and no connection is made.
+///
+/// Errors (exit code 1): a column the template uses is missing, a ragged row, an empty or
+/// invalid email address or one with a line break (for email), two letters with the same
+/// file name (for pdf), an image that cannot be read, a template syntax error.
+///
+/// Warnings (exit code 0 if there are only warnings): a field the template prints is empty,
+/// an address block too large for the envelope window, a character the font cannot print,
+/// duplicate rows or addresses, a letter that runs onto a second page.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  lettermerge check --template templates/welcome.md --data samples/officials.csv --config lettermerge.toml"
+)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub rows: RowsArgs,
+
+    /// Check for printing only, or for email only (default: both).
+    #[arg(long = "for", value_name = "pdf|email")]
+    pub check_for: Option<CheckFor>,
+
+    /// No summary line or notes; problems are still listed.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// How `preview` shows the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PreviewFormat {
+    /// The email as the recipient sees it: headers, then the text body.
+    Text,
+    /// The whole MIME message, as sent.
+    Eml,
+    /// The printed letters, as PDF files.
+    Pdf,
+}
+
+/// Show chosen rows as they will go out: the email, the MIME message, the PDF, or a review
+/// page.
+///
+/// Without --rows, --where or --limit, preview shows the first 3 rows (a preview of
+/// thousands of letters to the terminal helps nobody); --html covers every selected row,
+/// all of them if none are selected.
+///
+/// --format text (the default) prints each row's email: the headers, then the text body.
+/// --format eml prints the whole MIME message, or with --out writes one .eml file per row.
+/// --format pdf writes each row's letter as `pdf` would, into --out (default: a folder
+/// named `preview` in the current folder; its files are replaced on each preview).
+///
+/// --html FILE writes one page to open in any browser, offline: a summary of every problem,
+/// then per row its problems, its email as the recipient sees it and a link to its PDF (the
+/// PDFs go into a folder beside the page, FILE's name + "-pdf").
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  lettermerge preview -t templates/welcome.md -d samples/officials.csv --rows 2-3\n  lettermerge preview -t templates/welcome.md -d samples/officials.csv --where state=OH --format pdf\n  lettermerge preview -t templates/welcome.md -d samples/officials.csv --html review.html"
+)]
+pub struct PreviewArgs {
+    #[command(flatten)]
+    pub rows: RowsArgs,
+
+    /// What to show: text (the email as read), eml (the MIME message) or pdf (the letters).
+    #[arg(long, value_name = "FORMAT", conflicts_with = "html")]
+    pub format: Option<PreviewFormat>,
+
+    /// Folder for the files of --format pdf (default: preview) or --format eml (default:
+    /// print to the terminal).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Write one self-contained review page of every selected row to FILE, with the PDFs in
+    /// a folder beside it.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
+    /// No summary line or notes; problems are still listed.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }

@@ -16,11 +16,15 @@ pub mod style;
 pub mod template;
 pub mod typeset;
 
+pub mod check_run;
+pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod init;
+pub mod preview_run;
 pub mod print_run;
 pub mod report;
+pub mod review;
 pub mod send_run;
 pub mod smtp;
 
@@ -43,5 +47,19 @@ pub fn run(cli: cli::Cli) -> exit_codes::ExitCode {
         },
         cli::Command::Status(args) => send_run::status(&args.ledger, args.failures.as_deref()),
         cli::Command::Init(args) => init::run(&args.dir, args.force),
+        cli::Command::Check(args) => match config::CheckConfig::from_args(args) {
+            Ok(cfg) => check_run::run(&cfg),
+            Err(e) => {
+                eprintln!("error: {e}");
+                exit_codes::ExitCode::Error
+            }
+        },
+        cli::Command::Preview(args) => match config::PreviewConfig::from_args(args) {
+            Ok(cfg) => preview_run::run(&cfg),
+            Err(e) => {
+                eprintln!("error: {e}");
+                exit_codes::ExitCode::Error
+            }
+        },
     }
 }

@@ -12,7 +12,7 @@ use crate::output::{sanitize_stem, write_atomically, AtomicFile, NameAllocator};
 use crate::parallel;
 use crate::pdf::{DocInfo, EmbeddedFonts, EncodedPage, GlyphUsage, PdfWriter};
 use crate::problem::Problem;
-use crate::records::{DataSource, Record};
+use crate::records::{DataSource, Record, Selection};
 use crate::report::{rows_phrase, Reporter};
 use crate::template::Template;
 use crate::typeset::page::Page;
@@ -27,13 +27,26 @@ const MANIFEST: &str = "manifest.csv";
 /// Runs `lettermerge pdf` and decides the exit code.
 pub fn run(cfg: &PdfConfig) -> ExitCode {
     let reporter = Reporter::new(&cfg.input.data, cfg.quiet);
-    match run_inner(cfg, &reporter) {
-        Ok(code) => code,
-        Err(Failure { code, message }) => {
+    match write_letters(cfg, &reporter) {
+        Ok(letters) => letters.code,
+        Err((code, message)) => {
             eprintln!("error: {message}");
             code
         }
     }
+}
+
+/// What a print run wrote.
+pub struct Letters {
+    pub code: ExitCode,
+    /// The file name (in the output folder) of each row's letter.
+    pub files: HashMap<u64, String>,
+}
+
+/// A print run as `preview` uses it: problems and the summary go to `reporter`; a failure
+/// that ends the run is returned with its exit code instead of printed.
+pub fn write_letters(cfg: &PdfConfig, reporter: &Reporter) -> Result<Letters, (ExitCode, String)> {
+    run_inner(cfg, reporter).map_err(|Failure { code, message }| (code, message))
 }
 
 /// A failure that ends the run before or while writing.
@@ -71,7 +84,7 @@ struct Checked {
     names: HashMap<u64, String>,
 }
 
-fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> {
+fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<Letters, Failure> {
     let started = Instant::now();
     let template = Template::load_with(&cfg.input.template, &cfg.offices)
         .map_err(|e| Failure::problems(e.to_string()))?;
@@ -80,19 +93,24 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> 
     for notice in data.notices() {
         reporter.notice(notice);
     }
+    let selection = cfg
+        .select
+        .resolve(data.headers())
+        .map_err(|e| Failure::io(e.0))?;
     // One typesetter per worker thread: each keeps its own warm caches for both passes.
-    let mut typesetters = Vec::new();
-    for _ in 0..parallel::workers() {
-        typesetters.push(
-            Typesetter::new(template.style()).map_err(|e| {
-                Failure::problems(format!("{}: {e:#}", cfg.input.template.display()))
-            })?,
-        );
-    }
+    let typesetters = Typesetter::per_worker(template.style(), parallel::workers())
+        .map_err(|e| Failure::problems(format!("{}: {e:#}", cfg.input.template.display())))?;
     let images = ImageStore::default();
 
-    let (checked, mut typesetters) =
-        check_pass(cfg, reporter, &data, &template, typesetters, &images)?;
+    let (checked, mut typesetters) = check_pass(
+        cfg,
+        reporter,
+        &data,
+        &selection,
+        &template,
+        typesetters,
+        &images,
+    )?;
     reporter.problems(&checked.warnings);
     reporter.problems(&checked.errors);
     if !checked.errors.is_empty() && (!cfg.skip_invalid || checked.valid == 0) {
@@ -112,10 +130,18 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> 
         )));
     }
     if checked.valid == 0 {
-        return Err(Failure::problems(format!(
-            "{} has no data rows, so there are no letters to write",
-            cfg.input.data.display()
-        )));
+        return Err(Failure::problems(if cfg.select.is_all() {
+            format!(
+                "{} has no data rows, so there are no letters to write",
+                cfg.input.data.display()
+            )
+        } else {
+            format!(
+                "no row of {} matches {}, so there are no letters to write",
+                cfg.input.data.display(),
+                cfg.select.describe()
+            )
+        }));
     }
     if !checked.existing.is_empty() {
         let mut msg = String::from("these files already exist and were left untouched:");
@@ -139,6 +165,7 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> 
         cfg,
         reporter,
         &data,
+        &selection,
         &template,
         typesetters,
         &images,
@@ -181,10 +208,13 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<ExitCode, Failure> 
         ));
     }
     reporter.summary(&summary);
-    Ok(if checked.errors.is_empty() {
-        ExitCode::Success
-    } else {
-        ExitCode::Problems
+    Ok(Letters {
+        code: if checked.errors.is_empty() {
+            ExitCode::Success
+        } else {
+            ExitCode::Problems
+        },
+        files: checked.names,
     })
 }
 
@@ -206,6 +236,7 @@ fn check_pass(
     cfg: &PdfConfig,
     reporter: &Reporter,
     data: &DataSource,
+    selection: &Selection,
     template: &Template,
     typesetters: Vec<Typesetter>,
     images: &ImageStore,
@@ -238,9 +269,10 @@ fn check_pass(
         .into_iter()
         .map(|p| (p, Vec::new()))
         .collect();
-    let records = data
-        .records()
-        .map_err(|e| Failure::problems(e.to_string()))?;
+    let records = selection.apply(
+        data.records()
+            .map_err(|e| Failure::problems(e.to_string()))?,
+    );
     let pb = reporter.spinner("Checking");
     // Each worker gathers the glyphs its letters use; the sets are merged at the end.
     let work = |(typesetter, usage): &mut (Typesetter, GlyphUsage),
@@ -332,13 +364,20 @@ fn check_pass(
     Ok((checked, typesetters))
 }
 
-fn reserved_names() -> NameAllocator {
+/// The names a letter may not take in the output folder.
+pub(crate) fn reserved_names() -> NameAllocator {
     let mut names = NameAllocator::default();
     names.reserve(MANIFEST);
     names
 }
 
-fn letter_file_name(names: &mut NameAllocator, filename: Option<&str>, row: u64) -> String {
+/// The letter's file name as `pdf` writes it: the sanitised `filename` value (or `row-N`),
+/// with `-2`, `-3`, ... when an earlier letter has it.
+pub(crate) fn letter_file_name(
+    names: &mut NameAllocator,
+    filename: Option<&str>,
+    row: u64,
+) -> String {
     let stem = match filename {
         Some(raw) => sanitize_stem(raw, row),
         None => format!("row-{row}"),
@@ -374,6 +413,7 @@ fn write_pass(
     cfg: &PdfConfig,
     reporter: &Reporter,
     data: &DataSource,
+    selection: &Selection,
     template: &Template,
     typesetters: Vec<Typesetter>,
     images: &ImageStore,
@@ -417,9 +457,10 @@ fn write_pass(
         pages: 0,
         batch_pages: 0,
     };
-    let records = data
-        .records()
-        .map_err(|e| Failure::problems(e.to_string()))?;
+    let records = selection.apply(
+        data.records()
+            .map_err(|e| Failure::problems(e.to_string()))?,
+    );
     let pb = reporter.bar(checked.valid, "Writing");
     let changed = || {
         Failure::io(format!(

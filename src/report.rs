@@ -12,6 +12,9 @@ pub struct Reporter {
     data_name: String,
     quiet: bool,
     progress: bool,
+    /// Prints nothing at all, problems included: for a run whose problems another pass
+    /// already reported (`preview --html` writing its PDFs).
+    silent: bool,
 }
 
 impl Reporter {
@@ -24,6 +27,17 @@ impl Reporter {
             data_name,
             quiet,
             progress: !quiet && std::io::stderr().is_terminal(),
+            silent: false,
+        }
+    }
+
+    /// A reporter that prints nothing, not even problems.
+    pub fn silent(data: &Path) -> Reporter {
+        Reporter {
+            quiet: true,
+            progress: false,
+            silent: true,
+            ..Reporter::new(data, true)
         }
     }
 
@@ -33,7 +47,8 @@ impl Reporter {
         self.format_rows(p, p.row.as_slice())
     }
 
-    fn format_rows(&self, p: &Problem, rows: &[u64]) -> String {
+    /// Formats a problem with all the rows it occurs in (see [`group`]).
+    pub fn format_rows(&self, p: &Problem, rows: &[u64]) -> String {
         let label = match p.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -56,12 +71,18 @@ impl Reporter {
     }
 
     pub fn problem(&self, p: &Problem) {
+        if self.silent {
+            return;
+        }
         eprintln!("{}", self.format(p));
     }
 
     /// Prints problems, the same problem in several rows once with all its rows
     /// ("rows 2-4, 9"), in the order each first appeared.
     pub fn problems(&self, problems: &[Problem]) {
+        if self.silent {
+            return;
+        }
         for (p, rows) in group(problems) {
             eprintln!("{}", self.format_rows(p, &rows));
         }
@@ -116,7 +137,7 @@ impl Reporter {
 type GroupKey<'a> = (Severity, Option<&'a str>, &'a str, Option<&'a str>);
 
 /// Groups problems that differ only in their row, keeping first-appearance order.
-fn group(problems: &[Problem]) -> Vec<(&Problem, Vec<u64>)> {
+pub fn group(problems: &[Problem]) -> Vec<(&Problem, Vec<u64>)> {
     let mut groups: Vec<(&Problem, Vec<u64>)> = Vec::new();
     let mut index: std::collections::HashMap<GroupKey<'_>, usize> =
         std::collections::HashMap::new();

@@ -15,7 +15,7 @@ use crate::output::{sanitize_stem, write_atomically};
 use crate::parallel;
 use crate::pdf::{self, DocInfo, EmbeddedFonts, GlyphUsage};
 use crate::problem::Problem;
-use crate::records::{DataSource, Record};
+use crate::records::{DataSource, Record, Selection};
 use crate::report::Reporter;
 use crate::smtp::{Secret, Security, SendError, SmtpClient, SmtpError, SmtpSettings};
 use crate::template::Template;
@@ -54,6 +54,8 @@ struct Prepared {
     data: DataSource,
     settings: EmailSettings,
     images: ImageStore,
+    /// `--rows` and `--where`: both passes see the same rows.
+    selection: Selection,
 }
 
 fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
@@ -72,27 +74,11 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
         )
     })?;
     let campaign_key = campaign_key(&cfg.input.data, data.sheet_name(), &cfg.input.template);
-    let settings = EmailSettings {
-        from: cfg.smtp.from.clone(),
-        campaign: format!("{:012x}", fnv64(campaign_key.as_bytes()) >> 16),
-        date: message_date(),
-        subject_prefix: matches!(cfg.mode, Mode::Test { .. }).then(|| "[TEST] ".to_string()),
-        redirect_to: match &cfg.mode {
-            Mode::Test { to } => Some(to.clone()),
-            _ => None,
-        },
-        signature_text: template
-            .style()
-            .signature
-            .as_ref()
-            .map(|s| {
-                let mut lines = vec![s.name.clone()];
-                lines.extend(s.lines.iter().cloned());
-                lines.retain(|l| !l.trim().is_empty());
-                lines
-            })
-            .unwrap_or_default(),
+    let test_to = match &cfg.mode {
+        Mode::Test { to } => Some(to.as_str()),
+        _ => None,
     };
+    let settings = email_settings(&template, cfg.smtp.from.clone(), &campaign_key, test_to);
     let setting_problems = email::check_settings(&settings);
     if !setting_problems.is_empty() {
         reporter.problems(&setting_problems);
@@ -101,21 +87,23 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
             "fix `from` in the config file (or --test-to) and run again",
         ));
     }
+    let selection = cfg
+        .select
+        .resolve(data.headers())
+        .map_err(|e| fail(ExitCode::Error, e.0))?;
     let prepared = Prepared {
         template,
         data,
         settings,
         images: ImageStore::default(),
+        selection,
     };
-    let mut typesetters = Vec::new();
-    if cfg.attach_pdf {
-        for _ in 0..parallel::workers() {
-            typesetters.push(
-                Typesetter::new(prepared.template.style())
-                    .map_err(|e| fail(ExitCode::Problems, format!("{e:#}")))?,
-            );
-        }
-    }
+    let typesetters = if cfg.attach_pdf {
+        Typesetter::per_worker(prepared.template.style(), parallel::workers())
+            .map_err(|e| fail(ExitCode::Problems, format!("{e:#}")))?
+    } else {
+        Vec::new()
+    };
 
     // Pass 1: every row rendered and checked before anything leaves.
     let (checked, fonts, typesetters) = check_pass(cfg, reporter, &prepared, typesetters)?;
@@ -139,7 +127,14 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
     if checked.valid == 0 {
         return Err(fail(
             ExitCode::Problems,
-            "the data has no rows, so there is nothing to send",
+            if cfg.select.is_all() {
+                "the data has no rows, so there is nothing to send".to_string()
+            } else {
+                format!(
+                    "no row matches {}, so there is nothing to send",
+                    cfg.select.describe()
+                )
+            },
         ));
     }
 
@@ -185,10 +180,12 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
     } else {
         states
     };
-    let records = prepared
-        .data
-        .records()
-        .map_err(|e| fail(ExitCode::Problems, e.to_string()))?;
+    let records = prepared.selection.apply(
+        prepared
+            .data
+            .records()
+            .map_err(|e| fail(ExitCode::Problems, e.to_string()))?,
+    );
 
     match &cfg.mode {
         Mode::DryRun { dir } => {
@@ -400,7 +397,7 @@ struct Checked {
 const PRINT_BUFFER_MAX: usize = 64 << 20;
 
 /// One message as a dry run prints it.
-fn dry_run_text(email: &Email) -> String {
+pub(crate) fn dry_run_text(email: &Email) -> String {
     format!("=== row {} ===\n{}\n", email.row, email::preview(email))
 }
 
@@ -424,10 +421,12 @@ fn check_pass(
     };
     let print = checked.printed.is_some();
     let print_limit = cfg.limit.unwrap_or(usize::MAX);
-    let records = prepared
-        .data
-        .records()
-        .map_err(|e| fail(ExitCode::Problems, e.to_string()))?;
+    let records = prepared.selection.apply(
+        prepared
+            .data
+            .records()
+            .map_err(|e| fail(ExitCode::Problems, e.to_string()))?,
+    );
     let states: Vec<CheckState> = if typesetters.is_empty() {
         (0..parallel::workers())
             .map(|_| (Vec::new(), None))
@@ -864,9 +863,38 @@ fn confirm(cfg: &SendConfig, messages: u64) -> Result<(), Halt> {
     }
 }
 
-/// The campaign: this data file (and, for a workbook, this sheet: each sheet is its own list
-/// of officials) with this template.
-fn campaign_key(data: &Path, sheet: Option<&str>, template: &Path) -> String {
+/// What every message of a run shares: the sender, the campaign id (from `campaign_key`),
+/// the date, and the signature from the template; with `test_to`, the test run's redirect
+/// and subject mark. `check` and `preview` build the same settings as `send`.
+pub(crate) fn email_settings(
+    template: &Template,
+    from: String,
+    campaign_key: &str,
+    test_to: Option<&str>,
+) -> EmailSettings {
+    EmailSettings {
+        from,
+        campaign: format!("{:012x}", fnv64(campaign_key.as_bytes()) >> 16),
+        date: message_date(),
+        subject_prefix: test_to.map(|_| "[TEST] ".to_string()),
+        redirect_to: test_to.map(str::to_string),
+        signature_text: template
+            .style()
+            .signature
+            .as_ref()
+            .map(|s| {
+                let mut lines = vec![s.name.clone()];
+                lines.extend(s.lines.iter().cloned());
+                lines.retain(|l| !l.trim().is_empty());
+                lines
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// The campaign's identity: the data file (and, for a workbook, the sheet: each sheet is its
+/// own list of officials) and the template, by their full paths.
+pub(crate) fn campaign_key(data: &Path, sheet: Option<&str>, template: &Path) -> String {
     let canon = |p: &Path| {
         p.canonicalize()
             .unwrap_or_else(|_| p.to_path_buf())

@@ -2,15 +2,17 @@
 //! configurations: paths checked, delimiter and encoding understood. Nothing downstream looks
 //! at clap types.
 
+mod check;
 pub mod forms;
 mod pdf;
 pub mod secret;
 pub mod send;
 
+pub use check::{CheckConfig, PreviewConfig, PreviewOutput, PREVIEW_DEFAULT_ROWS};
 pub use pdf::PdfConfig;
 
-use crate::cli::InputArgs;
-use crate::records::DataOptions;
+use crate::cli::{InputArgs, SelectArgs};
+use crate::records::{DataOptions, SelectSpec};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -80,6 +82,12 @@ fn check_workbook_flags(args: &InputArgs) -> Result<(), UsageError> {
         )));
     }
     Ok(())
+}
+
+/// `--rows`, `--where` and `--limit`, checked for form (the columns are checked once the
+/// data file is open).
+pub fn select_spec(args: &SelectArgs, limit: Option<usize>) -> Result<SelectSpec, UsageError> {
+    SelectSpec::parse(args.rows.as_deref(), &args.filters, limit).map_err(|e| UsageError(e.0))
 }
 
 fn require_file(path: &Path, flag: &str, what: &str) -> Result<(), UsageError> {

@@ -1,7 +1,8 @@
 //! The print run's configuration (`lettermerge pdf`).
 
-use super::{Input, UsageError};
+use super::{select_spec, Input, UsageError};
 use crate::cli::PdfArgs;
+use crate::records::SelectSpec;
 use crate::template::forms::OfficeTable;
 use std::path::PathBuf;
 
@@ -9,6 +10,8 @@ use std::path::PathBuf;
 #[derive(Debug, Clone)]
 pub struct PdfConfig {
     pub input: Input,
+    /// Which rows to write.
+    pub select: SelectSpec,
     pub out_dir: PathBuf,
     pub combined: Option<PathBuf>,
     pub duplex: bool,
@@ -24,6 +27,7 @@ impl PdfConfig {
     pub fn from_args(args: PdfArgs) -> Result<PdfConfig, UsageError> {
         let input = Input::from_args(args.input)?;
         let offices = super::forms::load(args.config.as_deref())?;
+        let select = select_spec(&args.select, args.limit)?;
         if args.out.is_file() {
             return Err(UsageError(format!(
                 "--out {} is a file; give a folder for the letters (it is created if missing)",
@@ -41,6 +45,7 @@ impl PdfConfig {
         }
         Ok(PdfConfig {
             input,
+            select,
             out_dir: args.out,
             combined: args.combined,
             duplex: args.duplex,

@@ -323,6 +323,8 @@ pub enum Mode {
 #[derive(Debug, Clone)]
 pub struct SendConfig {
     pub input: super::Input,
+    /// Which rows to send (`--limit` is not part of it: for send it counts messages).
+    pub select: crate::records::SelectSpec,
     pub smtp: SmtpConfig,
     pub mode: Mode,
     pub limit: Option<usize>,
@@ -341,6 +343,7 @@ pub struct SendConfig {
 impl SendConfig {
     pub fn from_args(args: crate::cli::SendArgs) -> Result<SendConfig, UsageError> {
         let input = super::Input::from_args(args.input)?;
+        let select = super::select_spec(&args.select, None)?;
         let smtp = SmtpConfig::load(&args.config)?;
         let offices = super::forms::load(Some(&args.config))?;
         let mode =
@@ -384,6 +387,7 @@ impl SendConfig {
             .unwrap_or_else(|| default_ledger_path(&input.data));
         Ok(SendConfig {
             input,
+            select,
             smtp,
             mode,
             limit: args.limit,

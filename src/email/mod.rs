@@ -85,6 +85,14 @@ struct Shown {
     text: String,
 }
 
+impl Email {
+    /// The headers as a person reads them (decoded, Bcc included), in the order `preview`
+    /// prints them: for a review page that lays them out itself.
+    pub fn headers_shown(&self) -> &[(&'static str, String)] {
+        &self.shown.headers
+    }
+}
+
 /// The message as `--dry-run` prints it: the headers a person cares about (Bcc too, which
 /// the real message does not carry), a blank line, then the plain-text body.
 pub fn preview(email: &Email) -> String {

@@ -250,7 +250,7 @@ pub(crate) fn push_num(out: &mut Vec<u8>, v: f32, decimals: u32) {
     if frac != 0 {
         out.push(b'.');
         let mut width = decimals;
-        while frac % 10 == 0 {
+        while frac.is_multiple_of(10) {
             frac /= 10;
             width -= 1;
         }

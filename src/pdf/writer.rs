@@ -230,7 +230,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             annots.push(id);
         }
 
-        if self.pages.len() % PAGES_PER_NODE == 0 {
+        if self.pages.len().is_multiple_of(PAGES_PER_NODE) {
             let node = self.alloc(1);
             self.nodes.push(node);
         }

@@ -11,10 +11,12 @@ mod headers;
 mod hidden_rows;
 mod line_ends;
 mod numfmt;
+mod select;
 mod sniff;
 mod xlsx;
 
 pub use self::headers::{snake_case, Headers};
+pub use self::select::{SelectError, SelectSpec, Selected, Selection};
 pub use self::xlsx::is_workbook;
 
 use self::line_ends::LineEnds;

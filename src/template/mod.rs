@@ -255,6 +255,19 @@ impl Template {
         problems
     }
 
+    /// The columns the template prints without testing them anywhere (front matter and
+    /// body): an empty cell there leaves a gap in the letter. See [`columns::printed`].
+    pub fn printed_columns(&self) -> Vec<String> {
+        let mut templates: Vec<(&handlebars::Template, bool)> = self
+            .fields
+            .iter()
+            .filter(|f| f.key != "filename")
+            .filter_map(|f| Some((self.plain.get_template(f.key)?, f.key == "address")))
+            .collect();
+        templates.extend(self.body.get_template(BODY).map(|t| (t, false)));
+        columns::printed(&templates)
+    }
+
     /// Fills in the template for one row.
     pub fn render(&self, record: &Record) -> Result<Letter, Problem> {
         let ctx = context(record);

@@ -46,6 +46,11 @@ impl Typesetter {
         })
     }
 
+    /// `n` typesetters of one style, one per worker thread, each keeping its own caches.
+    pub fn per_worker(style: &Style, n: usize) -> anyhow::Result<Vec<Typesetter>> {
+        (0..n.max(1)).map(|_| Typesetter::new(style)).collect()
+    }
+
     /// Lays out one letter. An image that cannot be read is a row error.
     pub fn typeset(&mut self, letter: &Letter, images: &ImageStore) -> Result<Typeset, Problem> {
         self.engine.missing.clear();

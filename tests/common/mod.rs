@@ -95,6 +95,19 @@ impl Run {
     }
 }
 
+/// The row numbers of the `=== row N ===` lines a dry run or a preview prints.
+pub fn rows_shown(stdout: &str) -> Vec<u64> {
+    stdout
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("=== row ")?
+                .strip_suffix(" ===")?
+                .parse()
+                .ok()
+        })
+        .collect()
+}
+
 /// The repository root (for the shipped templates and samples).
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -1,0 +1,184 @@
+//! The check run (`lettermerge check`): every selected row rendered, typeset and its email
+//! checked, every problem listed at once, grouped, nothing written and nothing sent.
+
+use crate::checks::{CheckReport, Checker, Finding};
+use crate::config::{CheckConfig, Input};
+use crate::email::{self, EmailSettings};
+use crate::exit_codes::ExitCode;
+use crate::images::ImageStore;
+use crate::parallel;
+use crate::problem::Problem;
+use crate::records::{DataSource, SelectSpec, Selection};
+use crate::report::Reporter;
+use crate::send_run::{campaign_key, email_settings};
+use crate::template::forms::OfficeTable;
+use crate::template::Template;
+use crate::typeset::Typesetter;
+use std::path::Path;
+
+/// The sender used to check the emails when no config file gives one; never shown as
+/// checked (a note says the config's `from` was not checked).
+pub const UNCHECKED_FROM: &str = "Sender not set <sender-not-set@example.invalid>";
+
+/// Runs `lettermerge check` and decides the exit code: 1 on errors, 0 on warnings only.
+pub fn run(cfg: &CheckConfig) -> ExitCode {
+    let reporter = Reporter::new(&cfg.input.data, cfg.quiet);
+    let opened = match open(
+        &cfg.input,
+        &cfg.select,
+        cfg.from.as_deref(),
+        &cfg.offices,
+        &reporter,
+    ) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let images = ImageStore::default();
+    let settings = cfg.email.then_some(&opened.settings);
+    let report = match check_and_list(&opened, settings, cfg.pdf, &images, &reporter) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    if cfg.email && cfg.from.is_none() && report.rows_without_from > 0 {
+        reporter.notice(
+            "no --config given, so the sender (`from` in the config file) was not checked; \
+             pass --config lettermerge.toml to check it too",
+        );
+    }
+    if report.rows == 0 && !cfg.select.is_all() {
+        reporter.notice(&format!("no row matches {}", cfg.select.describe()));
+    }
+    reporter.summary(&report.summary());
+    if report.errors().next().is_some() {
+        ExitCode::Problems
+    } else {
+        ExitCode::Success
+    }
+}
+
+/// The template, the data and the selection of a check or preview, opened, and the email
+/// settings `send` would use.
+pub struct Opened {
+    pub template: Template,
+    pub data: DataSource,
+    pub selection: Selection,
+    pub settings: EmailSettings,
+}
+
+/// Opens what a check or preview reads; prints why and returns the exit code when one of
+/// them is unusable (the template line of a syntax error, the `--where` column the data
+/// lacks, a config `from` that is not an address).
+pub fn open(
+    input: &Input,
+    select: &SelectSpec,
+    from: Option<&str>,
+    offices: &OfficeTable,
+    reporter: &Reporter,
+) -> Result<Opened, ExitCode> {
+    let template = Template::load_with(&input.template, offices).map_err(|e| {
+        eprintln!("error: {e}");
+        eprintln!("the template has to be fixed before its rows can be checked");
+        ExitCode::Problems
+    })?;
+    let data = DataSource::open(&input.data, &input.data_options).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::Problems
+    })?;
+    for notice in data.notices() {
+        reporter.notice(notice);
+    }
+    let selection = select.resolve(data.headers()).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::Error
+    })?;
+    let settings = sender_settings(&template, from, &input.data, data.sheet_name());
+    let problems = email::check_settings(&settings);
+    if !problems.is_empty() {
+        reporter.problems(&problems);
+        eprintln!("error: fix `from` in the config file and run again");
+        return Err(ExitCode::Problems);
+    }
+    Ok(Opened {
+        template,
+        data,
+        selection,
+        settings,
+    })
+}
+
+/// Checks every selected row and lists the problems on the terminal.
+pub fn check_and_list(
+    opened: &Opened,
+    settings: Option<&EmailSettings>,
+    print: bool,
+    images: &ImageStore,
+    reporter: &Reporter,
+) -> Result<CheckReport, ExitCode> {
+    let report = check_rows(
+        &opened.template,
+        &opened.data,
+        &opened.selection,
+        settings,
+        print,
+        images,
+    )
+    .map_err(|message| {
+        eprintln!("error: {message}");
+        ExitCode::Problems
+    })?;
+    print_findings(reporter, &report);
+    Ok(report)
+}
+
+/// The email settings `send` would use, with the config's `from` or, without a config file,
+/// a placeholder sender.
+pub fn sender_settings(
+    template: &Template,
+    from: Option<&str>,
+    data: &Path,
+    sheet: Option<&str>,
+) -> EmailSettings {
+    email_settings(
+        template,
+        from.unwrap_or(UNCHECKED_FROM).to_string(),
+        &campaign_key(data, sheet, template.path()),
+        None,
+    )
+}
+
+/// Runs the row checks; `print` typesets every letter too.
+pub fn check_rows(
+    template: &Template,
+    data: &DataSource,
+    selection: &Selection,
+    settings: Option<&EmailSettings>,
+    print: bool,
+    images: &ImageStore,
+) -> Result<CheckReport, String> {
+    let typesetters = if print {
+        Typesetter::per_worker(template.style(), parallel::workers())
+            .map_err(|e| format!("{}: {e:#}", template.path().display()))?
+    } else {
+        Vec::new()
+    };
+    Checker {
+        template,
+        data,
+        selection,
+        email: settings,
+        typesetters,
+        images,
+    }
+    .run()
+    .map_err(|p| p.to_string())
+}
+
+/// Warnings first, then errors (the last lines on the screen are the ones that stop a run),
+/// each the same problem in several rows once with all its rows.
+pub fn print_findings(reporter: &Reporter, report: &CheckReport) {
+    let problems = |f: &mut dyn Iterator<Item = &Finding>| -> Vec<Problem> {
+        f.map(|f| f.problem.clone()).collect()
+    };
+    reporter.problems(&problems(&mut report.warnings()));
+    reporter.problems(&problems(&mut report.errors()));
+}

@@ -1,0 +1,572 @@
+//! The row checks behind `check` and the review page of `preview --html`: every selected row
+//! rendered (typeset, for print; its email built, for email) exactly as `pdf` and `send`
+//! would, every problem collected, plus the problems that only show across rows: duplicate
+//! rows and addresses, letters whose file names collide, fields the template prints that
+//! are empty.
+//!
+//! Rows are streamed on every core (`parallel::ordered_map`); only small per-row keys are
+//! kept (a hash of the row, its address, its file name) to find the duplicates.
+
+use crate::email::{self, EmailSettings};
+use crate::images::ImageStore;
+use crate::output::{sanitize_stem, NameAllocator};
+use crate::parallel;
+use crate::print_run::{letter_file_name, reserved_names};
+use crate::problem::Problem;
+use crate::records::{DataSource, Record, Selection};
+use crate::report::rows_phrase;
+use crate::template::Template;
+use crate::typeset::Typesetter;
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+
+/// What kind of problem a finding is; the review page counts them by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Template,
+    MissingColumn,
+    RaggedRow,
+    Render,
+    EmailAddress,
+    FileName,
+    Image,
+    EmptyField,
+    AddressWindow,
+    MissingGlyph,
+    DuplicateRow,
+    DuplicateAddress,
+    ExtraPage,
+}
+
+impl Kind {
+    /// A short label, e.g. "duplicate rows".
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Template => "template or font problems",
+            Kind::MissingColumn => "columns missing from the data",
+            Kind::RaggedRow => "ragged rows",
+            Kind::Render => "values the template cannot fill in",
+            Kind::EmailAddress => "email addresses and headers",
+            Kind::FileName => "file names that collide",
+            Kind::Image => "images that cannot be used",
+            Kind::EmptyField => "empty fields",
+            Kind::AddressWindow => "addresses too large for the envelope window",
+            Kind::MissingGlyph => "characters the font cannot print",
+            Kind::DuplicateRow => "duplicate rows",
+            Kind::DuplicateAddress => "duplicate addresses",
+            Kind::ExtraPage => "letters longer than one page",
+        }
+    }
+}
+
+/// One problem and its kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub kind: Kind,
+    pub problem: Problem,
+}
+
+impl Finding {
+    fn new(kind: Kind, problem: Problem) -> Finding {
+        Finding { kind, problem }
+    }
+}
+
+/// What to check, and with what.
+pub struct Checker<'a> {
+    pub template: &'a Template,
+    pub data: &'a DataSource,
+    pub selection: &'a Selection,
+    /// Check the emails with these settings; `None`: print only.
+    pub email: Option<&'a EmailSettings>,
+    /// Typeset every letter (one typesetter per worker); empty: email only.
+    pub typesetters: Vec<Typesetter>,
+    pub images: &'a ImageStore,
+}
+
+/// Everything a check found.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    /// Rows checked.
+    pub rows: u64,
+    /// Problems without a row first (missing columns), then in row order.
+    pub findings: Vec<Finding>,
+    /// Rows with at least one error.
+    pub error_rows: BTreeSet<u64>,
+    /// Rows whose letter has no `from` of its own, so the sender comes from the config.
+    pub rows_without_from: u64,
+}
+
+impl CheckReport {
+    pub fn errors(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.problem.is_error())
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| !f.problem.is_error())
+    }
+
+    /// Every finding of one row.
+    pub fn for_row(&self, row: u64) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(move |f| f.problem.row == Some(row))
+    }
+
+    /// How many findings of each kind, errors and warnings apart, most frequent first.
+    pub fn counts(&self) -> Vec<(Kind, bool, usize)> {
+        let mut counts: HashMap<(Kind, bool), usize> = HashMap::new();
+        for f in &self.findings {
+            *counts.entry((f.kind, f.problem.is_error())).or_default() += 1;
+        }
+        let mut out: Vec<(Kind, bool, usize)> =
+            counts.into_iter().map(|((k, e), n)| (k, e, n)).collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
+        out
+    }
+
+    /// "12 rows checked: 3 errors in 2 rows, 4 warnings".
+    pub fn summary(&self) -> String {
+        let errors = self.errors().count();
+        let warnings = self.warnings().count();
+        format!(
+            "{} {} checked: {} {} in {} {}, {} {}",
+            self.rows,
+            plural(self.rows as usize, "row", "rows"),
+            errors,
+            plural(errors, "error", "errors"),
+            self.error_rows.len(),
+            plural(self.error_rows.len(), "row", "rows"),
+            warnings,
+            plural(warnings, "warning", "warnings"),
+        )
+    }
+}
+
+pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+/// What a worker learns about one row.
+enum RowCheck {
+    /// The data file cannot be read any further.
+    Fatal(Problem),
+    Row(Box<RowFacts>),
+}
+
+/// One row's findings and the keys that find duplicates across rows.
+struct RowFacts {
+    row: u64,
+    findings: Vec<Finding>,
+    /// A hash of every cell (`None` for a ragged row).
+    fingerprint: Option<u64>,
+    /// The address block, case and spacing folded.
+    address: Option<String>,
+    /// The `to` addresses, case folded.
+    to: Option<String>,
+    /// The rendered `filename` value, when the template has one and print is checked.
+    filename: Option<Option<String>>,
+    has_from: bool,
+}
+
+/// Columns of `missing` (file-level errors) and the rows each one breaks.
+type Missing = Vec<(Finding, Vec<u64>)>;
+
+impl Checker<'_> {
+    /// Checks every selected row. `Err` only when the data file cannot be read any further.
+    pub fn run(self) -> Result<CheckReport, Problem> {
+        let mut report = CheckReport::default();
+        let headers = self.data.headers();
+        let mut missing: Missing = self
+            .template
+            .check_columns(headers)
+            .into_iter()
+            .map(|p| (Finding::new(Kind::MissingColumn, p), Vec::new()))
+            .collect();
+        // An empty cell only matters in a column the template prints without testing it.
+        let printed: Vec<(usize, String)> = self
+            .template
+            .printed_columns()
+            .into_iter()
+            .filter_map(|c| headers.index_of(&c).map(|i| (i, headers.names[i].clone())))
+            .collect();
+        let print = !self.typesetters.is_empty();
+        let check_names = print && self.template.has_filename();
+        let states: Vec<Option<Typesetter>> = if print {
+            self.typesetters.into_iter().map(Some).collect()
+        } else {
+            (0..parallel::workers()).map(|_| None).collect()
+        };
+        let template = self.template;
+        let images = self.images;
+        let settings = self.email;
+        let work = |ts: &mut Option<Typesetter>, record: Result<Record, Problem>| {
+            let record = match record {
+                Ok(r) => r,
+                Err(p) => {
+                    let Some(row) = p.row else {
+                        return RowCheck::Fatal(p);
+                    };
+                    return RowCheck::Row(Box::new(RowFacts {
+                        row,
+                        findings: vec![Finding::new(Kind::RaggedRow, p)],
+                        fingerprint: None,
+                        address: None,
+                        to: None,
+                        filename: None,
+                        has_from: true,
+                    }));
+                }
+            };
+            RowCheck::Row(Box::new(check_row(
+                template,
+                &record,
+                &printed,
+                ts.as_mut(),
+                images,
+                settings,
+                check_names,
+            )))
+        };
+        let mut seen = Seen::default();
+        let sink = |result: RowCheck| -> Result<(), Problem> {
+            let facts = match result {
+                RowCheck::Fatal(p) => return Err(p),
+                RowCheck::Row(facts) => facts,
+            };
+            report.rows += 1;
+            if !facts.has_from {
+                report.rows_without_from += 1;
+            }
+            let row = facts.row;
+            let mut findings = facts.findings;
+            // Rows broken by a missing column are listed once, with that column.
+            findings.retain(|f| {
+                let known = missing.iter_mut().find(|(m, _)| {
+                    f.problem.is_error()
+                        && f.problem.column.is_some()
+                        && m.problem.column == f.problem.column
+                });
+                match known {
+                    Some((_, rows)) => {
+                        rows.push(row);
+                        report.error_rows.insert(row);
+                        false
+                    }
+                    None => true,
+                }
+            });
+            findings.extend(seen.across_rows(
+                row,
+                facts.fingerprint,
+                facts.address,
+                facts.to,
+                facts.filename,
+            ));
+            if findings.iter().any(|f| f.problem.is_error()) {
+                report.error_rows.insert(row);
+            }
+            report.findings.extend(findings);
+            Ok(())
+        };
+        parallel::ordered_map(
+            self.selection.apply(
+                self.data
+                    .records()
+                    .map_err(|e| Problem::error(e.to_string()))?,
+            ),
+            states,
+            work,
+            sink,
+        )?;
+        let mut file_level: Vec<Finding> = missing
+            .into_iter()
+            .map(|(mut f, rows)| {
+                if !rows.is_empty() {
+                    f.problem
+                        .message
+                        .push_str(&format!(" (it breaks {})", rows_phrase(&rows)));
+                }
+                f
+            })
+            .collect();
+        file_level.append(&mut report.findings);
+        report.findings = file_level;
+        Ok(report)
+    }
+}
+
+/// Renders, typesets and builds the email of one row, collecting every problem.
+fn check_row(
+    template: &Template,
+    record: &Record,
+    printed: &[(usize, String)],
+    typesetter: Option<&mut Typesetter>,
+    images: &ImageStore,
+    settings: Option<&EmailSettings>,
+    check_names: bool,
+) -> RowFacts {
+    let row = record.row;
+    let mut facts = RowFacts {
+        row,
+        findings: Vec::new(),
+        fingerprint: Some(fingerprint(&record.fields)),
+        address: None,
+        to: None,
+        filename: None,
+        has_from: true,
+    };
+    for (i, column) in printed {
+        if record.fields.get(*i).is_some_and(|v| v.trim().is_empty()) {
+            facts.findings.push(Finding::new(
+                Kind::EmptyField,
+                Problem::warning(format!(
+                    "`{{{{{column}}}}}` is empty, so the letter has a gap where the template prints it"
+                ))
+                .at_row(row)
+                .in_column(column.clone())
+                .with_hint(format!(
+                    "fill in the cell, or if it may be empty put it inside `{{{{#if {}}}}}...{{{{/if}}}}` in the template",
+                    crate::records::snake_case(column)
+                )),
+            ));
+        }
+    }
+    let letter = match template.render(record) {
+        Ok(letter) => letter,
+        Err(p) => {
+            let p = if p.row.is_none() { p.at_row(row) } else { p };
+            facts.findings.push(Finding::new(Kind::Render, p));
+            return facts;
+        }
+    };
+    facts.has_from = letter.email.from.is_some();
+    if !letter.address.is_empty() {
+        facts.address = Some(fold(&letter.address.join("\n")));
+    }
+    if let Some(settings) = settings {
+        facts.to = letter.email.to.as_deref().map(fold);
+        facts.findings.extend(
+            email::check(&letter, settings)
+                .into_iter()
+                .map(|p| Finding::new(Kind::EmailAddress, p)),
+        );
+    }
+    if let Some(typesetter) = typesetter {
+        if check_names {
+            facts.filename = Some(letter.filename.clone());
+        }
+        match typesetter.typeset(&letter, images) {
+            Ok(typeset) => {
+                for w in typeset.warnings {
+                    let kind = if w.message.contains("glyph") {
+                        Kind::MissingGlyph
+                    } else {
+                        Kind::AddressWindow
+                    };
+                    facts.findings.push(Finding::new(kind, w));
+                }
+                let pages = typeset.pages.len();
+                if pages > 1 {
+                    facts.findings.push(Finding::new(
+                        Kind::ExtraPage,
+                        Problem::warning(format!("the letter runs onto {pages} pages"))
+                            .at_row(row)
+                            .with_hint(
+                                "shorten the letter or this row's text, or make `font.size` or \
+                                 `margins` smaller in the template",
+                            ),
+                    ));
+                }
+            }
+            Err(p) => {
+                let kind = if p.message.contains("image") {
+                    Kind::Image
+                } else {
+                    Kind::Render
+                };
+                facts.findings.push(Finding::new(kind, p));
+            }
+        }
+    }
+    facts
+}
+
+/// The keys of the rows checked so far, to name the earlier row of a duplicate.
+struct Seen {
+    rows: HashMap<u64, u64>,
+    addresses: HashMap<String, u64>,
+    emails: HashMap<String, u64>,
+    /// Lower-cased file name -> the row whose letter has it.
+    files: HashMap<String, u64>,
+    names: NameAllocator,
+}
+
+impl Default for Seen {
+    fn default() -> Seen {
+        Seen {
+            rows: HashMap::new(),
+            addresses: HashMap::new(),
+            emails: HashMap::new(),
+            files: HashMap::new(),
+            names: reserved_names(),
+        }
+    }
+}
+
+impl Seen {
+    fn across_rows(
+        &mut self,
+        row: u64,
+        fingerprint: Option<u64>,
+        address: Option<String>,
+        to: Option<String>,
+        filename: Option<Option<String>>,
+    ) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let mut duplicate_row = false;
+        if let Some(fp) = fingerprint {
+            if let Some(&first) = self.rows.get(&fp) {
+                duplicate_row = true;
+                out.push(Finding::new(
+                    Kind::DuplicateRow,
+                    Problem::warning(format!("row {row} repeats row {first} exactly"))
+                        .at_row(row)
+                        .with_hint(format!(
+                            "delete one of rows {first} and {row}, or the official gets two letters"
+                        )),
+                ));
+            } else {
+                self.rows.insert(fp, row);
+            }
+        }
+        if let Some(address) = address.filter(|a| !a.is_empty()) {
+            match self.addresses.get(&address) {
+                Some(&first) if !duplicate_row => out.push(Finding::new(
+                    Kind::DuplicateAddress,
+                    Problem::warning(format!("row {row} has the same address as row {first}"))
+                        .at_row(row)
+                        .with_hint(format!(
+                            "check rows {first} and {row}: one official listed twice gets two letters"
+                        )),
+                )),
+                Some(_) => {}
+                None => {
+                    self.addresses.insert(address, row);
+                }
+            }
+        }
+        if let Some(to) = to.filter(|t| !t.is_empty()) {
+            match self.emails.get(&to) {
+                Some(&first) if !duplicate_row => out.push(Finding::new(
+                    Kind::DuplicateAddress,
+                    Problem::warning(format!(
+                        "row {row} has the same email address ({to}) as row {first}"
+                    ))
+                    .at_row(row)
+                    .in_column("to")
+                    .with_hint(format!(
+                        "check rows {first} and {row}: that address would get two messages"
+                    )),
+                )),
+                Some(_) => {}
+                None => {
+                    self.emails.insert(to, row);
+                }
+            }
+        }
+        if let Some(filename) = filename {
+            let name = letter_file_name(&mut self.names, filename.as_deref(), row);
+            let wanted = match filename.as_deref() {
+                Some(raw) => format!("{}.pdf", sanitize_stem(raw, row)),
+                None => format!("row-{row}.pdf"),
+            };
+            if name == wanted {
+                self.files.insert(wanted.to_lowercase(), row);
+            } else {
+                let first = self.files.get(&wanted.to_lowercase()).copied();
+                let earlier = match first {
+                    Some(first) => format!("row {first}'s letter"),
+                    None => "another letter's".to_string(),
+                };
+                out.push(Finding::new(
+                    Kind::FileName,
+                    Problem::error(format!(
+                        "the letter's file name {wanted} is already {earlier} (pdf would write this one as {name})"
+                    ))
+                    .at_row(row)
+                    .with_hint(
+                        "make the template's `filename` give every letter its own name, e.g. \
+                         add a column such as {{district}} to it",
+                    ),
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// A hash of a row's cells, to find rows that repeat another exactly.
+fn fingerprint(fields: &[String]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for f in fields {
+        f.trim().hash(&mut h);
+    }
+    h.finish()
+}
+
+/// Case and spacing folded, so "1 Main St" and "1  MAIN ST" are the same address.
+fn fold(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fold, Seen};
+
+    #[test]
+    fn duplicates_name_both_rows() {
+        let mut seen = Seen::default();
+        assert!(seen
+            .across_rows(2, Some(1), Some(fold("1 Main St")), None, None)
+            .is_empty());
+        let again = seen.across_rows(3, Some(1), Some(fold("1 MAIN  St")), None, None);
+        assert_eq!(
+            again.len(),
+            1,
+            "a duplicate row is not also a duplicate address"
+        );
+        assert_eq!(again[0].problem.message, "row 3 repeats row 2 exactly");
+        let addr = seen.across_rows(4, Some(2), Some(fold("1 main st")), None, None);
+        assert_eq!(
+            addr[0].problem.message,
+            "row 4 has the same address as row 2"
+        );
+    }
+
+    #[test]
+    fn colliding_file_names_are_errors_naming_the_first_row() {
+        let mut seen = Seen::default();
+        let name = |s: &str| Some(Some(s.to_string()));
+        assert!(seen
+            .across_rows(2, Some(1), None, None, name("Doe"))
+            .is_empty());
+        let f = seen.across_rows(5, Some(2), None, None, name("doe"));
+        assert!(f[0].problem.is_error());
+        assert!(
+            f[0].problem
+                .message
+                .contains("doe.pdf is already row 2's letter"),
+            "{}",
+            f[0].problem.message
+        );
+        assert!(f[0].problem.message.contains("doe-2.pdf"));
+    }
+}

@@ -1,0 +1,173 @@
+//! The preview run (`lettermerge preview`): chosen rows as they will go out. The email as
+//! the recipient reads it (headers, then the text body), the whole MIME message, the PDF
+//! letters (the print engine's own run), or one review page of every selected row.
+
+use crate::check_run::{self, Opened};
+use crate::config::{PdfConfig, PreviewConfig, PreviewOutput, PREVIEW_DEFAULT_ROWS};
+use crate::email;
+use crate::exit_codes::ExitCode;
+use crate::output::write_atomically;
+use crate::parallel;
+use crate::print_run;
+use crate::problem::Problem;
+use crate::records::Record;
+use crate::report::Reporter;
+use crate::review;
+use crate::send_run::dry_run_text;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Runs `lettermerge preview` and decides the exit code: 1 when a shown row has an error.
+pub fn run(cfg: &PreviewConfig) -> ExitCode {
+    match &cfg.output {
+        PreviewOutput::Pdf { dir } => print_run::run(&pdf_config(cfg, dir)),
+        PreviewOutput::Html { file, pdf_dir } => review::run(cfg, file, pdf_dir),
+        PreviewOutput::Text => emails(cfg, None, false),
+        PreviewOutput::Eml { dir } => emails(cfg, dir.as_deref(), true),
+    }
+}
+
+/// The print run a PDF preview is: the selected rows only, the good ones written even when
+/// others have problems, files of an earlier preview replaced.
+pub fn pdf_config(cfg: &PreviewConfig, dir: &Path) -> PdfConfig {
+    PdfConfig {
+        input: cfg.input.clone(),
+        select: cfg.select.clone(),
+        out_dir: dir.to_path_buf(),
+        combined: None,
+        duplex: false,
+        batch_only: false,
+        skip_invalid: true,
+        force: true,
+        quiet: cfg.quiet,
+        offices: cfg.offices.clone(),
+    }
+}
+
+/// Opens template, data and selection, with a note when the sender is a placeholder.
+pub fn open(cfg: &PreviewConfig, reporter: &Reporter) -> Result<Opened, ExitCode> {
+    let opened = check_run::open(
+        &cfg.input,
+        &cfg.select,
+        cfg.from.as_deref(),
+        &cfg.offices,
+        reporter,
+    )?;
+    if cfg.from.is_none() {
+        reporter.notice(
+            "no --config given: a row without its own `from` shows a placeholder sender; \
+             pass --config lettermerge.toml to see the real one",
+        );
+    }
+    Ok(opened)
+}
+
+/// One row's message as shown, or its problems.
+type Shown = Result<(u64, Vec<u8>), Vec<Problem>>;
+
+/// Text or eml: each selected row's message to stdout, or (eml) one file per row in `dir`.
+fn emails(cfg: &PreviewConfig, dir: Option<&Path>, eml: bool) -> ExitCode {
+    let reporter = Reporter::new(&cfg.input.data, cfg.quiet);
+    let opened = match open(cfg, &reporter) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    if let Some(dir) = dir {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            eprintln!("error: cannot create the folder {}: {e}", dir.display());
+            return ExitCode::Error;
+        }
+    }
+    let records = match opened.data.records() {
+        Ok(r) => opened.selection.apply(r),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::Problems;
+        }
+    };
+    let work = |_: &mut (), record: Result<Record, Problem>| -> Shown {
+        let record = record.map_err(|p| vec![p])?;
+        let letter = opened.template.render(&record).map_err(|p| vec![p])?;
+        if eml {
+            let email = email::build(&letter, &opened.settings, None)?;
+            Ok((email.row, email.formatted))
+        } else {
+            let email = email::build_preview(&letter, &opened.settings)?;
+            Ok((email.row, dry_run_text(&email).into_bytes()))
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut problems = Vec::new();
+    let mut shown = 0usize;
+    let sink = |result: Shown| -> Result<(), String> {
+        let (row, bytes) = match result {
+            Ok(r) => r,
+            Err(p) if p.iter().any(|p| p.row.is_none()) => {
+                return Err(p
+                    .iter()
+                    .map(|p| reporter.format(p))
+                    .collect::<Vec<_>>()
+                    .join("\n"));
+            }
+            Err(p) => {
+                problems.extend(p);
+                return Ok(());
+            }
+        };
+        shown += 1;
+        let result = match dir {
+            Some(dir) => {
+                let path = dir.join(format!("row-{row:05}.eml"));
+                return write_atomically(&path, true, |w| w.write_all(&bytes))
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()));
+            }
+            None if eml => out
+                .write_all(format!("=== row {row} ===\n").as_bytes())
+                .and_then(|()| out.write_all(&bytes))
+                .and_then(|()| out.write_all(b"\n")),
+            None => out.write_all(&bytes),
+        };
+        match result {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.to_string()),
+            _ => Ok(()),
+        }
+    };
+    let outcome = parallel::ordered_map(records, vec![(); parallel::workers()], work, sink);
+    out.flush().ok();
+    drop(out);
+    if let Err(message) = outcome {
+        eprintln!("error: {message}");
+        return ExitCode::Problems;
+    }
+    reporter.problems(&problems);
+    let what = match (eml, shown) {
+        (true, 1) => "message",
+        (true, _) => "messages",
+        (false, 1) => "email",
+        (false, _) => "emails",
+    };
+    let place = match dir {
+        Some(d) => format!(" as .eml files in {}", d.display()),
+        None => String::new(),
+    };
+    let mut summary = format!("Previewed {shown} {what}{place}; nothing was sent");
+    if cfg.first_rows_only {
+        summary.push_str(&format!(
+            " (the first {PREVIEW_DEFAULT_ROWS} rows: choose others with --rows, --where or --limit)"
+        ));
+    }
+    let bad: std::collections::BTreeSet<u64> = problems.iter().filter_map(|p| p.row).collect();
+    if !bad.is_empty() {
+        summary.push_str(&format!("; {} rows have problems (above)", bad.len()));
+    }
+    if shown == 0 && bad.is_empty() {
+        summary = format!("no row matches {}", cfg.select.describe());
+    }
+    reporter.summary(&summary);
+    if problems.iter().any(Problem::is_error) {
+        ExitCode::Problems
+    } else {
+        ExitCode::Success
+    }
+}

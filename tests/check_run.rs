@@ -1,0 +1,390 @@
+//! `lettermerge check` through the real binary: messy data where every problem is reported
+//! in one run, with the right rows, grouped and counted; exit codes; nothing written.
+
+mod common;
+
+use common::Workdir;
+
+pub const TEMPLATE: &str = r#"---
+filename: "{{last_name}}"
+address: |
+  {{first_name}} {{last_name}}
+  {{street}}
+  {{city}}, {{state}}  {{zip}}
+date: "November 29, 2026"
+salutation: "Dear {{title}} {{last_name}}:"
+subject: "Welcome, {{title}} {{last_name}}"
+to: "{{email}}"
+---
+Thank you for serving {{district}}.
+
+{{#if note}}{{note}}{{/if}}
+"#;
+
+const HEADER: &str = "first_name,last_name,title,street,city,state,zip,email,district,note\n";
+
+fn csv(rows: &[String]) -> String {
+    let mut s = HEADER.to_string();
+    for r in rows {
+        s.push_str(r);
+        s.push('\n');
+    }
+    s
+}
+
+/// One row from its cells: first, last, street, email, district, note.
+fn row(cells: [&str; 6]) -> String {
+    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let [first, last, street, email, district, note] = cells;
+    format!(
+        "{first},{last},Senator,{},Columbus,OH,43001,{},{},{}",
+        q(street),
+        q(email),
+        q(district),
+        q(note)
+    )
+}
+
+/// Every kind of problem, each in a known row (the header is row 1).
+fn messy() -> String {
+    let long_note = "Libraries matter to every community in the state. ".repeat(160);
+    let tall = "Suite 1\nFloor 2\nWing 3\nBuilding 4\nCampus 5\nBox 6\nDept 7";
+    let ann = [
+        "Ann",
+        "Lee",
+        "1 Main St",
+        "ann@example.org",
+        "District 1",
+        "",
+    ];
+    let mut rows: Vec<String> = [
+        /* 2 */ ann,
+        /* 3 */
+        [
+            "Bob",
+            "Lee",
+            "2 Main St",
+            "bob@example.org",
+            "District 2",
+            "",
+        ],
+        /* 4 */
+        [
+            "Cy",
+            "Moss",
+            "3 Oak Ave",
+            "not-an-address",
+            "District 3",
+            "",
+        ],
+        /* 6 */ ann,
+        /* 7 */
+        [
+            "Eve",
+            "Ray",
+            "5 Pine Rd",
+            "eve@example.org\nBcc: x@evil.example",
+            "D7",
+            "",
+        ],
+        /* 8 */
+        [
+            "Fay",
+            "Zhu",
+            "6 Ash Ct",
+            "fay@example.org",
+            "Kent \u{2603}",
+            "",
+        ],
+        /* 9 */ ["Gus", "Orr", "7 Elm St", "gus@example.org", "", ""],
+        /* 10 */ ["Hal", "Poe", tall, "hal@example.org", "District 10", ""],
+        /* 11 */
+        [
+            "Ida",
+            "Quinn",
+            "9 Bay St",
+            "ida@example.org",
+            "District 11",
+            &long_note,
+        ],
+        /* 12 */ ["Jo", "Ruiz", "10 Sea St", "", "District 12", ""],
+        /* 13 */
+        [
+            "Kim",
+            "Soto",
+            "11 Sky St",
+            "ann@example.org",
+            "District 13",
+            "",
+        ],
+    ]
+    .into_iter()
+    .map(row)
+    .collect();
+    // Row 5 is ragged: 6 fields where the header has 10.
+    rows.insert(3, "Dee,Ng,Senator,4 Elm St,Toledo,OH".to_string());
+    csv(&rows)
+}
+
+fn check(w: &Workdir, extra: &[&str]) -> common::Run {
+    let mut args = vec!["check", "-t", "t.md", "-d", "d.csv"];
+    args.extend_from_slice(extra);
+    w.run(&args)
+}
+
+/// The line of stderr that starts with `prefix`, or a panic showing stderr.
+fn line<'a>(stderr: &'a str, prefix: &str) -> &'a str {
+    stderr
+        .lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line starting {prefix:?} in:\n{stderr}"))
+}
+
+#[test]
+fn every_problem_of_messy_data_is_reported_in_one_run_with_its_row() {
+    let w = Workdir::new();
+    w.file("t.md", TEMPLATE);
+    w.file("d.csv", messy());
+    let run = check(&w, &[]);
+    run.expect_code(1);
+    let e = &run.stderr;
+    // Each problem on its own line, starting with its row (and column).
+    for (start, says) in [
+        // Errors.
+        (
+            "error: d.csv row 3:",
+            "file name Lee.pdf is already row 2's letter",
+        ),
+        (
+            "error: d.csv row 4, column \"to\":",
+            "`not-an-address` is not an email address",
+        ),
+        (
+            "error: d.csv row 5:",
+            "row 5 has 6 fields but the header has 10",
+        ),
+        // Row 6 repeats row 2, so its file name collides too.
+        ("error: d.csv row 6:", "Lee.pdf is already row 2's letter"),
+        // A line break in an address never becomes a header.
+        (
+            "error: d.csv row 7, column \"to\":",
+            "Bcc: x@evil.example` is not an email address",
+        ),
+        ("error: d.csv row 12, column \"to\":", "no recipient"),
+        // Warnings.
+        ("warning: d.csv row 6:", "row 6 repeats row 2 exactly"),
+        ("warning: d.csv row 8:", "no glyph for U+2603"),
+        (
+            "warning: d.csv row 9, column \"district\":",
+            "`{{district}}` is empty",
+        ),
+        ("warning: d.csv row 10:", "too tall for the envelope window"),
+        ("warning: d.csv row 11:", "the letter runs onto "),
+        ("warning: d.csv row 12, column \"email\":", "is empty"),
+        (
+            "warning: d.csv row 13, column \"to\":",
+            "same email address (ann@example.org) as row 2",
+        ),
+    ] {
+        assert!(line(e, start).contains(says), "{start} {says}:\n{e}");
+    }
+    // `note` is only printed inside {{#if note}}: its empty cells are not a gap.
+    assert!(!e.contains("column \"note\""), "{e}");
+    // Each problem names what to do.
+    assert!(e.matches("\n  hint: ").count() >= 12, "{e}");
+    // Warnings come first, then errors, then the count.
+    let last_warning = e.rfind("warning: d.csv").unwrap();
+    let first_error = e.find("error: d.csv").unwrap();
+    assert!(last_warning < first_error, "{e}");
+    assert_eq!(
+        e.lines().last().unwrap(),
+        "12 rows checked: 6 errors in 6 rows, 7 warnings",
+        "{e}"
+    );
+    assert_eq!(w.list(""), ["d.csv", "t.md"], "check writes nothing");
+}
+
+#[test]
+fn the_same_problem_in_several_rows_is_listed_once_with_its_rows() {
+    let w = Workdir::new();
+    w.file("t.md", TEMPLATE);
+    let rows: Vec<String> = (0..5)
+        .map(|i| {
+            let district = if i % 2 == 0 { "" } else { "D" };
+            let (last, email) = (format!("N{i}"), format!("a{i}@example.org"));
+            row(["A", &last, "1 St", &email, district, ""])
+        })
+        .collect();
+    w.file("d.csv", csv(&rows));
+    let run = check(&w, &[]);
+    // Warnings only: exit code 0.
+    run.expect_code(0);
+    assert!(
+        line(
+            &run.stderr,
+            "warning: d.csv rows 2, 4, 6, column \"district\":"
+        )
+        .contains("is empty"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.lines().last().unwrap(),
+        "5 rows checked: 0 errors in 0 rows, 3 warnings"
+    );
+}
+
+#[test]
+fn for_pdf_or_email_checks_only_that() {
+    let w = Workdir::new();
+    w.file("t.md", TEMPLATE);
+    w.file("d.csv", messy());
+    let pdf = check(&w, &["--for", "pdf"]);
+    pdf.expect_code(1);
+    assert!(
+        !pdf.stderr.contains("not an email address"),
+        "{}",
+        pdf.stderr
+    );
+    assert!(pdf.stderr.contains("too tall for the envelope window"));
+    assert!(pdf.stderr.contains("Lee.pdf is already"));
+    let email = check(&w, &["--for", "email", "--rows", "2-4,6-13"]);
+    email.expect_code(1);
+    assert!(email
+        .stderr
+        .contains("`not-an-address` is not an email address"));
+    assert!(
+        !email.stderr.contains("envelope window"),
+        "{}",
+        email.stderr
+    );
+    assert!(!email.stderr.contains("Lee.pdf"), "{}", email.stderr);
+    assert!(!email.stderr.contains("row 5 has"), "row 5 is not selected");
+    assert!(
+        email
+            .stderr
+            .contains("the sender (`from` in the config file) was not checked"),
+        "{}",
+        email.stderr
+    );
+    // Only the good rows selected: no errors.
+    let good = check(&w, &["--rows", "2,8-9"]);
+    good.expect_code(0);
+    assert!(
+        good.stderr
+            .ends_with("3 rows checked: 0 errors in 0 rows, 2 warnings\n"),
+        "{}",
+        good.stderr
+    );
+}
+
+#[test]
+fn the_config_sender_is_checked_with_config() {
+    let w = Workdir::new();
+    w.file("t.md", TEMPLATE);
+    w.file(
+        "d.csv",
+        csv(&[row(["A", "B", "1 St", "a@example.org", "D", ""])]),
+    );
+    w.file(
+        "good.toml",
+        "[smtp]\nhost = \"h\"\nfrom = \"Advocacy <adv@example.org>\"\n",
+    );
+    w.file(
+        "bad.toml",
+        "[smtp]\nhost = \"h\"\nfrom = \"not an address\"\n",
+    );
+    let ok = check(&w, &["--config", "good.toml"]);
+    ok.expect_code(0);
+    assert!(!ok.stderr.contains("was not checked"), "{}", ok.stderr);
+    let bad = check(&w, &["--config", "bad.toml"]);
+    bad.expect_code(1);
+    assert!(
+        bad.stderr
+            .contains("`not an address` in the config is not one email address"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[test]
+fn missing_columns_template_errors_and_bad_images_are_errors() {
+    let w = Workdir::new();
+    w.file(
+        "d.csv",
+        csv(&[
+            row(["A", "B", "1 St", "a@example.org", "D", ""]),
+            row(["C", "D", "2 St", "c@example.org", "D", ""]),
+        ]),
+    );
+    // A column the data lacks, named once with the rows it breaks.
+    w.file("t.md", TEMPLATE.replace("{{district}}", "{{county}}"));
+    let run = check(&w, &[]);
+    run.expect_code(1);
+    let l = line(&run.stderr, "error: d.csv, column \"county\":");
+    assert!(
+        l.contains("no column `county`") && l.contains("(it breaks rows 2-3)"),
+        "{l}"
+    );
+    assert!(
+        run.stderr.contains("template t.md line 12"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .ends_with("2 rows checked: 1 error in 2 rows, 0 warnings\n"),
+        "{}",
+        run.stderr
+    );
+
+    // A template syntax error points at its line.
+    w.file("t.md", TEMPLATE.replace("{{district}}.", "{{district."));
+    let run = check(&w, &[]);
+    run.expect_code(1);
+    assert!(run.stderr.starts_with("error: t.md:12: "), "{}", run.stderr);
+
+    // An image that cannot be read is an error in every row that uses it.
+    w.file("broken.png", b"not a png at all");
+    w.file(
+        "t.md",
+        TEMPLATE.replace("{{#if note}}", "![Chart](broken.png)\n\n{{#if note}}"),
+    );
+    let run = check(&w, &["--for", "pdf"]);
+    run.expect_code(1);
+    assert!(
+        line(&run.stderr, "error: d.csv rows 2-3:").contains("cannot use the image"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn selection_mistakes_are_usage_errors() {
+    let w = Workdir::new();
+    w.file("t.md", TEMPLATE);
+    w.file("d.csv", messy());
+    let run = check(&w, &["--rows", "2-x"]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("e.g. --rows 2-5,9"), "{}", run.stderr);
+    let run = check(&w, &["--rows", "1-3"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("the first data row is 2"),
+        "{}",
+        run.stderr
+    );
+    let run = check(&w, &["--where", "county=Kent"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .contains("no column `county`; the columns are: first_name, last_name"),
+        "{}",
+        run.stderr
+    );
+    let run = check(&w, &["--where", "county"]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("is not COLUMN=VALUE"), "{}", run.stderr);
+    let run = check(&w, &["--limit", "0"]);
+    run.expect_code(2);
+}
