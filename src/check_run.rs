@@ -41,8 +41,8 @@ pub fn run(cfg: &CheckConfig) -> ExitCode {
     };
     if cfg.email && cfg.from.is_none() && report.rows_without_from > 0 {
         reporter.notice(
-            "no --config given, so the sender (`from` in the config file) was not checked; \
-             pass --config lettermerge.toml to check it too",
+            "no [smtp] settings given (--config with an [smtp] table), so the sender (`from`) was \
+             not checked; pass --config lettermerge.toml to check it too",
         );
     }
     if report.rows == 0 && !cfg.select.is_all() {

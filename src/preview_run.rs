@@ -55,8 +55,8 @@ pub fn open(cfg: &PreviewConfig, reporter: &Reporter) -> Result<Opened, ExitCode
     )?;
     if cfg.from.is_none() {
         reporter.notice(
-            "no --config given: a row without its own `from` shows a placeholder sender; \
-             pass --config lettermerge.toml to see the real one",
+            "no [smtp] settings given (--config with an [smtp] table): a row without its own \
+             `from` shows a placeholder sender; pass --config lettermerge.toml to see the real one",
         );
     }
     Ok(opened)

@@ -263,7 +263,7 @@ fn for_pdf_or_email_checks_only_that() {
     assert!(
         email
             .stderr
-            .contains("the sender (`from` in the config file) was not checked"),
+            .contains("so the sender (`from`) was not checked"),
         "{}",
         email.stderr
     );
@@ -387,4 +387,43 @@ fn selection_mistakes_are_usage_errors() {
     assert!(run.stderr.contains("is not COLUMN=VALUE"), "{}", run.stderr);
     let run = check(&w, &["--limit", "0"]);
     run.expect_code(2);
+}
+
+#[test]
+fn a_config_with_only_offices_is_used_for_the_greeting_and_the_sender_is_not_checked() {
+    let w = Workdir::new();
+    w.file(
+        "t.md",
+        "---\nto: \"{{email}}\"\nsubject: \"Welcome\"\nsalutation: \"{{salutation office last_name}}\"\n---\nHello.\n",
+    );
+    w.file(
+        "d.csv",
+        "last_name,office,email\nDoe,Parish President,doe@x.example\n",
+    );
+    w.file(
+        "offices.toml",
+        "[offices.\"Parish President\"]\ntitle = \"President\"\n",
+    );
+    let run = check(&w, &["--config", "offices.toml", "--for", "email"]);
+    run.expect_code(0);
+    assert!(
+        run.stderr.contains("no [smtp] settings given"),
+        "{}",
+        run.stderr
+    );
+    let shown = w.run(&[
+        "preview",
+        "-t",
+        "t.md",
+        "-d",
+        "d.csv",
+        "--config",
+        "offices.toml",
+    ]);
+    shown.expect_code(0);
+    assert!(
+        shown.stdout.contains("Dear President Doe:"),
+        "{}",
+        shown.stdout
+    );
 }

@@ -150,8 +150,10 @@ fn rows(args: RowsArgs) -> Result<(Input, SelectSpec, Option<String>, OfficeTabl
     let from = args
         .config
         .as_deref()
-        .map(|p| SmtpConfig::load(p).map(|c| c.from))
-        .transpose()?;
+        .map(SmtpConfig::load_if_present)
+        .transpose()?
+        .flatten()
+        .map(|c| c.from);
     let offices = super::forms::load(args.config.as_deref())?;
     Ok((input, select, from, offices))
 }

@@ -74,6 +74,21 @@ impl SmtpConfig {
         SmtpConfig::parse(&text, &path.display().to_string(), dir)
     }
 
+    /// [`SmtpConfig::load`] for a config file that may have no `[smtp]` table (one with only
+    /// `[offices]`, given to `check` or `preview`): `None` then.
+    pub fn load_if_present(path: &Path) -> Result<Option<SmtpConfig>, UsageError> {
+        let has_smtp = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| text.parse::<toml::Table>().ok())
+            .is_none_or(|doc| doc.contains_key("smtp"));
+        // An unreadable or invalid file goes on to `load`, which says what is wrong with it.
+        if has_smtp {
+            SmtpConfig::load(path).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
     pub fn parse(text: &str, name: &str, dir: &Path) -> Result<SmtpConfig, UsageError> {
         let err = |msg: String| UsageError(format!("{name}: {msg}"));
         let doc: toml::Table = text
