@@ -23,6 +23,13 @@ pub const UNCHECKED_FROM: &str = "Sender not set <sender-not-set@example.invalid
 /// Runs `lettermerge check` and decides the exit code: 1 on errors, 0 on warnings only.
 pub fn run(cfg: &CheckConfig) -> ExitCode {
     let reporter = Reporter::new(&cfg.input.data, cfg.quiet);
+    if let Err(e) = Template::load_with(&cfg.input.template, &cfg.offices) {
+        // No row can be rendered, but the data's own problems can still be listed now,
+        // so that one run shows everything there is to fix.
+        eprintln!("error: {e}");
+        data_problems(cfg, &reporter);
+        return ExitCode::Problems;
+    }
     let opened = match open(
         &cfg.input,
         &cfg.select,
@@ -54,6 +61,54 @@ pub fn run(cfg: &CheckConfig) -> ExitCode {
     } else {
         ExitCode::Success
     }
+}
+
+/// With a template that cannot be used: the problems the data has on its own (rows with
+/// too many or too few fields, cells Excel shows as errors), among the selected rows.
+fn data_problems(cfg: &CheckConfig, reporter: &Reporter) {
+    let data = match DataSource::open(&cfg.input.data, &cfg.input.data_options) {
+        Ok(data) => data,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return;
+        }
+    };
+    for notice in data.notices() {
+        reporter.notice(notice);
+    }
+    let selection = match cfg.select.resolve(data.headers()) {
+        Ok(selection) => selection,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return;
+        }
+    };
+    let records = match data.records() {
+        Ok(records) => records,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return;
+        }
+    };
+    let mut rows = 0usize;
+    let mut problems = Vec::new();
+    for item in selection.apply(records) {
+        rows += 1;
+        match item {
+            Ok(_) => {}
+            Err(p) if p.row.is_none() => {
+                problems.push(p);
+                break;
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+    reporter.problems(&problems);
+    reporter.summary(&format!(
+        "the template has to be fixed before its letters can be checked; {rows} rows read: \
+         {} with problems of their own",
+        problems.len()
+    ));
 }
 
 /// The template, the data and the selection of a check or preview, opened, and the email

@@ -427,3 +427,29 @@ fn a_config_with_only_offices_is_used_for_the_greeting_and_the_sender_is_not_che
         shown.stdout
     );
 }
+
+#[test]
+fn a_broken_template_still_lets_the_datas_own_problems_be_listed() {
+    let w = Workdir::new();
+    w.file(
+        "t.md",
+        "---\nto: \"{{email}}\"\n---\nHello {{#if note}}there.\n",
+    );
+    w.file(
+        "d.csv",
+        "email,note\na@x.example,hi\nb@x.example,hi,extra\nc@x.example,\n",
+    );
+    let run = check(&w, &[]);
+    run.expect_code(1);
+    assert!(run.stderr.contains("t.md"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("row 3"),
+        "the ragged row: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("3 rows read: 1 with problems"),
+        "{}",
+        run.stderr
+    );
+}
