@@ -41,12 +41,18 @@ pub fn run(cfg: &CheckConfig) -> ExitCode {
         Err(code) => return code,
     };
     let images = ImageStore::default();
-    let settings = cfg.email.then_some(&opened.settings);
+    // A template without `to` is for print only: unless --for email asks for it, its rows
+    // are not checked as emails (every one would lack a recipient).
+    let email = cfg.email && (opened.template.has_recipient() || !cfg.pdf);
+    if cfg.email && !email {
+        reporter.notice("the template has no `to`, so the rows were checked as letters only");
+    }
+    let settings = email.then_some(&opened.settings);
     let report = match check_and_list(&opened, settings, cfg.pdf, &images, &reporter) {
         Ok(r) => r,
         Err(code) => return code,
     };
-    if cfg.email && cfg.from.is_none() && report.rows_without_from > 0 {
+    if email && cfg.from.is_none() && report.rows_without_from > 0 {
         reporter.notice(
             "no [smtp] settings given (--config with an [smtp] table), so the sender (`from`) was \
              not checked; pass --config lettermerge.toml to check it too",

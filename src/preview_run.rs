@@ -6,6 +6,7 @@ use crate::check_run::{self, Opened};
 use crate::config::{PdfConfig, PreviewConfig, PreviewOutput, PREVIEW_DEFAULT_ROWS};
 use crate::email;
 use crate::exit_codes::ExitCode;
+use crate::letter::Letter;
 use crate::output::write_atomically;
 use crate::parallel;
 use crate::print_run;
@@ -53,13 +54,32 @@ pub fn open(cfg: &PreviewConfig, reporter: &Reporter) -> Result<Opened, ExitCode
         &cfg.offices,
         reporter,
     )?;
-    if cfg.from.is_none() {
+    if cfg.from.is_none() && opened.template.has_recipient() {
         reporter.notice(
             "no [smtp] settings given (--config with an [smtp] table): a row without its own \
              `from` shows a placeholder sender; pass --config lettermerge.toml to see the real one",
         );
     }
     Ok(opened)
+}
+
+/// A print letter as text: the address block, the date, then what an email's text part
+/// would say (salutation, body, closing, signature).
+fn letter_text(letter: &Letter, signature: &[String]) -> Vec<u8> {
+    let mut out = format!("=== row {} (letter) ===\n", letter.row);
+    for line in &letter.address {
+        out.push_str(line);
+        out.push('\n');
+    }
+    if let Some(date) = &letter.date {
+        out.push('\n');
+        out.push_str(date);
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(&email::text_body(letter, signature));
+    out.push_str("\n\n");
+    out.into_bytes()
 }
 
 /// One row's message as shown, or its problems.
@@ -85,12 +105,19 @@ fn emails(cfg: &PreviewConfig, dir: Option<&Path>, eml: bool) -> ExitCode {
             return ExitCode::Problems;
         }
     };
+    // A letter template without `to` is for print only: the text preview shows the letter.
+    let for_email = opened.template.has_recipient();
     let work = |_: &mut (), record: Result<Record, Problem>| -> Shown {
         let record = record.map_err(|p| vec![p])?;
         let letter = opened.template.render(&record).map_err(|p| vec![p])?;
         if eml {
             let email = email::build(&letter, &opened.settings, None)?;
             Ok((email.row, email.formatted))
+        } else if !for_email {
+            Ok((
+                letter.row,
+                letter_text(&letter, &opened.settings.signature_text),
+            ))
         } else {
             let email = email::build_preview(&letter, &opened.settings)?;
             Ok((email.row, dry_run_text(&email).into_bytes()))
@@ -141,11 +168,13 @@ fn emails(cfg: &PreviewConfig, dir: Option<&Path>, eml: bool) -> ExitCode {
         return ExitCode::Problems;
     }
     reporter.problems(&problems);
-    let what = match (eml, shown) {
-        (true, 1) => "message",
-        (true, _) => "messages",
-        (false, 1) => "email",
-        (false, _) => "emails",
+    let what = match (eml, for_email, shown) {
+        (true, _, 1) => "message",
+        (true, _, _) => "messages",
+        (false, false, 1) => "letter (as text; the template has no `to`, so no email)",
+        (false, false, _) => "letters (as text; the template has no `to`, so no email)",
+        (false, true, 1) => "email",
+        (false, true, _) => "emails",
     };
     let place = match dir {
         Some(d) => format!(" as .eml files in {}", d.display()),

@@ -59,7 +59,10 @@ pub fn run(cfg: &PreviewConfig, file: &Path, pdf_dir: &Path) -> ExitCode {
         Err(code) => return code,
     };
     let images = ImageStore::default();
-    let report = match check_and_list(&opened, Some(&opened.settings), true, &images, &reporter) {
+    // A template without `to` is for print only: its rows are checked and shown as letters.
+    let for_email = opened.template.has_recipient();
+    let settings = for_email.then_some(&opened.settings);
+    let report = match check_and_list(&opened, settings, true, &images, &reporter) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -299,7 +302,20 @@ impl Page<'_> {
             }
             None => out.push_str("<p class=\"meta\">No PDF: this row's letter has errors.</p>\n"),
         }
-        if let Some(letter) = &letter {
+        if let Some(letter) = letter
+            .as_ref()
+            .filter(|_| !self.opened.template.has_recipient())
+        {
+            out.push_str(
+                "<p class=\"meta\">Print only: the template has no <code>to</code>, so no email.</p>\n",
+            );
+            let html = email::html_body(letter, &self.opened.settings.signature_text, "Letter");
+            let _ = writeln!(
+                out,
+                "<iframe sandbox loading=\"lazy\" title=\"The letter to row {row}\" srcdoc=\"{}\"></iframe>",
+                esc(&html)
+            );
+        } else if let Some(letter) = &letter {
             match email::build_preview(letter, &self.opened.settings) {
                 Ok(message) => {
                     out.push_str("<dl class=\"headers\">\n");

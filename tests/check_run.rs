@@ -453,3 +453,26 @@ fn a_broken_template_still_lets_the_datas_own_problems_be_listed() {
         run.stderr
     );
 }
+
+#[test]
+fn a_print_only_template_is_checked_as_letters_unless_email_is_asked_for() {
+    let w = Workdir::new();
+    w.file(
+        "t.md",
+        "---\naddress: |\n  {{name}}\n  {{street}}\n---\nHello {{name}}.\n",
+    );
+    w.file(
+        "d.csv",
+        "name,street\nAnn Lee,1 Main St\nBob Ng,2 Oak Ave\n",
+    );
+    let run = check(&w, &[]);
+    run.expect_code(0);
+    assert!(
+        run.stderr.contains("checked as letters only"),
+        "{}",
+        run.stderr
+    );
+    let email = check(&w, &["--for", "email"]);
+    email.expect_code(1);
+    assert!(email.stderr.contains("no recipient"), "{}", email.stderr);
+}

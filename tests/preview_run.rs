@@ -30,6 +30,11 @@ Dee,Orr,Senator,4 Elm St,Toledo,OH,43601,dee@example.org,District 4
 Eve,Ray,Governor,5 Pine Rd,Akron,OH,44301,eve@example.org,Ohio
 ";
 
+/// TEMPLATE without its `to`: a letter for print only.
+fn print_only_template() -> String {
+    TEMPLATE.replace("to: \"{{first_name}} {{last_name}} <{{email}}>\"\n", "")
+}
+
 fn campaign() -> Workdir {
     let w = Workdir::new();
     w.file("t.md", TEMPLATE);
@@ -71,6 +76,45 @@ fn text_shows_the_first_three_rows_as_the_recipient_sees_them() {
         run.stderr
     );
     assert!(run.stderr.contains("placeholder sender"), "{}", run.stderr);
+}
+
+#[test]
+fn a_print_only_template_previews_as_letter_text() {
+    let w = campaign();
+    w.file("t.md", print_only_template());
+    let run = preview(&w, &["--rows", "3"]);
+    run.expect_code(0);
+    assert!(run.stdout.starts_with("=== row 3 (letter) ===\nBob Ng\n2 Main St\nDayton, OH  45401\n\nNovember 29, 2026\n\nDear Mayor Ng:\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Thank you for serving Dayton."),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("Previewed 1 letter (as text"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("[smtp]"),
+        "no sender note for print: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_print_only_review_page_has_every_pdf() {
+    let w = campaign();
+    w.file("t.md", print_only_template());
+    let run = preview(&w, &["--html", "review.html"]);
+    run.expect_code(0);
+    assert!(run.stderr.contains("5 PDFs"), "{}", run.stderr);
+    let page = std::fs::read_to_string(w.join("review.html")).unwrap();
+    assert!(
+        page.contains("Print only"),
+        "the page says why there is no email"
+    );
+    assert!(!page.contains("no recipient"));
 }
 
 #[test]

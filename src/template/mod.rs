@@ -226,6 +226,11 @@ impl Template {
         self.has("filename")
     }
 
+    /// Whether the template is meant for email too: it has a `to` value.
+    pub fn has_recipient(&self) -> bool {
+        self.has("to")
+    }
+
     fn has(&self, key: &str) -> bool {
         self.fields.iter().any(|f| f.key == key)
     }
