@@ -245,8 +245,8 @@ pub struct SelectArgs {
     #[arg(long, value_name = "LIST", help_heading = SELECTING)]
     pub rows: Option<String>,
 
-    /// Only rows whose COLUMN is VALUE (compared exactly, spaces at the ends ignored; the
-    /// column by its header name or template name). Repeat it to require several.
+    /// Only rows whose COLUMN is VALUE (the whole cell, ignoring case and spaces at the ends;
+    /// the column by its header name or template name). Repeat it to require several.
     #[arg(long = "where", value_name = "COLUMN=VALUE", help_heading = SELECTING)]
     pub filters: Vec<String>,
 }

@@ -145,6 +145,19 @@ pub(super) fn control_char_problem(value: &str, key: &str, row: u64) -> Option<P
 }
 
 fn invalid_address(item: &str, key: &str, row: u64) -> Problem {
+    if item.ends_with("<>") {
+        // "Jane Doe <{{email}}>" with the email cell empty.
+        return Problem::error(format!(
+            "the `{key}` value `{item}` has no address between `<` and `>`: the email cell it \
+             uses is empty"
+        ))
+        .at_row(row)
+        .in_column(key)
+        .with_hint(format!(
+            "fill in the email address in row {row}, or leave the row out with --rows/--where \
+             or --skip-invalid"
+        ));
+    }
     Problem::error(format!(
         "the `{key}` value `{item}` is not an email address"
     ))
@@ -226,6 +239,19 @@ mod tests {
             );
             assert_eq!(quick.ok(), lettre.ok(), "{item}");
         }
+    }
+
+    #[test]
+    fn an_empty_address_in_angles_says_the_cell_is_empty() {
+        let parsed = parse_list(Some("Willie Preston <>"), "to", 1687);
+        assert_eq!(parsed.problems.len(), 1);
+        assert!(
+            parsed.problems[0]
+                .message
+                .contains("the email cell it uses is empty"),
+            "{:?}",
+            parsed.problems
+        );
     }
 
     #[test]

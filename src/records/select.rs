@@ -2,10 +2,10 @@
 //! `--where COLUMN=VALUE` (repeatable) and `--limit N`, applied to a streaming pass over the
 //! records so that every pass of a run sees exactly the same rows.
 //!
-//! Matching rule for `--where`: the cell and the value are compared exactly, after trimming
-//! spaces at both ends of each (and Unicode NFC, which the reader already applies to cells).
-//! Case matters: `--where State=OH` does not match `oh`. Exact matching is predictable; a
-//! spreadsheet filter that silently matched more rows than asked would send letters twice.
+//! Matching rule for `--where`: the cell and the value are compared after trimming spaces at
+//! both ends of each, in Unicode NFC, ignoring case, as a spreadsheet's own filter does:
+//! `--where state=md` matches `MD` (Open States writes `MD`, a staffer types `md`). Nothing
+//! looser: `Ohio` does not match `OH`, and `Mc Donald` does not match `McDonald`.
 
 use super::{Headers, Record};
 use crate::problem::Problem;
@@ -223,7 +223,7 @@ where
 }
 
 fn normalise(s: &str) -> String {
-    s.trim().nfc().collect()
+    s.trim().nfc().collect::<String>().to_lowercase()
 }
 
 /// `2-5,9` -> `[(2, 5), (9, 9)]`. Row 1 is the header, so ranges start at 2.
@@ -341,8 +341,8 @@ mod tests {
         let rows = SelectSpec::parse(Some("3-5,9"), &[], None).unwrap();
         assert_eq!(selected(&rows, &DATA), [3, 4, 5, 9]);
         let state = SelectSpec::parse(None, &["state_code=OH".to_string()], None).unwrap();
-        // Exact after trimming: " oh " is not OH; "OH " is. The ragged row cannot match.
-        assert_eq!(selected(&state, &DATA), [2, 5, 9]);
+        // After trimming, in any case: " oh " and "OH " are OH. The ragged row cannot match.
+        assert_eq!(selected(&state, &DATA), [2, 3, 5, 9]);
         let both = SelectSpec::parse(
             Some("2-6"),
             &["State Code= OH".to_string(), "Name=Cy".to_string()],
@@ -353,7 +353,9 @@ mod tests {
         let limit = SelectSpec::parse(None, &[], Some(2)).unwrap();
         assert_eq!(selected(&limit, &DATA), [2, 3]);
         let limit_where = SelectSpec::parse(None, &["state_code=OH".to_string()], Some(2)).unwrap();
-        assert_eq!(selected(&limit_where, &DATA), [2, 5]);
+        assert_eq!(selected(&limit_where, &DATA), [2, 3]);
+        let not_prefix = SelectSpec::parse(None, &["state_code=O".to_string()], None).unwrap();
+        assert!(selected(&not_prefix, &DATA).is_empty());
     }
 
     #[test]
