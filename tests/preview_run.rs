@@ -134,8 +134,9 @@ fn rows_where_and_limit_select_exactly() {
     assert_eq!(shown(&["--where", "state=OH", "--limit", "2"]), [2, 3]);
     assert_eq!(shown(&["--rows", "2-6", "--where", "title=Mayor"]), [3]);
     assert_eq!(shown(&["--limit", "5"]), [2, 3, 4, 5, 6]);
-    // Exact matching: case matters, spaces at the ends do not.
-    assert_eq!(shown(&["--where", "state=oh"]), Vec::<u64>::new());
+    // Whole cells, ignoring case and spaces at the ends.
+    assert_eq!(shown(&["--where", "state=oh"]), [2, 3, 5, 6]);
+    assert_eq!(shown(&["--where", "state=O"]), Vec::<u64>::new());
     assert_eq!(shown(&["--where", "district= Dayton "]), [3]);
     let none = preview(&w, &["--where", "state=TX"]);
     none.expect_code(0);
