@@ -83,9 +83,41 @@ impl fmt::Display for Problem {
     }
 }
 
+/// `5, 9-12, 20` for row numbers in ascending order, at most `max` runs (then `...`).
+pub fn row_runs(rows: &[u64], max: usize) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let start = rows[i];
+        let mut end = start;
+        while i + 1 < rows.len() && rows[i + 1] == end + 1 {
+            i += 1;
+            end = rows[i];
+        }
+        if parts.len() == max {
+            parts.push("...".to_string());
+            break;
+        }
+        parts.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    parts.join(", ")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Problem;
+    use super::{row_runs, Problem};
+
+    #[test]
+    fn row_runs_collapse_and_stop_at_max() {
+        assert_eq!(row_runs(&[5, 9, 10, 11, 12, 20], 5), "5, 9-12, 20");
+        assert_eq!(row_runs(&[1, 3, 5, 7], 2), "1, 3, ...");
+        assert_eq!(row_runs(&[], 3), "");
+    }
 
     #[test]
     fn display_names_row_column_and_hint() {

@@ -1,7 +1,7 @@
 //! What the user sees on the terminal during a run: problems pointing into their data file,
 //! a progress bar (only on a terminal), and the one-line summary.
 
-use crate::problem::{Problem, Severity};
+use crate::problem::{row_runs, Problem, Severity};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -165,24 +165,8 @@ pub fn group(problems: &[Problem]) -> Vec<(&Problem, Vec<u64>)> {
 
 /// "row 7" or "rows 2-4, 7, 9-10": row numbers (ascending) with runs collapsed.
 pub fn rows_phrase(rows: &[u64]) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < rows.len() {
-        let start = rows[i];
-        let mut end = start;
-        while i + 1 < rows.len() && rows[i + 1] == end + 1 {
-            i += 1;
-            end = rows[i];
-        }
-        parts.push(if start == end {
-            start.to_string()
-        } else {
-            format!("{start}-{end}")
-        });
-        i += 1;
-    }
     let label = if rows.len() == 1 { "row" } else { "rows" };
-    format!("{label} {}", parts.join(", "))
+    format!("{label} {}", row_runs(rows, usize::MAX))
 }
 
 #[cfg(test)]

@@ -101,34 +101,9 @@ fn attr(e: &BytesStart<'_>, key: &str) -> Option<String> {
         .map(|v| v.into_owned())
 }
 
-/// `5, 9-12, 20` for row numbers in ascending order, at most `max` runs (then `...`).
-pub fn runs(rows: &[u64], max: usize) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < rows.len() {
-        let start = rows[i];
-        let mut end = start;
-        while i + 1 < rows.len() && rows[i + 1] == end + 1 {
-            i += 1;
-            end = rows[i];
-        }
-        if parts.len() == max {
-            parts.push("...".to_string());
-            break;
-        }
-        parts.push(if start == end {
-            start.to_string()
-        } else {
-            format!("{start}-{end}")
-        });
-        i += 1;
-    }
-    parts.join(", ")
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{hidden_in, runs};
+    use super::hidden_in;
 
     #[test]
     fn hidden_rows_from_sheet_xml() {
@@ -139,12 +114,5 @@ mod tests {
             <row r="5" hidden="0"/>
             </sheetData><rowBreaks><row r="9" hidden="1"/></rowBreaks></worksheet>"#;
         assert_eq!(hidden_in(xml.as_bytes()), [3, 4]);
-    }
-
-    #[test]
-    fn row_runs() {
-        assert_eq!(runs(&[5, 9, 10, 11, 12, 20], 5), "5, 9-12, 20");
-        assert_eq!(runs(&[1, 3, 5, 7], 2), "1, 3, ...");
-        assert_eq!(runs(&[], 3), "");
     }
 }

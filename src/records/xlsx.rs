@@ -246,7 +246,7 @@ fn hidden_rows_notice(path: &Path, name: &str, rows: &[Row], label: &str) -> Opt
     };
     Some(format!(
         "{label}: {what} {} {verb} hidden in Excel (by a filter or by hand) and {verb} read like the others; delete them from the sheet, or leave them out with --rows or --where",
-        hidden_rows::runs(&read, 8),
+        crate::problem::row_runs(&read, 8),
     ))
 }
 
