@@ -61,6 +61,9 @@ pub fn run(cfg: &CheckConfig) -> ExitCode {
     if report.rows == 0 && !cfg.select.is_all() {
         reporter.notice(&format!("no row matches {}", cfg.select.describe()));
     }
+    if let Some(tally) = report.tally() {
+        reporter.summary(&format!("by kind: {tally}"));
+    }
     reporter.summary(&report.summary());
     if report.errors().next().is_some() {
         ExitCode::Problems

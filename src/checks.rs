@@ -125,6 +125,27 @@ impl CheckReport {
         out
     }
 
+    /// The problems counted by kind, when there are many or of several kinds, e.g.
+    /// "errors: email addresses and headers (14); warnings: addresses too large for the
+    /// envelope window (3912), duplicate addresses (289)": a long list's shape at a glance.
+    pub fn tally(&self) -> Option<String> {
+        let counts = self.counts();
+        if counts.len() < 2 && self.findings.len() <= 10 {
+            return None;
+        }
+        let part = |errors: bool| -> Option<String> {
+            let items: Vec<String> = counts
+                .iter()
+                .filter(|c| c.1 == errors)
+                .map(|(kind, _, n)| format!("{} ({n})", kind.label()))
+                .collect();
+            let what = if errors { "errors" } else { "warnings" };
+            (!items.is_empty()).then(|| format!("{what}: {}", items.join(", ")))
+        };
+        let parts: Vec<String> = [part(true), part(false)].into_iter().flatten().collect();
+        Some(parts.join("; "))
+    }
+
     /// "12 rows checked: 3 errors in 2 rows, 4 warnings".
     pub fn summary(&self) -> String {
         let errors = self.errors().count();

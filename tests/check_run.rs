@@ -201,6 +201,11 @@ fn every_problem_of_messy_data_is_reported_in_one_run_with_its_row() {
         "12 rows checked: 6 errors in 6 rows, 7 warnings",
         "{e}"
     );
+    // Before it, the same problems counted by kind.
+    let tally = e.lines().rev().nth(1).unwrap();
+    assert!(tally.starts_with("by kind: errors: "), "{e}");
+    assert!(tally.contains("; warnings: "), "{tally}");
+    assert!(tally.contains("ragged rows (1)"), "{tally}");
     assert_eq!(w.list(""), ["d.csv", "t.md"], "check writes nothing");
 }
 
