@@ -201,49 +201,37 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
             let mut shown = 0usize;
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
-            if let Some(printed) = &checked.printed {
-                for text in printed {
-                    match out.write_all(text.as_bytes()) {
-                        Ok(()) => {}
-                        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => break,
-                        Err(e) => return Err(fail(ExitCode::Error, e.to_string())),
-                    }
+            let outcome = match &checked.printed {
+                // The check pass rendered them already.
+                Some(printed) => {
+                    shown = printed.len();
+                    printed
+                        .iter()
+                        .try_for_each(|text| print_text(&mut out, text))
                 }
-                out.flush().ok();
-                reporter.summary(&format!(
-                    "Dry run: rendered {} messages in {:.2} s; no connection was made",
-                    printed.len(),
-                    started.elapsed().as_secs_f64()
-                ));
-                return Ok(if checked.errors.is_empty() {
-                    ExitCode::Success
-                } else {
-                    ExitCode::Problems
-                });
-            }
-            let sink = |email: Option<Email>| -> Result<(), Halt> {
-                let Some(email) = email else { return Ok(()) };
-                if shown >= limit {
-                    return Err(Halt::Limit);
-                }
-                shown += 1;
-                match dir {
-                    Some(dir) => {
-                        let path = dir.join(format!("row-{:05}.eml", email.row));
-                        write_atomically(&path, true, |w| w.write_all(&email.formatted))
-                            .map_err(|e| fail(ExitCode::Error, format!("{}: {e}", path.display())))
-                    }
-                    None => out.write_all(dry_run_text(&email).as_bytes()).map_err(|e| {
-                        if e.kind() == io::ErrorKind::BrokenPipe {
-                            Halt::Limit
-                        } else {
-                            fail(ExitCode::Error, e.to_string())
+                None => {
+                    let sink = |email: Option<Email>| -> Result<(), Halt> {
+                        let Some(email) = email else { return Ok(()) };
+                        if shown >= limit {
+                            return Err(Halt::Limit);
                         }
-                    }),
+                        shown += 1;
+                        match dir {
+                            Some(dir) => {
+                                let path = dir.join(format!("row-{:05}.eml", email.row));
+                                write_atomically(&path, true, |w| w.write_all(&email.formatted))
+                                    .map_err(|e| {
+                                        fail(ExitCode::Error, format!("{}: {e}", path.display()))
+                                    })
+                            }
+                            None => print_text(&mut out, &dry_run_text(&email)),
+                        }
+                    };
+                    parallel::ordered_map(records, states, render, sink).map(|_| ())
                 }
             };
-            match parallel::ordered_map(records, states, render, sink) {
-                Ok(_) | Err(Halt::Limit) => {}
+            match outcome {
+                Ok(()) | Err(Halt::Limit) => {}
                 Err(h) => return Err(h),
             }
             out.flush().ok();
@@ -395,6 +383,17 @@ struct Checked {
 /// The most a dry run to the terminal holds back while checking (about 50,000 messages);
 /// past it the check pass stops keeping the text and the messages are rendered again after.
 const PRINT_BUFFER_MAX: usize = 64 << 20;
+
+/// Writes dry-run text to the terminal; a closed pipe (`| head`) ends the run quietly.
+fn print_text(out: &mut impl Write, text: &str) -> Result<(), Halt> {
+    out.write_all(text.as_bytes()).map_err(|e| {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Halt::Limit
+        } else {
+            fail(ExitCode::Error, e.to_string())
+        }
+    })
+}
 
 /// One message as a dry run prints it.
 pub(crate) fn dry_run_text(email: &Email) -> String {
@@ -567,6 +566,18 @@ struct Queued {
     marked: bool,
 }
 
+impl Queued {
+    /// Records, durably, that this message is about to be handed over.
+    fn mark_sending(&self, ledger: &mut Ledger) -> Result<(), crate::ledger::LedgerError> {
+        ledger.mark_sending(
+            &self.key,
+            self.email.row,
+            &self.email.message_id,
+            &self.recipients.join(", "),
+        )
+    }
+}
+
 fn ledger_err(e: crate::ledger::LedgerError) -> Halt {
     fail(ExitCode::Error, e.to_string())
 }
@@ -667,9 +678,7 @@ impl Sender<'_> {
         loop {
             self.pacer.wait();
             if attempt > 0 || !current.marked {
-                self.ledger
-                    .mark_sending(key, email.row, &email.message_id, &recipients.join(", "))
-                    .map_err(ledger_err)?;
+                current.mark_sending(&mut self.ledger).map_err(ledger_err)?;
             }
             let mut marked_next: Result<(), crate::ledger::LedgerError> = Ok(());
             let upcoming = next.as_deref_mut().filter(|n| overlap && !n.marked);
@@ -678,14 +687,7 @@ impl Sender<'_> {
                 self.client
                     .send_and(&email.envelope_from, recipients, &email.formatted, || {
                         if let Some(n) = upcoming {
-                            marked_next = ledger
-                                .mark_sending(
-                                    &n.key,
-                                    n.email.row,
-                                    &n.email.message_id,
-                                    &n.recipients.join(", "),
-                                )
-                                .map(|()| n.marked = true);
+                            marked_next = n.mark_sending(ledger).map(|()| n.marked = true);
                         }
                     });
             let outcome = self.record(email, key, result, &mut attempt, &mut delay);
