@@ -75,49 +75,42 @@ pub fn run(cfg: &CheckConfig) -> ExitCode {
 /// With a template that cannot be used: the problems the data has on its own (rows with
 /// too many or too few fields, cells Excel shows as errors), among the selected rows.
 fn data_problems(cfg: &CheckConfig, reporter: &Reporter) {
-    let data = match DataSource::open(&cfg.input.data, &cfg.input.data_options) {
-        Ok(data) => data,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return;
+    let read = || -> Result<(usize, Vec<Problem>), String> {
+        let data = DataSource::open(&cfg.input.data, &cfg.input.data_options)
+            .map_err(|e| e.to_string())?;
+        for notice in data.notices() {
+            reporter.notice(notice);
         }
-    };
-    for notice in data.notices() {
-        reporter.notice(notice);
-    }
-    let selection = match cfg.select.resolve(data.headers()) {
-        Ok(selection) => selection,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return;
-        }
-    };
-    let records = match data.records() {
-        Ok(records) => records,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return;
-        }
-    };
-    let mut rows = 0usize;
-    let mut problems = Vec::new();
-    for item in selection.apply(records) {
-        rows += 1;
-        match item {
-            Ok(_) => {}
-            Err(p) if p.row.is_none() => {
+        let selection = cfg
+            .select
+            .resolve(data.headers())
+            .map_err(|e| e.to_string())?;
+        let records = data.records().map_err(|e| e.to_string())?;
+        let mut rows = 0usize;
+        let mut problems = Vec::new();
+        for item in selection.apply(records) {
+            rows += 1;
+            if let Err(p) = item {
+                let ends_the_pass = p.row.is_none();
                 problems.push(p);
-                break;
+                if ends_the_pass {
+                    break;
+                }
             }
-            Err(p) => problems.push(p),
         }
+        Ok((rows, problems))
+    };
+    match read() {
+        Ok((rows, problems)) => {
+            reporter.problems(&problems);
+            reporter.summary(&format!(
+                "the template has to be fixed before its letters can be checked; {rows} rows \
+                 read: {} with problems of their own",
+                problems.len()
+            ));
+        }
+        Err(e) => eprintln!("error: {e}"),
     }
-    reporter.problems(&problems);
-    reporter.summary(&format!(
-        "the template has to be fixed before its letters can be checked; {rows} rows read: \
-         {} with problems of their own",
-        problems.len()
-    ));
 }
 
 /// The template, the data and the selection of a check or preview, opened, and the email
