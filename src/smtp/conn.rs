@@ -149,7 +149,7 @@ impl Conn {
         let mut tls = ClientConnection::new(config, name).map_err(Failure::Tls)?;
         let deadline = Instant::now() + self.timeout;
         while tls.is_handshaking() {
-            set_timeouts(&sock, deadline)?;
+            set_timeouts(&sock, time_left(deadline)?)?;
             tls.complete_io(&mut sock).map_err(Failure::from_io)?;
         }
         Ok(Conn {
@@ -244,34 +244,36 @@ impl Conn {
     }
 }
 
-/// Socket timeouts are per system call; keeping them at most what is left before the deadline
-/// makes the deadline hold for a whole reply or write.
+// Socket timeouts are per system call; keeping them at most what is left before the deadline
+// makes the deadline hold for a whole reply or write.
 impl Conn {
     /// Makes the socket's timeout no longer than what is left before `deadline`, and not much
     /// shorter either (within a tenth): a steady exchange of short commands then changes it
     /// never, instead of twice per read and write.
     fn arm(&mut self, deadline: Instant) -> Result<(), Failure> {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(Failure::TimedOut);
-        }
+        let left = time_left(deadline)?;
         let fits = self
             .armed
             .is_some_and(|armed| armed <= left && armed >= left.mul_f64(0.9));
         if !fits {
-            self.armed = Some(set_timeouts(self.socket(), deadline)?);
+            set_timeouts(self.socket(), left)?;
+            self.armed = Some(left);
         }
         Ok(())
     }
 }
 
-/// Sets the socket's read and write timeouts to what is left before `deadline`, and returns it.
-fn set_timeouts(sock: &TcpStream, deadline: Instant) -> Result<Duration, Failure> {
+/// What is left before `deadline`; none left is a timeout.
+fn time_left(deadline: Instant) -> Result<Duration, Failure> {
     let left = deadline.saturating_duration_since(Instant::now());
     if left.is_zero() {
-        return Err(Failure::TimedOut);
+        Err(Failure::TimedOut)
+    } else {
+        Ok(left)
     }
-    sock.set_read_timeout(Some(left)).map_err(Failure::Io)?;
-    sock.set_write_timeout(Some(left)).map_err(Failure::Io)?;
-    Ok(left)
+}
+
+fn set_timeouts(sock: &TcpStream, timeout: Duration) -> Result<(), Failure> {
+    sock.set_read_timeout(Some(timeout)).map_err(Failure::Io)?;
+    sock.set_write_timeout(Some(timeout)).map_err(Failure::Io)
 }
