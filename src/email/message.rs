@@ -189,43 +189,33 @@ fn build_inner(
 
     let text = text::text_body(letter, &settings.signature_text);
 
+    // With --test-to, the original recipients are named in headers of their own: bare
+    // addresses only, no display name, so nothing there needs encoding and no data text can
+    // reach the header unparsed.
+    let originals: Vec<(&'static str, String)> = if redirect.is_some() {
+        [
+            ("X-Lettermerge-Original-To", &to_shown),
+            ("X-Lettermerge-Original-Cc", &cc_shown),
+            ("X-Lettermerge-Original-Bcc", &bcc_shown),
+        ]
+        .into_iter()
+        .filter(|(_, list)| !list.is_empty())
+        .map(|(name, list)| (name, bare_addresses(list)))
+        .collect()
+    } else {
+        Vec::new()
+    };
+
     let mut shown = Vec::with_capacity(10);
     shown.push(("From", from.to_string()));
-    // No builder for a preview: encoding the headers is most of its cost.
-    let mut builder = mime.then(|| {
-        Message::builder()
-            .from(from)
-            .subject(subject_sent.clone())
-            .date(SystemTime::from(settings.date))
-            .message_id(Some(message_id.clone()))
-    });
-    match redirect {
+    match &redirect {
         Some(test_to) => {
             shown.push(("To", test_to.to_string()));
-            for (name, list) in [
-                ("X-Lettermerge-Original-To", &to_shown),
-                ("X-Lettermerge-Original-Cc", &cc_shown),
-                ("X-Lettermerge-Original-Bcc", &bcc_shown),
-            ] {
-                if list.is_empty() {
-                    continue;
-                }
-                let value = bare_addresses(list);
-                shown.push((name, value.clone()));
-                // Bare addresses only: no display name, so nothing here needs encoding
-                // and no data text can reach the header unparsed.
-                builder = builder.map(|b| {
-                    b.raw_header(HeaderValue::new(
-                        HeaderName::new_from_ascii_str(name),
-                        value,
-                    ))
-                });
-            }
+            shown.extend(originals.iter().cloned());
             recipients = vec![Recipient {
                 address: test_to.email.to_string(),
                 kind: RecipientKind::To,
             }];
-            builder = builder.map(|b| b.to(test_to));
         }
         None => {
             shown.push(("To", join_mailboxes(&to_shown)));
@@ -235,16 +225,10 @@ fn build_inner(
             if !bcc_shown.is_empty() {
                 shown.push(("Bcc", join_mailboxes(&bcc_shown)));
             }
-            if let Some(b) = builder.take() {
-                let b = to_shown.into_iter().fold(b, |b, m| b.to(m));
-                builder = Some(cc_shown.into_iter().fold(b, |b, m| b.cc(m)));
-            }
-            // Bcc addresses go to the envelope (`recipients`) only, never into a header.
         }
     }
     if !reply_to.is_empty() {
         shown.push(("Reply-To", join_mailboxes(&reply_to)));
-        builder = builder.map(|b| reply_to.into_iter().fold(b, |b, m| b.reply_to(m)));
     }
     shown.push(("Subject", subject_sent.clone()));
     shown.push((
@@ -253,7 +237,8 @@ fn build_inner(
         settings.date.with_timezone(&chrono::Utc).to_rfc2822(),
     ));
     shown.push(("Message-ID", message_id.clone()));
-    let Some(builder) = builder else {
+    if !mime {
+        // A preview stops here: encoding the headers is most of the builder's cost.
         return Ok(Email {
             row,
             message_id,
@@ -266,7 +251,36 @@ fn build_inner(
                 text,
             },
         });
-    };
+    }
+
+    let mut builder = Message::builder()
+        .from(from)
+        .subject(subject_sent.clone())
+        .date(SystemTime::from(settings.date))
+        .message_id(Some(message_id.clone()));
+    match redirect {
+        Some(test_to) => {
+            for (name, value) in originals {
+                builder = builder.raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str(name),
+                    value,
+                ));
+            }
+            builder = builder.to(test_to);
+        }
+        None => {
+            for mailbox in to_shown {
+                builder = builder.to(mailbox);
+            }
+            for mailbox in cc_shown {
+                builder = builder.cc(mailbox);
+            }
+            // Bcc addresses go to the envelope (`recipients`) only, never into a header.
+        }
+    }
+    for mailbox in reply_to {
+        builder = builder.reply_to(mailbox);
+    }
 
     let html = html::html_body(letter, &settings.signature_text, &subject_sent);
     let alt_boundary = boundary(&campaign, row, 'a', &text, &html);
