@@ -25,12 +25,7 @@ pub fn load(path: Option<&Path>) -> Result<OfficeTable, UsageError> {
     let Some(path) = path else {
         return Ok(OfficeTable::built_in());
     };
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        UsageError(format!(
-            "cannot read the config file {}: {e}; give its path with --config",
-            path.display()
-        ))
-    })?;
+    let text = super::read_config(path)?;
     parse(&text, &path.display().to_string())
 }
 

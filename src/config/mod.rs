@@ -90,6 +90,16 @@ pub fn select_spec(args: &SelectArgs, limit: Option<usize>) -> Result<SelectSpec
     SelectSpec::parse(args.rows.as_deref(), &args.filters, limit).map_err(|e| UsageError(e.0))
 }
 
+/// The text of the config file given with `--config` (`[smtp]`, `[offices]`).
+fn read_config(path: &Path) -> Result<String, UsageError> {
+    std::fs::read_to_string(path).map_err(|e| {
+        UsageError(format!(
+            "cannot read the config file {}: {e}; give its path with --config",
+            path.display()
+        ))
+    })
+}
+
 fn require_file(path: &Path, flag: &str, what: &str) -> Result<(), UsageError> {
     if path.is_file() {
         Ok(())

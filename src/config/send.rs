@@ -1,7 +1,7 @@
 //! The send command's configuration: the `[smtp]` table of the TOML config file, checked,
 //! plus the command-line options. The password is never here: see `secret`.
 
-use super::UsageError;
+use super::{read_config, UsageError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -60,33 +60,31 @@ const KEYS: [&str; 15] = [
     "retry_delay_ms",
 ];
 
+/// Relative paths in the config (`ca_file`) are relative to its folder.
+fn config_dir(path: &Path) -> &Path {
+    path.parent().unwrap_or(Path::new("."))
+}
+
 impl SmtpConfig {
     /// Reads and checks the `[smtp]` table of the config file at `path`. Relative paths in it
     /// (`ca_file`) are relative to the config file's folder.
     pub fn load(path: &Path) -> Result<SmtpConfig, UsageError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            UsageError(format!(
-                "cannot read the config file {}: {e}; give its path with --config",
-                path.display()
-            ))
-        })?;
-        let dir = path.parent().unwrap_or(Path::new("."));
-        SmtpConfig::parse(&text, &path.display().to_string(), dir)
+        let text = read_config(path)?;
+        SmtpConfig::parse(&text, &path.display().to_string(), config_dir(path))
     }
 
     /// [`SmtpConfig::load`] for a config file that may have no `[smtp]` table (one with only
     /// `[offices]`, given to `check` or `preview`): `None` then.
     pub fn load_if_present(path: &Path) -> Result<Option<SmtpConfig>, UsageError> {
-        let has_smtp = std::fs::read_to_string(path)
-            .ok()
-            .and_then(|text| text.parse::<toml::Table>().ok())
-            .is_none_or(|doc| doc.contains_key("smtp"));
-        // An unreadable or invalid file goes on to `load`, which says what is wrong with it.
-        if has_smtp {
-            SmtpConfig::load(path).map(Some)
-        } else {
-            Ok(None)
+        let text = read_config(path)?;
+        // Invalid TOML goes on to `parse`, which says what is wrong with it.
+        let has_smtp = text
+            .parse::<toml::Table>()
+            .map_or(true, |doc| doc.contains_key("smtp"));
+        if !has_smtp {
+            return Ok(None);
         }
+        SmtpConfig::parse(&text, &path.display().to_string(), config_dir(path)).map(Some)
     }
 
     pub fn parse(text: &str, name: &str, dir: &Path) -> Result<SmtpConfig, UsageError> {
