@@ -5,6 +5,7 @@
 pub mod email;
 pub mod exit_codes;
 pub mod images;
+pub mod input_file;
 pub mod ledger;
 pub mod letter;
 pub mod output;

@@ -10,6 +10,20 @@ pub struct Workdir {
     dir: tempfile::TempDir,
 }
 
+/// How long one run of the hostile-input suite may take: every such input is refused or
+/// handled in well under a second; a run past this is a hang.
+pub const HOSTILE_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The resident memory one run may reach: the bound for any input (1 GiB).
+pub const HOSTILE_MEMORY_LIMIT: u64 = 1 << 30;
+
+/// The resident set of a running process, from `/proc/PID/status` (None once it is gone).
+fn resident_kib(status_file: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(status_file).ok()?;
+    let line = text.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// The outcome of one run of the binary.
 pub struct Run {
     pub code: i32,
@@ -65,6 +79,77 @@ impl Workdir {
         }
     }
 
+    /// Runs `lettermerge ARGS` as [`Workdir::run_env`] does, but bounded: the run fails the
+    /// test if it takes longer than `HOSTILE_TIME_LIMIT` or its resident memory ever goes
+    /// over `HOSTILE_MEMORY_LIMIT` (the process is killed at once, so a hang or a runaway
+    /// allocation costs the suite a few seconds, never the machine).
+    pub fn run_bounded(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        self.run_bounded_in(self.path(), args, env)
+    }
+
+    /// [`Workdir::run_bounded`] with another working folder.
+    pub fn run_bounded_in(&self, cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+        use std::io::Read;
+        use std::time::{Duration, Instant};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lettermerge"))
+            .args(args)
+            .current_dir(cwd)
+            .env("SOURCE_DATE_EPOCH", "1764374400")
+            .env_remove("LETTERMERGE_SMTP_PASSWORD")
+            .envs(env.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run lettermerge");
+        let drain = |mut r: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let _ = r.read_to_end(&mut buf);
+                String::from_utf8_lossy(&buf).into_owned()
+            })
+        };
+        let out = drain(Box::new(child.stdout.take().expect("stdout")));
+        let err = drain(Box::new(child.stderr.take().expect("stderr")));
+        let start = Instant::now();
+        let status_file = format!("/proc/{}/status", child.id());
+        let mut peak_kib = 0u64;
+        let status =
+            loop {
+                if let Some(status) = child.try_wait().expect("wait") {
+                    break status;
+                }
+                if let Some(kib) = resident_kib(&status_file) {
+                    peak_kib = peak_kib.max(kib);
+                }
+                let over_memory = peak_kib * 1024 > HOSTILE_MEMORY_LIMIT;
+                let over_time = start.elapsed() > HOSTILE_TIME_LIMIT;
+                if over_memory || over_time {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!(
+                    "lettermerge {args:?} {} (peak resident {} MiB after {:.1} s)\n--- stderr\n{}",
+                    if over_memory { "used too much memory" } else { "hung" },
+                    peak_kib / 1024,
+                    start.elapsed().as_secs_f64(),
+                    err.join().unwrap_or_default()
+                );
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            };
+        let stdout = out.join().unwrap_or_default();
+        let stderr = err.join().unwrap_or_default();
+        assert!(
+            status.code().is_some(),
+            "lettermerge {args:?} was killed by a signal ({status}): a crash\n--- stderr\n{stderr}"
+        );
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout,
+            stderr,
+        }
+    }
+
     /// Every file name in `dir` (relative to the work dir), sorted; temp files included.
     pub fn list(&self, dir: &str) -> Vec<String> {
         let mut names: Vec<String> = match std::fs::read_dir(self.join(dir)) {
@@ -86,6 +171,11 @@ impl Workdir {
 impl Run {
     /// Panics with both streams when the exit code is not `code`.
     pub fn expect_code(&self, code: i32) -> &Run {
+        assert!(
+            !self.stderr.contains("panicked at") && !self.stderr.contains("RUST_BACKTRACE"),
+            "lettermerge panicked\n--- stderr\n{}",
+            self.stderr
+        );
         assert_eq!(
             self.code, code,
             "exit code {} (expected {code})\n--- stdout\n{}\n--- stderr\n{}",
