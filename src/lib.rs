@@ -15,6 +15,7 @@ pub mod problem;
 pub mod records;
 pub mod style;
 pub mod template;
+pub mod terminal;
 pub mod typeset;
 
 pub mod check_run;

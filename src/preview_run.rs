@@ -15,6 +15,7 @@ use crate::records::Record;
 use crate::report::Reporter;
 use crate::review;
 use crate::send_run::dry_run_text;
+use crate::terminal::escape_bytes;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -151,9 +152,9 @@ fn emails(cfg: &PreviewConfig, dir: Option<&Path>, eml: bool) -> ExitCode {
             }
             None if eml => out
                 .write_all(format!("=== row {row} ===\n").as_bytes())
-                .and_then(|()| out.write_all(&bytes))
+                .and_then(|()| out.write_all(&escape_bytes(&bytes, true)))
                 .and_then(|()| out.write_all(b"\n")),
-            None => out.write_all(&bytes),
+            None => out.write_all(&escape_bytes(&bytes, false)),
         };
         match result {
             Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.to_string()),

@@ -2,6 +2,7 @@
 //! a progress bar (only on a terminal), and the one-line summary.
 
 use crate::problem::{row_runs, Problem, Severity};
+use crate::terminal::escape_controls;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -74,7 +75,7 @@ impl Reporter {
         if self.silent {
             return;
         }
-        eprintln!("{}", self.format(p));
+        eprintln!("{}", escape_controls(&self.format(p)));
     }
 
     /// Prints problems, the same problem in several rows once with all its rows
@@ -84,21 +85,21 @@ impl Reporter {
             return;
         }
         for (p, rows) in group(problems) {
-            eprintln!("{}", self.format_rows(p, &rows));
+            eprintln!("{}", escape_controls(&self.format_rows(p, &rows)));
         }
     }
 
     /// A notice about how the input was read (encoding, delimiter); hidden by --quiet.
     pub fn notice(&self, msg: &str) {
         if !self.quiet {
-            eprintln!("note: {msg}");
+            eprintln!("note: {}", escape_controls(msg));
         }
     }
 
     /// A final summary line; hidden by --quiet.
     pub fn summary(&self, msg: &str) {
         if !self.quiet {
-            eprintln!("{msg}");
+            eprintln!("{}", escape_controls(msg));
         }
     }
 

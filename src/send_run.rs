@@ -386,6 +386,7 @@ const PRINT_BUFFER_MAX: usize = 64 << 20;
 
 /// Writes dry-run text to the terminal; a closed pipe (`| head`) ends the run quietly.
 fn print_text(out: &mut impl Write, text: &str) -> Result<(), Halt> {
+    let text = crate::terminal::escape_controls(text);
     out.write_all(text.as_bytes()).map_err(|e| {
         if e.kind() == io::ErrorKind::BrokenPipe {
             Halt::Limit
