@@ -14,6 +14,7 @@ mod numfmt;
 mod select;
 mod sniff;
 mod xlsx;
+mod zip_guard;
 
 pub use self::headers::{snake_case, Headers};
 pub use self::select::{SelectError, SelectSpec, Selected, Selection};
@@ -92,6 +93,12 @@ pub enum DataError {
     WorkbookNamedCsv {
         path: PathBuf,
     },
+    /// Over one of the reader's limits (a cell, a row, a zip part, the cells of a sheet):
+    /// `message` names the part, row or cell and the limit, and says what to do.
+    Limit {
+        path: PathBuf,
+        message: String,
+    },
 }
 
 impl fmt::Display for DataError {
@@ -157,6 +164,7 @@ impl fmt::Display for DataError {
                 "sheet \"{sheet}\" of {} is empty; put the column names (e.g. Name, Email) in its first row and one official per row below, or choose another sheet with --sheet",
                 path.display()
             ),
+            DataError::Limit { path, message } => write!(f, "{}: {message}", path.display()),
             DataError::WorkbookNamedCsv { path } => write!(
                 f,
                 "{} is a spreadsheet workbook, not a CSV file; give it its real extension (.xlsx, or .ods), or save it from the spreadsheet as CSV",
