@@ -260,6 +260,10 @@ pub fn load(path: &Path, sheet: Option<&str>) -> Result<(Sheet, Vec<String>), Da
 fn check_file(path: &Path) -> Result<(), DataError> {
     let file = open_regular(path).map_err(|e| match e {
         InputError::Io { source, .. } => super::io_error(path, source),
+        InputError::NotRegular { kind, .. } => DataError::NotRegular {
+            path: path.to_path_buf(),
+            kind,
+        },
         other => DataError::Io {
             path: path.to_path_buf(),
             message: other.to_string(),
