@@ -277,3 +277,45 @@ mod tests {
         check(&path).unwrap();
     }
 }
+
+#[cfg(test)]
+mod lying_sizes {
+    use super::check;
+    use crate::records::DataError;
+    use std::io::Write;
+
+    /// A part whose local and central headers declare 100 bytes but which inflates to
+    /// 64 MiB: the counter, not the declaration, decides.
+    #[test]
+    fn a_declared_size_that_lies_does_not_get_past() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("liar.xlsx");
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+        zip.write_all(&vec![b' '; 64 * 1024 * 1024]).unwrap();
+        let mut bytes = zip.finish().unwrap().into_inner();
+        let size = (64u32 * 1024 * 1024).to_le_bytes();
+        let small = 100u32.to_le_bytes();
+        // Every copy of the true size (local header, data descriptor, central directory).
+        let mut i = 0;
+        while i + 4 <= bytes.len() {
+            if bytes[i..i + 4] == size {
+                bytes[i..i + 4].copy_from_slice(&small);
+            }
+            i += 1;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        match check(&path) {
+            Err(DataError::Limit { message, .. }) => {
+                assert!(message.contains("sheet1.xml"), "{message}")
+            }
+            // The zip reader itself refuses an entry larger than it declares.
+            Err(DataError::Workbook { message, .. }) => {
+                assert!(message.contains("sheet1.xml"), "{message}")
+            }
+            other => panic!("a lying size got past: {other:?}"),
+        }
+    }
+}
