@@ -2,6 +2,7 @@
 //! Letter -> typeset -> PDF (and, later, email).
 #![forbid(unsafe_code)]
 
+pub mod csv_out;
 pub mod email;
 pub mod exit_codes;
 pub mod images;

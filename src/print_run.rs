@@ -551,11 +551,15 @@ fn write_pass(
         manifest
             .write_record([
                 row.to_string(),
-                if cfg.batch_only { String::new() } else { name },
+                if cfg.batch_only {
+                    String::new()
+                } else {
+                    crate::csv_out::inert(&name).into_owned()
+                },
                 pages.len().to_string(),
                 first,
                 last,
-                recipient,
+                crate::csv_out::inert(&recipient).into_owned(),
             ])
             .map_err(|e| Failure::io(e.to_string()))?;
         written.letters += 1;

@@ -2,6 +2,7 @@
 //! row with its SMTP code and text, so staff can fix addresses and follow up.
 
 use super::RowRecord;
+use crate::csv_out::inert;
 use std::io::{self, Write};
 
 /// The header line, in column order.
@@ -15,16 +16,6 @@ pub const FAILURE_CSV_HEADER: [&str; 8] = [
     "attempts",
     "updated",
 ];
-
-/// Text that came from the data or a server opens in a spreadsheet; one starting with
-/// `=`, `+`, `-` or `@` would run as a formula there, so it gets a leading apostrophe.
-fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@']) {
-        format!("'{cell}").into()
-    } else {
-        cell.into()
-    }
-}
 
 /// Writes `records` as CSV with a header line. Empty code/text cells mean none was recorded.
 pub fn export_failures_csv(records: &[RowRecord], out: impl Write) -> io::Result<()> {
@@ -43,16 +34,4 @@ pub fn export_failures_csv(records: &[RowRecord], out: impl Write) -> io::Result
         ])?;
     }
     w.flush()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::inert;
-
-    #[test]
-    fn formula_like_cells_are_defused() {
-        assert_eq!(inert("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(inert("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(inert("550 5.1.1 no such user"), "550 5.1.1 no such user");
-    }
 }

@@ -14,12 +14,14 @@ mod numfmt;
 mod select;
 mod sniff;
 mod xlsx;
+mod zip_guard;
 
 pub use self::headers::{snake_case, Headers};
 pub use self::select::{SelectError, SelectSpec, Selected, Selection};
 pub use self::xlsx::is_workbook;
 
 use self::line_ends::LineEnds;
+use crate::input_file::{human_size, open_regular, InputError};
 use crate::problem::Problem;
 use csv::ByteRecord;
 use encoding_rs::{Encoding, UTF_8};
@@ -29,6 +31,7 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
@@ -43,6 +46,16 @@ pub struct DataOptions {
     /// CSV files.
     pub sheet: Option<String>,
 }
+
+/// The longest CSV record (one row, all its cells, after decoding) read. A row of officials
+/// is a few hundred bytes; even 16,384 columns of short text fit. The parser holds a whole
+/// record in memory, so a field that never ends (an opening quote never closed, a file of
+/// NUL bytes with no line end) stops here instead of growing without bound.
+pub const MAX_RECORD_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The longest CSV cell. Excel's own limit is 32,767 characters (at most 128 KiB of UTF-8);
+/// twice that leaves room for any cell a spreadsheet can export.
+pub const MAX_FIELD_BYTES: usize = 256 * 1024;
 
 /// Why the data file cannot be read at all. Displays as a sentence naming the file and
 /// saying what to do.
@@ -91,6 +104,17 @@ pub enum DataError {
     /// A workbook saved under a name that says CSV.
     WorkbookNamedCsv {
         path: PathBuf,
+    },
+    /// A FIFO, a device, a socket or a folder given as the data file.
+    NotRegular {
+        path: PathBuf,
+        kind: &'static str,
+    },
+    /// Over one of the reader's limits (a cell, a row, a zip part, the cells of a sheet):
+    /// `message` names the part, row or cell and the limit, and says what to do.
+    Limit {
+        path: PathBuf,
+        message: String,
     },
 }
 
@@ -157,6 +181,12 @@ impl fmt::Display for DataError {
                 "sheet \"{sheet}\" of {} is empty; put the column names (e.g. Name, Email) in its first row and one official per row below, or choose another sheet with --sheet",
                 path.display()
             ),
+            DataError::NotRegular { path, kind } => write!(
+                f,
+                "{} is {kind}, not a regular file; lettermerge reads the data file more than once (to check every row before anything is written), so save the data to an ordinary file and give its path",
+                path.display()
+            ),
+            DataError::Limit { path, message } => write!(f, "{}: {message}", path.display()),
             DataError::WorkbookNamedCsv { path } => write!(
                 f,
                 "{} is a spreadsheet workbook, not a CSV file; give it its real extension (.xlsx, or .ods), or save it from the spreadsheet as CSV",
@@ -189,7 +219,7 @@ impl DataSource {
             return Self::open_workbook(path, opts);
         }
         let io_err = |e: io::Error| io_error(path, e);
-        let mut file = File::open(path).map_err(io_err)?;
+        let mut file = open_data(path)?;
         let mut head = [0u8; 3];
         let head_len = read_up_to(&mut file, &mut head).map_err(io_err)?;
         if head_len == 0 {
@@ -228,10 +258,7 @@ impl DataSource {
             }
             enc
         } else {
-            let valid = File::open(path)
-                .and_then(sniff::check_utf8)
-                .map_err(io_err)?
-                .is_ok();
+            let valid = sniff::check_utf8(open_data(path)?).map_err(io_err)?.is_ok();
             let enc = sniff::fallback_encoding(valid);
             if !valid {
                 notices.push(format!(
@@ -245,8 +272,7 @@ impl DataSource {
             Some(d) => d,
             None => {
                 let mut sample = Vec::with_capacity(64 * 1024);
-                decoded_reader(path, encoding)
-                    .map_err(io_err)?
+                decoded_reader(path, encoding)?
                     .take(64 * 1024)
                     .read_to_end(&mut sample)
                     .map_err(io_err)?;
@@ -259,11 +285,15 @@ impl DataSource {
             }
         };
 
-        let mut reader = csv_reader(path, encoding, delimiter).map_err(io_err)?;
+        let (mut reader, budget) = csv_reader(path, encoding, delimiter)?;
         let mut raw = ByteRecord::new();
-        let found = reader
-            .read_byte_record(&mut raw)
-            .map_err(|e| csv_error(path, e))?;
+        let found = reader.read_byte_record(&mut raw).map_err(|e| {
+            if budget.over() {
+                record_limit_error(path, 1)
+            } else {
+                csv_error(path, e)
+            }
+        })?;
         if !found {
             return Err(DataError::Empty {
                 path: path.to_path_buf(),
@@ -276,6 +306,16 @@ impl DataSource {
         {
             return Err(DataError::NoHeader {
                 path: path.to_path_buf(),
+            });
+        }
+        if let Some(k) = cells.iter().position(|c| c.len() > MAX_FIELD_BYTES) {
+            return Err(DataError::Limit {
+                path: path.to_path_buf(),
+                message: format!(
+                    "row 1, column {}: the header cell is longer than {}, the longest cell lettermerge reads; check the file is the data you meant (a quote never closed makes the rest of the file one cell)",
+                    k + 1,
+                    human_size(MAX_FIELD_BYTES as u64)
+                ),
             });
         }
         let (headers, header_notices) = Headers::new(&cells);
@@ -339,23 +379,29 @@ impl DataSource {
         if let Some(sheet) = &self.sheet {
             return Ok(Records(RecordsFrom::Sheet(sheet.records(&self.headers))));
         }
-        let mut reader = csv_reader(&self.path, self.encoding, self.delimiter)
-            .map_err(|e| io_error(&self.path, e))?;
+        let (mut reader, budget) = csv_reader(&self.path, self.encoding, self.delimiter)?;
         let mut record = ByteRecord::new();
         // Skip the header, counting any newline inside its cells so row numbers stay right.
         let mut embedded_newlines = 0;
-        if reader
-            .read_byte_record(&mut record)
-            .map_err(|e| csv_error(&self.path, e))?
-        {
+        if reader.read_byte_record(&mut record).map_err(|e| {
+            if budget.over() {
+                record_limit_error(&self.path, 1)
+            } else {
+                csv_error(&self.path, e)
+            }
+        })? {
             embedded_newlines = newlines_in(&record);
         }
+        budget.reset();
+        let next_row = reader.position().line().saturating_sub(embedded_newlines);
         Ok(Records(RecordsFrom::Csv(CsvRecords {
             reader,
             record,
             headers: Arc::clone(&self.headers),
             delimiter: self.delimiter,
             embedded_newlines,
+            next_row,
+            budget,
             done: false,
         })))
     }
@@ -423,6 +469,9 @@ struct CsvRecords {
     // Newlines inside quoted cells so far: the parser counts file lines, the spreadsheet
     // counts rows.
     embedded_newlines: u64,
+    /// The row the next record starts on (for a record too long to be read whole).
+    next_row: u64,
+    budget: Budget,
     done: bool,
 }
 
@@ -433,6 +482,18 @@ impl Iterator for CsvRecords {
         while !self.done {
             match self.reader.read_byte_record(&mut self.record) {
                 Ok(false) => self.done = true,
+                Err(_) if self.budget.over() => {
+                    self.done = true;
+                    let row = self.next_row;
+                    return Some(Err(Problem::error(format!(
+                        "row {row} is longer than {}, the longest row lettermerge reads",
+                        human_size(MAX_RECORD_BYTES)
+                    ))
+                    .at_row(row)
+                    .with_hint(format!(
+                        "check row {row} for a quote that is never closed (it makes the rest of the file one cell), or that the file is the data you meant"
+                    ))));
+                }
                 Err(e) => {
                     self.done = true;
                     let row = e
@@ -457,6 +518,8 @@ impl Iterator for CsvRecords {
                     let first_line = end_line.saturating_sub(1 + inside);
                     let row = first_line.saturating_sub(self.embedded_newlines);
                     self.embedded_newlines += inside;
+                    self.next_row = end_line.saturating_sub(self.embedded_newlines);
+                    self.budget.reset();
                     if self.record.iter().all(|f| f.is_empty()) {
                         // Excel leaves rows like ",,,," at the end of a sheet.
                         continue;
@@ -491,6 +554,18 @@ impl CsvRecords {
             .at_row(row)
             .with_hint(format!(
                 "check row {row} for an unquoted {what} or a missing quote"
+            )));
+        }
+        if let Some(k) = self.record.iter().position(|f| f.len() > MAX_FIELD_BYTES) {
+            let column = self.headers.names.get(k).cloned().unwrap_or_default();
+            return Err(Problem::error(format!(
+                "the cell in column \"{column}\" is longer than {}, the longest cell lettermerge reads",
+                human_size(MAX_FIELD_BYTES as u64)
+            ))
+            .at_row(row)
+            .in_column(column)
+            .with_hint(format!(
+                "check row {row} for a quote that is never closed, or shorten the cell"
             )));
         }
         let fields = self
@@ -530,8 +605,11 @@ fn newlines_in(record: &ByteRecord) -> u64 {
 }
 
 /// The file as a UTF-8 byte stream without BOM, whatever its encoding.
-fn decoded_reader(path: &Path, encoding: &'static Encoding) -> io::Result<Box<dyn Read + Send>> {
-    let file = File::open(path)?;
+fn decoded_reader(
+    path: &Path,
+    encoding: &'static Encoding,
+) -> Result<Box<dyn Read + Send>, DataError> {
+    let file = open_data(path)?;
     let mut builder = DecodeReaderBytesBuilder::new();
     builder.strip_bom(true).bom_override(true);
     if sniff::needs_transcoding(encoding) {
@@ -543,24 +621,104 @@ fn decoded_reader(path: &Path, encoding: &'static Encoding) -> io::Result<Box<dy
     Ok(Box::new(builder.build(file)))
 }
 
+/// How far the CSV parser may read into one record: the record limit plus the parser's own
+/// buffer, which it fills ahead of the record it is on.
+const CSV_BUFFER: u64 = 64 * 1024;
+
 fn csv_reader(
     path: &Path,
     encoding: &'static Encoding,
     delimiter: u8,
-) -> io::Result<csv::Reader<Box<dyn Read + Send>>> {
-    let reader: Box<dyn Read + Send> = Box::new(LineEnds::new(decoded_reader(path, encoding)?));
-    Ok(csv::ReaderBuilder::new()
+) -> Result<(csv::Reader<Box<dyn Read + Send>>, Budget), DataError> {
+    let budget = Budget::default();
+    let reader: Box<dyn Read + Send> = Box::new(Budgeted {
+        inner: LineEnds::new(decoded_reader(path, encoding)?),
+        budget: budget.clone(),
+    });
+    let reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .buffer_capacity(64 * 1024)
-        .from_reader(reader))
+        .buffer_capacity(CSV_BUFFER as usize)
+        .from_reader(reader);
+    Ok((reader, budget))
+}
+
+/// The bytes the CSV parser has read since the last whole record, shared between the
+/// reader (which counts and stops) and the records pass (which resets after each record).
+#[derive(Debug, Clone, Default)]
+struct Budget(Arc<BudgetState>);
+
+#[derive(Debug, Default)]
+struct BudgetState {
+    used: AtomicU64,
+    over: AtomicBool,
+}
+
+impl Budget {
+    fn reset(&self) {
+        self.0.used.store(0, Ordering::Relaxed);
+    }
+
+    /// Whether the last read failed because a record went over [`MAX_RECORD_BYTES`].
+    fn over(&self) -> bool {
+        self.0.over.load(Ordering::Relaxed)
+    }
+}
+
+/// Stops the CSV parser with an error once one record has taken more than
+/// [`MAX_RECORD_BYTES`] (plus the parser's buffer), so memory stays bounded.
+struct Budgeted<R> {
+    inner: R,
+    budget: Budget,
+}
+
+impl<R: Read> Read for Budgeted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let used = self.budget.0.used.load(Ordering::Relaxed);
+        if used > MAX_RECORD_BYTES + CSV_BUFFER {
+            self.budget.0.over.store(true, Ordering::Relaxed);
+            return Err(io::Error::other(format!(
+                "a row is longer than {}",
+                human_size(MAX_RECORD_BYTES)
+            )));
+        }
+        let n = self.inner.read(buf)?;
+        self.budget.0.used.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Opens the data file, which must be a regular file: it is read more than once (sniffed,
+/// checked row by row, then read again to write), which a FIFO such as `<(...)` cannot do,
+/// and a device such as `/dev/zero` never ends.
+fn open_data(path: &Path) -> Result<File, DataError> {
+    match open_regular(path) {
+        Ok(file) => Ok(file),
+        Err(InputError::Io { source, .. }) => Err(io_error(path, source)),
+        Err(InputError::NotRegular { kind, .. }) => Err(DataError::NotRegular {
+            path: path.to_path_buf(),
+            kind,
+        }),
+        Err(other) => Err(DataError::Io {
+            path: path.to_path_buf(),
+            message: other.to_string(),
+        }),
+    }
+}
+
+fn record_limit_error(path: &Path, row: u64) -> DataError {
+    DataError::Limit {
+        path: path.to_path_buf(),
+        message: format!(
+            "row {row} is longer than {}, the longest row lettermerge reads; check for a quote that is never closed (it makes the rest of the file one cell), or that the file is the data you meant",
+            human_size(MAX_RECORD_BYTES)
+        ),
+    }
 }
 
 fn check_whole_file_utf8(path: &Path, enc: &'static Encoding) -> Result<(), DataError> {
-    let result = File::open(path)
-        .and_then(sniff::check_utf8)
-        .map_err(|e| io_error(path, e))?;
+    let result = sniff::check_utf8(open_data(path)?).map_err(|e| io_error(path, e))?;
     result.map_err(|bad| DataError::Undecodable {
         path: path.to_path_buf(),
         encoding: enc.name().to_string(),

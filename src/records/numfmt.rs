@@ -126,14 +126,57 @@ pub fn format_text(text: &str, code: &str) -> String {
 /// A date serial with the default date format: `m/d/yyyy`, with `h:mm` when there is a time
 /// of day, or `h:mm:ss` for a time alone (for workbooks whose formats are not read).
 pub fn format_date_default(serial: f64, date1904: bool) -> String {
-    let code = if (0.0..1.0).contains(&serial) {
+    format_number(serial, default_date_code(serial), date1904)
+}
+
+/// The first serial after 9999-12-31 in the 1900 date system: Excel's calendar ends there.
+pub const LAST_SERIAL_1900: f64 = 2_958_466.0;
+
+/// The same end in the 1904 system, whose serial 0 is 1904-01-01 (1,462 days later).
+pub const LAST_SERIAL_1904: f64 = LAST_SERIAL_1900 - 1462.0;
+
+/// The format for a date serial read without its format: `m/d/yyyy`, with `h:mm` when there
+/// is a time of day, or `h:mm:ss` for a time alone.
+pub fn default_date_code(serial: f64) -> &'static str {
+    if (0.0..1.0).contains(&serial) {
         "h:mm:ss"
     } else if serial.fract() != 0.0 {
         "m/d/yyyy h:mm"
     } else {
         "m/d/yyyy"
+    }
+}
+
+/// Whether `code` can show `value`: always for a number format; for a date format only a
+/// serial within Excel's calendar, 1900-01-01 (serial 1; 1904-01-01 is serial 0 in the 1904
+/// system) to 9999-12-31, where Excel shows `#####` otherwise. A time of day alone (no
+/// year, month or day shown) may be below 1.
+pub fn date_serial_ok(value: f64, code: &str, date1904: bool) -> bool {
+    let sections = parse(code);
+    let Some(first) = sections.first().filter(|s| s.kind == Kind::Date) else {
+        return true;
     };
-    format_number(serial, code, date1904)
+    if !value.is_finite() {
+        return false;
+    }
+    let calendar = first.tokens.iter().any(|t| {
+        matches!(
+            t,
+            Tok::Year(_) | Tok::Month(_) | Tok::Day(_) | Tok::MonthOrMinute(_)
+        )
+    });
+    let (first_ok, end) = match (date1904, calendar) {
+        (_, false) | (true, true) => (
+            0.0,
+            if date1904 {
+                LAST_SERIAL_1904
+            } else {
+                LAST_SERIAL_1900
+            },
+        ),
+        (false, true) => (1.0, LAST_SERIAL_1900),
+    };
+    (first_ok..end).contains(&value)
 }
 
 /// Excel's "General" display, for data: integers in full (a phone number stored as a
@@ -1248,6 +1291,35 @@ mod tests {
         assert!(!is_date_format("General"));
         assert!(!is_date_format("[Red]#,##0"));
         assert!(!is_date_format("\"day\" 0"));
+    }
+
+    #[test]
+    fn serials_outside_excels_calendar_are_not_dates() {
+        use super::date_serial_ok;
+        for bad in [
+            0.0,
+            0.5,
+            -1.0,
+            -0.25,
+            2_958_466.0,
+            1e300,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
+            assert!(!date_serial_ok(bad, "mmmm d, yyyy", false), "{bad}");
+            assert!(!date_serial_ok(bad, "m/d/yyyy h:mm", false), "{bad}");
+        }
+        for good in [1.0, 46355.0, 46355.75, 2_958_465.999] {
+            assert!(date_serial_ok(good, "mmmm d, yyyy", false), "{good}");
+        }
+        // A time of day alone, and the 1904 system's first day.
+        assert!(date_serial_ok(0.5, "h:mm AM/PM", false));
+        assert!(date_serial_ok(0.0, "yyyy-mm-dd", true));
+        assert!(!date_serial_ok(2_957_004.0, "yyyy-mm-dd", true));
+        // Not a date format: any number shows.
+        assert!(date_serial_ok(-5.0, "0.00", false));
+        assert!(date_serial_ok(0.0, "General", false));
     }
 
     #[test]

@@ -322,3 +322,157 @@ fn types_can_cross_threads() {
     send::<Record>();
     sync::<Record>();
 }
+
+#[test]
+fn a_quote_never_closed_stops_at_the_record_limit_naming_the_row() {
+    use super::MAX_RECORD_BYTES;
+    let mut bytes = b"Name,Email\nAnn,a@example.org\n\"Bo,b@example.org\n".to_vec();
+    bytes.resize(bytes.len() + MAX_RECORD_BYTES as usize * 2, b'x');
+    let f = file(&bytes);
+    let got = all(&open(&f));
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got[0].is_ok());
+    let p = got[1].as_ref().unwrap_err();
+    assert_eq!(p.row, Some(3));
+    assert!(
+        p.message.contains("row 3 is longer than 4 MiB"),
+        "{}",
+        p.message
+    );
+    assert!(
+        p.hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("quote that is never closed"),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn a_header_with_no_line_end_is_refused_at_the_limit() {
+    use super::MAX_RECORD_BYTES;
+    let f = file(&vec![b'a'; MAX_RECORD_BYTES as usize * 2]);
+    let err = DataSource::open(&f.path, &DataOptions::default()).unwrap_err();
+    assert!(matches!(err, DataError::Limit { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("row 1 is longer than 4 MiB"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_cell_over_the_field_limit_is_a_problem_of_its_row_and_column() {
+    use super::MAX_FIELD_BYTES;
+    let mut bytes = b"Name,Note\nAnn,short\nBo,\"".to_vec();
+    bytes.resize(bytes.len() + MAX_FIELD_BYTES + 1, b'y');
+    bytes.extend_from_slice(b"\"\nCy,fine\n");
+    let f = file(&bytes);
+    let got = all(&open(&f));
+    assert_eq!(got.len(), 3);
+    let p = got[1].as_ref().unwrap_err();
+    assert_eq!((p.row, p.column.as_deref()), (Some(3), Some("Note")));
+    assert!(p.message.contains("longer than 256 KiB"), "{}", p.message);
+    assert_eq!(got[2].as_ref().unwrap().fields, ["Cy", "fine"]);
+}
+
+#[test]
+fn a_device_as_data_is_refused_without_reading() {
+    let err =
+        DataSource::open(std::path::Path::new("/dev/zero"), &DataOptions::default()).unwrap_err();
+    assert!(matches!(err, DataError::NotRegular { .. }), "{err:?}");
+    assert!(err.to_string().contains("a device"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_as_data_is_refused_saying_it_is_read_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("data.csv");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let err = DataSource::open(&fifo, &DataOptions::default()).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("FIFO"), "{text}");
+    assert!(text.contains("more than once"), "{text}");
+}
+
+mod properties {
+    use super::file;
+    use proptest::prelude::*;
+    use unicode_normalization::UnicodeNormalization;
+
+    /// Cells as a spreadsheet has them: any text with quotes, delimiters, line ends, unicode.
+    fn cell() -> impl Strategy<Value = String> {
+        proptest::string::string_regex("[a-zA-Z0-9 ,;\"'\\n\\r\\téüß中文😀\u{301}=+-]{0,12}")
+            .unwrap()
+    }
+
+    /// What the reader gives for a cell: line ends as `\n`, NFC.
+    fn expected(cell: &str) -> String {
+        cell.replace("\r\n", "\n")
+            .replace('\r', "\n")
+            .nfc()
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn csv_written_then_read_gives_the_same_cells(
+            width in 1usize..5,
+            rows in proptest::collection::vec(proptest::collection::vec(cell(), 5), 1..6),
+        ) {
+            let header: Vec<String> = (0..width).map(|i| format!("Col{i}")).collect();
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(&header).unwrap();
+            // A row of only empty cells is skipped by the reader, as Excel's trailing ",,,"
+            // rows are; keep at least one cell filled.
+            let rows: Vec<Vec<String>> = rows
+                .into_iter()
+                .map(|mut r| {
+                    r.truncate(width);
+                    if r.iter().all(String::is_empty) {
+                        r[0] = "x".into();
+                    }
+                    r
+                })
+                .collect();
+            for r in &rows {
+                w.write_record(r).unwrap();
+            }
+            let bytes = w.into_inner().unwrap();
+            let f = file(&bytes);
+            let src = super::DataSource::open(&f.path, &super::DataOptions {
+                delimiter: Some(b','),
+                encoding: Some("utf-8".into()),
+                ..Default::default()
+            }).unwrap();
+            prop_assert_eq!(&src.headers().names, &header);
+            let got: Vec<Vec<String>> = super::all(&src)
+                .into_iter()
+                .map(|r| r.map(|r| r.fields).map_err(|p| p.message))
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let want: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| r.iter().map(|c| expected(c)).collect())
+                .collect();
+            prop_assert_eq!(got, want);
+            // Row numbers count rows, not lines: a cell with a line end does not shift them.
+            let numbers: Vec<u64> = super::all(&src).into_iter().map(|r| r.unwrap().row).collect();
+            prop_assert_eq!(numbers, (2..2 + rows.len() as u64).collect::<Vec<_>>());
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let f = file(&bytes);
+            if let Ok(src) = super::DataSource::open(&f.path, &super::DataOptions::default()) {
+                for _ in src.records().unwrap() {}
+            }
+        }
+    }
+}

@@ -3,15 +3,18 @@
 //!
 //! A ZIP code stored as the number 5633 with the format `00000` reads `05633`, a date reads
 //! as its format shows it, a formula by its last computed value. The sheet is held in memory
-//! (calamine reads a sheet whole), as text: fine for tens of thousands of rows. Row numbers
-//! are the sheet's own, so a problem points at the row the user sees in Excel.
+//! as text, sparsely: only the cells that hold something cost memory, so a stray cell at
+//! XFD1048576 does not make a grid of a million rows by 16,384 columns (calamine's dense
+//! `Range` would); .xlsx and .xlsb sheets are streamed cell by cell. Row numbers are the
+//! sheet's own, so a problem points at the row the user sees in Excel.
 
-use super::{hidden_rows, numfmt};
+use super::hidden_rows::{self, Merge, MAX_COLUMNS, MAX_ROWS};
+use super::{numfmt, zip_guard};
 use super::{DataError, Headers, Record};
+use crate::input_file::{human_size, open_regular, InputError};
 use crate::problem::Problem;
 use calamine::{
-    open_workbook_auto, Data, Dimensions, Range, Reader, SheetType, SheetVisible, Sheets,
-    StyleRange,
+    open_workbook_auto, Data, DataRef, Reader, SheetType, SheetVisible, Sheets, Xlsb, Xlsx,
 };
 use std::fs::File;
 use std::io::BufReader;
@@ -21,6 +24,19 @@ use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// File extensions read as workbooks (compared without case).
 pub const EXTENSIONS: [&str; 5] = ["xlsx", "xlsm", "xlsb", "xls", "ods"];
+
+/// The size of a workbook file. A workbook of 100,000 officials is a few MiB; the zip
+/// reader keeps the whole central directory in memory, so far larger files are refused
+/// before they are opened.
+pub const MAX_WORKBOOK_BYTES: u64 = 100 * 1024 * 1024;
+
+/// Filled cells read from one sheet (blank cells cost nothing and are not counted). 100,000
+/// officials by 50 columns; each cell costs about 50 bytes as text, so the sheet stays
+/// within a few hundred MiB.
+pub const MAX_CELLS: usize = 5_000_000;
+
+/// Columns without a name that get a notice each; more are summed up in one.
+const UNNAMED_NOTICES: usize = 5;
 
 /// Whether the data file is a workbook, by its extension.
 pub fn is_workbook(path: &Path) -> bool {
@@ -36,29 +52,46 @@ pub struct Sheet {
     /// The header cells, as displayed.
     pub header: Vec<String>,
     rows: Vec<Row>,
-    /// The sheet's index of the first column read (0 = column A), for cell names.
-    first_col: u32,
+    /// The sheet's column (0 = column A) of each record column, for cell names.
+    columns: Vec<u32>,
 }
 
 #[derive(Debug)]
 struct Row {
     /// The sheet's row number (1-based), as Excel shows it.
     row: u64,
-    cells: Vec<String>,
-    /// Cells showing an Excel error: (index in `cells`, `#N/A` etc.).
-    errors: Vec<(usize, String)>,
+    /// The filled cells: (index among the record's columns, text), ascending.
+    cells: Vec<(usize, String)>,
+    /// Cells showing an Excel error or a date Excel cannot show: (index, `#N/A` etc.).
+    errors: Vec<(usize, CellError)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum CellError {
+    /// `#N/A`, `#DIV/0!`, ...
+    Excel(String),
+    /// A number with a date format that is no date between 1900 and 9999 (Excel shows
+    /// `#####`): the serial as a plain number.
+    Date(String),
 }
 
 /// A cell on its way to text.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 enum Cell {
     Text(String),
-    Error(String),
+    Error(CellError),
 }
 
 impl Cell {
     fn is_blank(&self) -> bool {
         matches!(self, Cell::Text(t) if t.trim().is_empty())
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Cell::Text(t) => t.clone(),
+            Cell::Error(CellError::Excel(e) | CellError::Date(e)) => e.clone(),
+        }
     }
 }
 
@@ -73,118 +106,138 @@ impl Sheet {
     }
 }
 
+/// A filled cell at its 0-based (row, column).
+type Placed = (u32, u32, Cell);
+
 /// Opens the workbook and reads one sheet: `sheet` by name, or the first visible worksheet.
 /// Returns the sheet and notices for the user.
 pub fn load(path: &Path, sheet: Option<&str>) -> Result<(Sheet, Vec<String>), DataError> {
     let file_name = super::file_name(path);
+    check_file(path)?;
+    zip_guard::check(path)?;
     let mut book = open_workbook_auto(path).map_err(|e| workbook_error(path, e))?;
     let name = pick_sheet(path, &book, sheet)?;
-    let range = book
-        .worksheet_range(&name)
-        .map_err(|e| workbook_error(path, e))?;
-
-    // Number formats are known for .xlsx/.xlsm only; the other formats give bare values.
-    let (styles, date1904, merges) = match &mut book {
-        Sheets::Xlsx(x) => (
-            Some(
-                x.worksheet_style(&name)
-                    .map_err(|e| workbook_error(path, e.into()))?,
-            ),
-            x.has_1904_epoch(),
-            x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
-        ),
-        Sheets::Xls(x) => (
-            None,
-            x.has_1904_epoch(),
-            x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
-        ),
-        Sheets::Xlsb(x) => (None, x.has_1904_epoch(), Vec::new()),
-        Sheets::Ods(_) => (None, false, Vec::new()),
+    let sheet_label = format!("{file_name}, sheet \"{name}\"");
+    let limits = Limits {
+        path,
+        label: &sheet_label,
     };
 
-    let mut notices = Vec::new();
-    let (mut grid, bare_numbers) = read_grid(&range, styles.as_ref(), date1904);
-    let col0 = range.start().map_or(0, |(_, c)| c);
-    fill_merged_down(&mut grid, col0, &merges);
+    let mut bare_numbers = false;
+    let (mut cells, merges, hidden) = match &mut book {
+        Sheets::Xlsx(x) => {
+            // The layout pass also checks every cell reference before calamine reads them.
+            let layout =
+                hidden_rows::layout(path, &name).map_err(|message| DataError::Workbook {
+                    path: path.to_path_buf(),
+                    message,
+                })?;
+            let cells = xlsx_cells(x, &name, &limits)?;
+            (cells, layout.merges, Some(layout.hidden))
+        }
+        Sheets::Xlsb(x) => (
+            xlsb_cells(x, &name, &limits, &mut bare_numbers)?,
+            Vec::new(),
+            None,
+        ),
+        Sheets::Xls(x) => {
+            let date1904 = x.has_1904_epoch();
+            let range = x
+                .worksheet_range(&name)
+                .map_err(|e| workbook_error(path, e.into()))?;
+            let merges = x
+                .merge_cells_by_sheet_name(&name)
+                .unwrap_or_default()
+                .iter()
+                .map(|d| Merge {
+                    top: d.start.0,
+                    left: d.start.1,
+                    bottom: d.end.0,
+                    right: d.end.1,
+                })
+                .collect();
+            (
+                range_cells(&range, date1904, &limits, &mut bare_numbers)?,
+                merges,
+                None,
+            )
+        }
+        Sheets::Ods(x) => {
+            let range = x
+                .worksheet_range(&name)
+                .map_err(|e| workbook_error(path, e.into()))?;
+            (
+                range_cells(&range, false, &limits, &mut bare_numbers)?,
+                Vec::new(),
+                None,
+            )
+        }
+    };
+    drop(book);
 
-    let sheet_label = format!("{file_name}, sheet \"{name}\"");
-    let Some(header_at) = grid
-        .iter()
-        .position(|(_, cells)| cells.iter().any(|c| !c.is_blank()))
-    else {
+    cells.sort_by_key(|&(r, c, _)| (r, c));
+    cells.dedup_by_key(|(r, c, _)| (*r, *c));
+    fill_merged_down(&mut cells, merges, &limits)?;
+
+    let Some(&(header_row, _, _)) = cells.first() else {
         return Err(DataError::EmptySheet {
             path: path.to_path_buf(),
             sheet: name,
         });
     };
-    let grid: Vec<(u32, Vec<Cell>)> = grid
-        .into_iter()
-        .skip(header_at)
-        .filter(|(_, cells)| cells.iter().any(|c| !c.is_blank()))
-        .collect();
 
-    // The columns read: from the first to the last one with anything in it.
-    let used = |cells: &Vec<Cell>| {
-        let first = cells.iter().position(|c| !c.is_blank());
-        let last = cells.iter().rposition(|c| !c.is_blank());
-        first.zip(last)
-    };
-    let (lo, hi) = grid
-        .iter()
-        .filter_map(|(_, cells)| used(cells))
-        .fold((usize::MAX, 0), |(lo, hi), (a, b)| (lo.min(a), hi.max(b)));
-    let width = hi + 1 - lo;
-    let text = |c: &Cell| match c {
-        Cell::Text(t) => t.clone(),
-        Cell::Error(e) => e.clone(),
-    };
+    // The columns read: those with anything in them, in the header or below.
+    let mut columns: Vec<u32> = cells.iter().map(|&(_, c, _)| c).collect();
+    columns.sort_unstable();
+    columns.dedup();
+    let index = |c: u32| columns.binary_search(&c).unwrap_or_default();
 
-    let (_, header_cells) = &grid[0];
-    let header: Vec<String> = (lo..=hi)
-        .map(|j| header_cells.get(j).map_or_else(String::new, text))
+    let mut header = vec![String::new(); columns.len()];
+    let data_at = cells.partition_point(|&(r, _, _)| r == header_row);
+    for (_, c, cell) in &cells[..data_at] {
+        header[index(*c)] = cell.text();
+    }
+
+    let mut notices = Vec::new();
+    // Columns with values but no name: say so, with the key they get.
+    let unnamed: Vec<usize> = (0..header.len())
+        .filter(|&k| header[k].trim().is_empty())
         .collect();
-    // Columns with values but no name: say so once per column, with the key they get.
-    for (k, name) in header.iter().enumerate() {
-        let has_values = || {
-            grid[1..]
-                .iter()
-                .any(|(_, cells)| cells.get(lo + k).is_some_and(|c| !c.is_blank()))
-        };
-        if name.trim().is_empty() && has_values() {
-            notices.push(format!(
-                "{sheet_label}: column {} has values but no name in the header row ({}); the template can use it as `column_{}`, or give it a name",
-                column_letter(col0 + (lo + k) as u32),
-                grid[0].0 + 1,
-                k + 1
-            ));
+    for &k in unnamed.iter().take(UNNAMED_NOTICES) {
+        notices.push(format!(
+            "{sheet_label}: column {} has values but no name in the header row ({}); the template can use it as `column_{}`, or give it a name",
+            column_letter(columns[k]),
+            header_row + 1,
+            k + 1
+        ));
+    }
+    if unnamed.len() > UNNAMED_NOTICES {
+        notices.push(format!(
+            "{sheet_label}: {} more columns have values but no name in the header row ({}); give them names, or delete stray cells right of the table",
+            unnamed.len() - UNNAMED_NOTICES,
+            header_row + 1
+        ));
+    }
+
+    let mut rows: Vec<Row> = Vec::new();
+    for (r, c, cell) in cells.drain(..).skip(data_at) {
+        let k = index(c);
+        if rows.last().is_none_or(|last| last.row != u64::from(r) + 1) {
+            rows.push(Row {
+                row: u64::from(r) + 1,
+                cells: Vec::new(),
+                errors: Vec::new(),
+            });
+        }
+        let Some(row) = rows.last_mut() else { continue };
+        match cell {
+            Cell::Text(t) => row.cells.push((k, t)),
+            Cell::Error(e) => row.errors.push((k, e)),
         }
     }
 
-    let rows: Vec<Row> = grid[1..]
-        .iter()
-        .map(|(r, cells)| {
-            let mut fields = Vec::with_capacity(width);
-            let mut errors = Vec::new();
-            for (k, j) in (lo..=hi).enumerate() {
-                match cells.get(j) {
-                    Some(Cell::Text(t)) => fields.push(t.clone()),
-                    Some(Cell::Error(e)) => {
-                        errors.push((k, e.clone()));
-                        fields.push(String::new());
-                    }
-                    None => fields.push(String::new()),
-                }
-            }
-            Row {
-                row: u64::from(*r) + 1,
-                cells: fields,
-                errors,
-            }
-        })
-        .collect();
-
-    if matches!(book, Sheets::Xlsx(_)) {
-        notices.extend(hidden_rows_notice(path, &name, &rows, &sheet_label));
+    if let Some(hidden) = hidden {
+        notices.extend(hidden_rows_notice(&hidden, &rows, &sheet_label));
     }
     if bare_numbers {
         notices.push(format!(
@@ -196,44 +249,168 @@ pub fn load(path: &Path, sheet: Option<&str>) -> Result<(Sheet, Vec<String>), Da
             name,
             header,
             rows,
-            first_col: col0 + lo as u32,
+            columns,
         },
         notices,
     ))
 }
 
-/// Every cell of the range as displayed text, with its sheet row index (0-based); and
-/// whether any number was shown without its format (the workbook kind gives none).
-fn read_grid(
-    range: &Range<Data>,
-    styles: Option<&StyleRange>,
-    date1904: bool,
-) -> (Vec<(u32, Vec<Cell>)>, bool) {
-    let mut bare_numbers = false;
-    let mut grid = Vec::with_capacity(range.height());
-    let (row0, col0) = range.start().unwrap_or((0, 0));
-    for (i, cells) in range.rows().enumerate() {
-        let r = row0 + i as u32;
-        let mut out = Vec::with_capacity(cells.len());
-        for (j, value) in cells.iter().enumerate() {
-            let c = col0 + j as u32;
-            let format = styles.and_then(|s| {
-                let nf = s.get((r, c))?.number_format.as_ref()?;
-                Some((nf.format_id, nf.format_code.as_str()))
-            });
-            if styles.is_none() && matches!(value, Data::Float(_) | Data::Int(_)) {
-                bare_numbers = true;
-            }
-            out.push(display(value, format, date1904));
-        }
-        grid.push((r, out));
+/// The workbook must be a regular file (a FIFO would block, a device never end) of a sane
+/// size.
+fn check_file(path: &Path) -> Result<(), DataError> {
+    let file = open_regular(path).map_err(|e| match e {
+        InputError::Io { source, .. } => super::io_error(path, source),
+        InputError::NotRegular { kind, .. } => DataError::NotRegular {
+            path: path.to_path_buf(),
+            kind,
+        },
+        other => DataError::Io {
+            path: path.to_path_buf(),
+            message: other.to_string(),
+        },
+    })?;
+    let len = file.metadata().map_err(|e| super::io_error(path, e))?.len();
+    if len > MAX_WORKBOOK_BYTES {
+        return Err(DataError::Limit {
+            path: path.to_path_buf(),
+            message: format!(
+                "the workbook is larger than {}, the most lettermerge reads; split the data into smaller workbooks or export the sheet as CSV",
+                human_size(MAX_WORKBOOK_BYTES)
+            ),
+        });
     }
-    (grid, bare_numbers)
+    Ok(())
 }
 
-/// A notice naming the data rows that are hidden in Excel, if any.
-fn hidden_rows_notice(path: &Path, name: &str, rows: &[Row], label: &str) -> Option<String> {
-    let hidden = hidden_rows::hidden_rows(path, name);
+/// The sheet's name and path for limit errors.
+struct Limits<'a> {
+    path: &'a Path,
+    label: &'a str,
+}
+
+impl Limits<'_> {
+    fn too_many_cells(&self) -> DataError {
+        DataError::Limit {
+            path: self.path.to_path_buf(),
+            message: format!(
+                "sheet \"{}\" has more than {MAX_CELLS} filled cells, the most lettermerge reads from one sheet; split the data into smaller sheets, or delete what the letters do not use",
+                self.sheet()
+            ),
+        }
+    }
+
+    fn outside(&self, row: u32, col: u32) -> DataError {
+        DataError::Workbook {
+            path: self.path.to_path_buf(),
+            message: format!(
+                "sheet \"{}\" has a cell at row {}, column {}, outside the sheet's {MAX_ROWS} rows and {MAX_COLUMNS} columns; the file is damaged",
+                self.sheet(),
+                u64::from(row) + 1,
+                u64::from(col) + 1
+            ),
+        }
+    }
+
+    fn sheet(&self) -> &str {
+        self.label
+            .split_once(", sheet \"")
+            .map_or(self.label, |(_, s)| s.trim_end_matches('"'))
+    }
+
+    /// Keeps a displayed cell if it holds something, counting it against [`MAX_CELLS`].
+    fn keep(&self, out: &mut Vec<Placed>, row: u32, col: u32, cell: Cell) -> Result<(), DataError> {
+        if row >= MAX_ROWS || col >= MAX_COLUMNS {
+            return Err(self.outside(row, col));
+        }
+        if cell.is_blank() {
+            return Ok(());
+        }
+        if out.len() >= MAX_CELLS {
+            return Err(self.too_many_cells());
+        }
+        out.push((row, col, cell));
+        Ok(())
+    }
+}
+
+/// An .xlsx sheet's filled cells, streamed from its XML with their number formats.
+fn xlsx_cells(
+    x: &mut Xlsx<BufReader<File>>,
+    name: &str,
+    limits: &Limits<'_>,
+) -> Result<Vec<Placed>, DataError> {
+    let path = limits.path;
+    let date1904 = x.has_1904_epoch();
+    let mut reader = x
+        .worksheet_cells_reader(name)
+        .map_err(|e| workbook_error(path, e.into()))?;
+    let mut out = Vec::new();
+    while let Some((cell, style)) = reader
+        .next_cell_with_style_id()
+        .map_err(|e| workbook_error(path, e.into()))?
+    {
+        let (r, c) = cell.get_position();
+        let format = reader
+            .styles()
+            .get(style)
+            .and_then(|s| s.number_format.as_ref())
+            .map(|nf| (nf.format_id, nf.format_code.as_str()));
+        let value = Data::from(cell.get_value().clone());
+        let shown = display(&value, format, date1904);
+        limits.keep(&mut out, r, c, shown)?;
+    }
+    Ok(out)
+}
+
+/// An .xlsb sheet's filled cells (its number formats are not read).
+fn xlsb_cells(
+    x: &mut Xlsb<BufReader<File>>,
+    name: &str,
+    limits: &Limits<'_>,
+    bare_numbers: &mut bool,
+) -> Result<Vec<Placed>, DataError> {
+    let path = limits.path;
+    let date1904 = x.has_1904_epoch();
+    let mut reader = x
+        .worksheet_cells_reader(name)
+        .map_err(|e| workbook_error(path, e.into()))?;
+    let mut out = Vec::new();
+    while let Some(cell) = reader
+        .next_cell()
+        .map_err(|e| workbook_error(path, e.into()))?
+    {
+        let (r, c) = cell.get_position();
+        if matches!(cell.get_value(), DataRef::Float(_) | DataRef::Int(_)) {
+            *bare_numbers = true;
+        }
+        let value = Data::from(cell.get_value().clone());
+        limits.keep(&mut out, r, c, display(&value, None, date1904))?;
+    }
+    Ok(out)
+}
+
+/// The filled cells of a range calamine read whole (.xls, .ods: their size is bounded by
+/// the format and the zip limits).
+fn range_cells(
+    range: &calamine::Range<Data>,
+    date1904: bool,
+    limits: &Limits<'_>,
+    bare_numbers: &mut bool,
+) -> Result<Vec<Placed>, DataError> {
+    let mut out = Vec::new();
+    let (row0, col0) = range.start().unwrap_or((0, 0));
+    for (i, j, value) in range.used_cells() {
+        if matches!(value, Data::Float(_) | Data::Int(_)) {
+            *bare_numbers = true;
+        }
+        let (r, c) = (row0.saturating_add(i as u32), col0.saturating_add(j as u32));
+        limits.keep(&mut out, r, c, display(value, None, date1904))?;
+    }
+    Ok(out)
+}
+
+/// A notice naming the data rows that are hidden in Excel, if any (`hidden` ascending).
+fn hidden_rows_notice(hidden: &[u64], rows: &[Row], label: &str) -> Option<String> {
     let read: Vec<u64> = rows
         .iter()
         .map(|r| r.row)
@@ -293,6 +470,25 @@ fn pick_sheet(
 /// A cell as the sheet shows it.
 fn display(value: &Data, format: Option<(Option<u32>, &str)>, date1904: bool) -> Cell {
     let code = format.map(|(id, code)| numfmt::effective_code(id, code));
+    // A serial no date format can show (Excel shows #####) is a problem of its row, never
+    // "January 0, 1900".
+    let serial = match value {
+        Data::Float(v) => Some(*v),
+        Data::Int(v) => Some(*v as f64),
+        Data::DateTime(d) => Some(d.as_f64()),
+        _ => None,
+    };
+    if let Some(serial) = serial {
+        let code = match value {
+            Data::DateTime(d) if !d.is_duration() => code
+                .filter(|c| numfmt::is_date_format(c))
+                .unwrap_or_else(|| numfmt::default_date_code(serial)),
+            _ => code.unwrap_or("General"),
+        };
+        if !numfmt::date_serial_ok(serial, code, date1904) {
+            return Cell::Error(CellError::Date(numfmt::general(serial)));
+        }
+    }
     Cell::Text(match value {
         Data::Empty => String::new(),
         Data::String(s) => match code {
@@ -314,7 +510,7 @@ fn display(value: &Data, format: Option<(Option<u32>, &str)>, date1904: bool) ->
         }
         Data::DateTimeIso(s) => iso_date(s).unwrap_or_else(|| s.clone()),
         Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => return Cell::Error(e.to_string()),
+        Data::Error(e) => return Cell::Error(CellError::Excel(e.to_string())),
     })
 }
 
@@ -362,33 +558,57 @@ fn clean_text(s: &str) -> String {
 /// A cell merged down over several rows holds its value in the top row only; the rows
 /// below show that value in Excel, so they get it too. (Merges across columns are left
 /// alone: their other columns are not meant to hold the value.)
-fn fill_merged_down(grid: &mut [(u32, Vec<Cell>)], col0: u32, merges: &[Dimensions]) {
-    let Some(&(row0, _)) = grid.first() else {
-        return;
+///
+/// `cells` is sorted by (row, column). Only rows that have cells are visited, and each
+/// column's merges are swept top to bottom so a row is visited at most once per column:
+/// the work is linear in the cells, however many merges cover whole columns. A merge that
+/// overlaps an earlier one in the same column fills only the rows below it.
+fn fill_merged_down(
+    cells: &mut Vec<Placed>,
+    mut merges: Vec<Merge>,
+    limits: &Limits<'_>,
+) -> Result<(), DataError> {
+    merges.retain(|m| m.bottom > m.top);
+    if merges.is_empty() || cells.is_empty() {
+        return Ok(());
+    }
+    merges.sort_unstable_by_key(|m| (m.left, m.top));
+    let mut rows: Vec<u32> = cells.iter().map(|&(r, _, _)| r).collect();
+    rows.dedup();
+    let find = |cells: &[Placed], r: u32, c: u32| {
+        cells
+            .binary_search_by_key(&(r, c), |&(r, c, _)| (r, c))
+            .ok()
     };
-    for m in merges {
-        let (top, col) = m.start;
-        if m.end.0 <= top || col < col0 {
-            continue;
+    let mut fills: Vec<Placed> = Vec::new();
+    let mut column = None;
+    let mut covered_to = 0u32;
+    for m in &merges {
+        if column != Some(m.left) {
+            column = Some(m.left);
+            covered_to = 0;
         }
-        let j = (col - col0) as usize;
-        let Some(value) = grid
-            .get(top.wrapping_sub(row0) as usize)
-            .and_then(|(_, cells)| cells.get(j))
-            .cloned()
-        else {
+        let Some(top) = find(cells, m.top, m.left) else {
             continue;
         };
-        for r in top + 1..=m.end.0 {
-            if let Some((_, cells)) = grid.get_mut(r.wrapping_sub(row0) as usize) {
-                if let Some(cell) = cells.get_mut(j) {
-                    if cell.is_blank() {
-                        *cell = value.clone();
-                    }
+        let value = cells[top].2.clone();
+        let from = m.top.max(covered_to).saturating_add(1);
+        covered_to = covered_to.max(m.bottom);
+        let first = rows.partition_point(|&r| r < from);
+        for &r in rows[first..].iter().take_while(|&&r| r <= m.bottom) {
+            if find(cells, r, m.left).is_none() {
+                if cells.len() + fills.len() >= MAX_CELLS {
+                    return Err(limits.too_many_cells());
                 }
+                fills.push((r, m.left, value.clone()));
             }
         }
     }
+    if !fills.is_empty() {
+        cells.extend(fills);
+        cells.sort_by_key(|&(r, c, _)| (r, c));
+    }
+    Ok(())
 }
 
 /// `0` -> `A`, `25` -> `Z`, `26` -> `AA`.
@@ -444,11 +664,14 @@ impl Iterator for SheetRecords {
         if let Some(problem) = self.error_problem(row) {
             return Some(Err(problem));
         }
-        Some(Ok(Record::new(
-            row.row,
-            row.cells.clone(),
-            Arc::clone(&self.headers),
-        )))
+        // Rows are kept sparse; one record at a time is made whole.
+        let mut fields = vec![String::new(); self.sheet.header.len()];
+        for (k, text) in &row.cells {
+            if let Some(field) = fields.get_mut(*k) {
+                field.clone_from(text);
+            }
+        }
+        Some(Ok(Record::new(row.row, fields, Arc::clone(&self.headers))))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -460,29 +683,57 @@ impl Iterator for SheetRecords {
 impl SheetRecords {
     /// A row whose cells show `#N/A`, `#REF!` etc. would print the error in a letter: it is
     /// refused, naming the cells. The message leaves out the row so that the same error down
-    /// a column is reported once, "rows 4-9".
+    /// a column is reported once, "rows 4-9". A date serial outside Excel's calendar
+    /// (before 1900 or after 9999, which Excel shows as #####) is refused the same way.
     fn error_problem(&self, row: &Row) -> Option<Problem> {
         let (first, _) = row.errors.first()?;
-        let letters: Vec<String> = row
+        let letter = |k: usize| column_letter(self.sheet.columns.get(k).copied().unwrap_or(0));
+        let excel: Vec<(usize, &str)> = row
             .errors
             .iter()
-            .map(|(k, _)| column_letter(self.sheet.first_col + *k as u32))
+            .filter_map(|(k, e)| match e {
+                CellError::Excel(code) => Some((*k, code.as_str())),
+                CellError::Date(_) => None,
+            })
             .collect();
-        let mut codes: Vec<&str> = row.errors.iter().map(|(_, e)| e.as_str()).collect();
-        codes.dedup();
-        let message = if letters.len() == 1 {
-            format!(
-                "the cell in column {} shows the Excel error {} instead of a value",
-                letters[0], codes[0]
-            )
-        } else {
-            format!(
-                "the cells in columns {} show the Excel errors {} instead of values",
-                letters.join(", "),
-                codes.join(", ")
-            )
-        };
         let column = self.headers.names.get(*first).cloned().unwrap_or_default();
+        let message = if excel.is_empty() {
+            let (k, serial) = row.errors.iter().find_map(|(k, e)| match e {
+                CellError::Date(v) => Some((*k, v.as_str())),
+                CellError::Excel(_) => None,
+            })?;
+            let problem = Problem::error(format!(
+                "the cell in column {} holds {serial} with a date format, which is no date between 1/1/1900 and 12/31/9999 (Excel shows #####)",
+                letter(k)
+            ))
+            .at_row(row.row)
+            .in_column(self.headers.names.get(k).cloned().unwrap_or_default())
+            .with_hint(format!(
+                "type the date again in sheet \"{}\" (e.g. 11/29/2026), or format the cell as a number if it is not a date, save the workbook and run again",
+                self.sheet.name
+            ));
+            return Some(problem);
+        } else {
+            let letters: Vec<String> = excel.iter().map(|(k, _)| letter(*k)).collect();
+            let mut codes: Vec<&str> = excel.iter().map(|(_, e)| *e).collect();
+            codes.dedup();
+            if letters.len() == 1 {
+                format!(
+                    "the cell in column {} shows the Excel error {} instead of a value",
+                    letters[0], codes[0]
+                )
+            } else {
+                format!(
+                    "the cells in columns {} show the Excel errors {} instead of values",
+                    letters.join(", "),
+                    codes.join(", ")
+                )
+            }
+        };
+        let column = excel
+            .first()
+            .and_then(|(k, _)| self.headers.names.get(*k).cloned())
+            .unwrap_or(column);
         Some(
             Problem::error(message)
                 .at_row(row.row)
@@ -697,13 +948,11 @@ mod tests {
             ws.write_string(7, 1, "  ").unwrap();
         });
         let src = open(&path, None).unwrap();
-        assert_eq!(
-            src.headers().names,
-            ["Name", "Office", "column_3", "column_4"]
-        );
+        // Column D holds nothing at all, so it is not a column of the data; E is.
+        assert_eq!(src.headers().names, ["Name", "Office", "column_3"]);
         assert_eq!(src.notices().len(), 1, "{:?}", src.notices());
         assert!(
-            src.notices()[0].contains("column E has values but no name in the header row (3); the template can use it as `column_4`"),
+            src.notices()[0].contains("column E has values but no name in the header row (3); the template can use it as `column_3`"),
             "{:?}",
             src.notices()
         );
@@ -718,9 +967,9 @@ mod tests {
         assert_eq!(
             rows,
             [
-                (4, s(&["Ann", "Mayor", "", ""])),
-                (5, s(&["Bo", "", "", "stray"])),
-                (7, s(&["", "Council Member", "", ""])),
+                (4, s(&["Ann", "Mayor", ""])),
+                (5, s(&["Bo", "", "stray"])),
+                (7, s(&["", "Council Member", ""])),
             ]
         );
     }
@@ -855,6 +1104,137 @@ mod tests {
         assert_eq!(rows.len(), 10_000);
         assert_eq!(rows[41].get("zip"), Some("00042"));
         assert_eq!(rows[9_999].row, 10_001);
+    }
+
+    #[test]
+    fn a_stray_cell_in_the_far_corner_costs_one_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = save(dir.path(), "corner.xlsx", |book| {
+            let ws = book.add_worksheet();
+            row(ws, 0, &["Name", "Email"]);
+            row(ws, 1, &["Ann", "ann@example.org"]);
+            ws.write_string(1_048_575, 16_383, "x").unwrap();
+        });
+        let src = open(&path, None).unwrap();
+        assert_eq!(src.headers().names, ["Name", "Email", "column_3"]);
+        assert!(
+            src.notices()[0].contains("column XFD has values but no name"),
+            "{:?}",
+            src.notices()
+        );
+        let rows: Vec<Record> = all(&src).into_iter().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].fields, ["Ann", "ann@example.org", ""]);
+        assert_eq!(rows[1].row, 1_048_576);
+        assert_eq!(rows[1].fields, ["", "", "x"]);
+    }
+
+    /// A workbook written by hand (no styles), for layouts no spreadsheet program writes.
+    pub(crate) fn hand_xlsx(dir: &Path, sheet_xml: &str, shared: Option<&str>) -> PathBuf {
+        use std::io::Write;
+        let path = dir.join("hand.xlsx");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let opts = zip::write::SimpleFileOptions::default();
+        let mut part = |name: &str, text: &str| {
+            zip.start_file(name, opts).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        };
+        part(
+            "[Content_Types].xml",
+            r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+        );
+        part(
+            "_rels/.rels",
+            r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+        );
+        part(
+            "xl/workbook.xml",
+            r#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+        );
+        let mut rels = String::from(
+            r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>"#,
+        );
+        if shared.is_some() {
+            rels.push_str(r#"<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>"#);
+        }
+        rels.push_str("</Relationships>");
+        part("xl/_rels/workbook.xml.rels", &rels);
+        part("xl/worksheets/sheet1.xml", sheet_xml);
+        if let Some(sst) = shared {
+            part("xl/sharedStrings.xml", sst);
+        }
+        zip.finish().unwrap();
+        path
+    }
+
+    pub(crate) fn sheet_xml(rows: &str, after: &str) -> String {
+        format!(
+            r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData>{after}</worksheet>"#
+        )
+    }
+
+    #[test]
+    fn whole_column_merges_are_clipped_to_the_rows_there_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rows = String::from(
+            r#"<row r="1"><c r="A1" t="inlineStr"><is><t>State</t></is></c><c r="B1" t="inlineStr"><is><t>Name</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>Vermont</t></is></c></row>"#,
+        );
+        for r in 2..=2000 {
+            rows.push_str(&format!(
+                r#"<row r="{r}"><c r="B{r}" t="inlineStr"><is><t>Official {r}</t></is></c></row>"#
+            ));
+        }
+        // 20,000 merges, each a whole column from row 2 down (overlapping, as no program
+        // writes them, but a file can say so).
+        let merges: String = (0..20_000)
+            .map(|i| {
+                format!(
+                    r#"<mergeCell ref="{}2:{}1048576"/>"#,
+                    column_letter(i % 3),
+                    column_letter(i % 3)
+                )
+            })
+            .collect();
+        let xml = sheet_xml(&rows, &format!("<mergeCells>{merges}</mergeCells>"));
+        let path = hand_xlsx(dir.path(), &xml, None);
+        let start = std::time::Instant::now();
+        let src = open(&path, None).unwrap();
+        let got: Vec<Record> = all(&src).into_iter().map(Result::unwrap).collect();
+        assert_eq!(got.len(), 1999);
+        assert!(got.iter().all(|r| r.fields[0] == "Vermont"));
+        assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
+    }
+
+    #[test]
+    fn date_serials_outside_excels_calendar_refuse_their_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let long_date = Format::new().set_num_format("mmmm d, yyyy");
+        let time = Format::new().set_num_format("h:mm AM/PM");
+        let path = save(dir.path(), "dates.xlsx", |book| {
+            let ws = book.add_worksheet();
+            row(ws, 0, &["Name", "Sworn In", "Meets At"]);
+            for (r, serial) in [(1u32, 46355.0), (2, 0.0), (3, -3.0), (4, 3e6)] {
+                ws.write_string(r, 0, format!("Official {r}")).unwrap();
+                ws.write_number_with_format(r, 1, serial, &long_date)
+                    .unwrap();
+                ws.write_number_with_format(r, 2, 0.75, &time).unwrap();
+            }
+        });
+        let src = open(&path, None).unwrap();
+        let got = all(&src);
+        let ok = got[0].as_ref().unwrap();
+        assert_eq!(ok.fields, ["Official 1", "November 29, 2026", "6:00 PM"]);
+        for (p, serial) in got[1..].iter().zip(["0", "-3", "3000000"]) {
+            let p = p.as_ref().unwrap_err();
+            assert_eq!(p.column.as_deref(), Some("Sworn In"));
+            assert!(
+                p.message
+                    .contains(&format!("column B holds {serial} with a date format")),
+                "{}",
+                p.message
+            );
+            assert!(!p.message.contains("1900,"), "{}", p.message);
+        }
     }
 
     #[test]
