@@ -14,6 +14,7 @@ pub mod forms;
 mod frontmatter;
 mod helpers;
 mod markdown;
+mod nesting;
 
 pub use self::frontmatter::{ROW_KEYS, STYLE_KEYS};
 
@@ -143,6 +144,7 @@ impl Template {
             hint: e.hint,
         };
         let parsed = frontmatter::parse(text, dir).map_err(line_err)?;
+        let offset = parsed.body_first_line - 1;
         let mut plain = registry(today, &offices);
         plain.register_escape_fn(handlebars::no_escape);
         let mut body = registry(today, &offices);
@@ -181,13 +183,23 @@ impl Template {
                 ),
             }
         };
+        let nest_err = |e: nesting::NestError, file_line: usize| TemplateError {
+            file: name.to_string(),
+            line: Some(file_line),
+            message: e.message,
+            hint: Some(e.hint),
+        };
+        for field in &parsed.fields {
+            nesting::check_raw(&field.source)
+                .map_err(|e| nest_err(e.clone(), field_line(field, e.line)))?;
+        }
+        nesting::check_raw(&parsed.body).map_err(|e| nest_err(e.clone(), e.line + offset))?;
         for field in &parsed.fields {
             let compiled =
                 handlebars::Template::compile_with_name(&field.source, field.key.to_string())
                     .map_err(|e| compile_err(e, &field.source, &|l| field_line(field, l)))?;
             plain.register_template(field.key, compiled);
         }
-        let offset = parsed.body_first_line - 1;
         markdown::check_images(&parsed.body).map_err(|(line, e)| TemplateError {
             file: name.to_string(),
             line: Some(line + offset),
@@ -197,6 +209,24 @@ impl Template {
         let mut compiled = handlebars::Template::compile_with_name(&parsed.body, BODY.to_string())
             .map_err(|e| compile_err(e, &parsed.body, &|l| l + offset))?;
         escape::neutralise_triple_stash(&mut compiled);
+        {
+            // Front-matter values share one registry (they can include each other as
+            // partials); the body has its own.
+            let mut sources: Vec<(usize, &str, &handlebars::Template)> = Vec::new();
+            for field in &parsed.fields {
+                if let Some(t) = plain.get_template(field.key) {
+                    sources.push((0, field.key, t));
+                }
+            }
+            sources.push((1, BODY, &compiled));
+            nesting::check_compiled(&sources).map_err(|e| {
+                let line = match parsed.fields.get(e.source) {
+                    Some(field) if e.source < sources.len() - 1 => field_line(field, e.line),
+                    _ => e.line + offset,
+                };
+                nest_err(e, line)
+            })?;
+        }
         body.register_template(BODY, compiled);
 
         Ok(Template {
