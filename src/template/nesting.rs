@@ -68,7 +68,10 @@ pub fn check_raw(source: &str) -> Result<(), NestError> {
             pos = rest.find("}}").map_or(source.len(), |e| start + 2 + e + 2);
             continue;
         }
-        let tag = rest.trim_start_matches(['{', '~', ' ', '\t', '\r', '\n']);
+        // Skip at most the braces of `{{{` / `{{{{` (a long run of `{` must not be
+        // rescanned at every position), then `~` and white space.
+        let braces = rest.bytes().take(2).take_while(|&b| b == b'{').count();
+        let tag = rest[braces..].trim_start_matches(['~', ' ', '\t', '\r', '\n']);
         if tag.starts_with('#') {
             depth += 1;
             if depth > MAX_TEMPLATE_NESTING {
@@ -79,7 +82,7 @@ pub fn check_raw(source: &str) -> Result<(), NestError> {
         }
         // Subexpressions `(a (b ...))` nest inside one tag.
         let mut parens = 0usize;
-        for b in rest.bytes().take_while(|&b| b != b'}') {
+        for b in rest.bytes().take_while(|&b| b != b'}' && b != b'{') {
             match b {
                 b'(' => parens += 1,
                 b')' => parens = parens.saturating_sub(1),
@@ -336,6 +339,10 @@ mod tests {
         let subs = |n: usize| format!("{{{{x {}a{}}}}}", "(lower ".repeat(n), ")".repeat(n));
         assert!(check_raw(&subs(MAX_TEMPLATE_NESTING)).is_ok());
         assert!(check_raw(&subs(MAX_TEMPLATE_NESTING + 1)).is_err());
+        // Linear time on runs of braces.
+        let start = std::time::Instant::now();
+        assert!(check_raw(&"{".repeat(1 << 20)).is_ok());
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]
