@@ -200,7 +200,7 @@ impl Template {
                     .map_err(|e| compile_err(e, &field.source, &|l| field_line(field, l)))?;
             plain.register_template(field.key, compiled);
         }
-        markdown::check_images(&parsed.body).map_err(|(line, e)| TemplateError {
+        markdown::check_body(&parsed.body).map_err(|(line, e)| TemplateError {
             file: name.to_string(),
             line: Some(line + offset),
             message: e.message,
