@@ -342,6 +342,18 @@ fn resolve(
         return Ok(());
     };
     let full = resolve_path(p, dir);
+    if let Ok(meta) = std::fs::metadata(&full) {
+        if !meta.is_file() {
+            return Err(LineError::new(
+                line,
+                format!(
+                    "`{}` given as `{name}` is not an ordinary file (it is a folder, a device or a pipe)",
+                    p.display()
+                ),
+            )
+            .hint("give the path of a font or image file"));
+        }
+    }
     if !full.is_file() {
         return Err(LineError::new(
             line,

@@ -21,6 +21,7 @@ pub use self::frontmatter::{ROW_KEYS, STYLE_KEYS};
 use self::forms::OfficeTable;
 use self::frontmatter::{closest, Field, LineError};
 use self::helpers::HelperProblem;
+use crate::input_file::{read_bounded_text, InputError};
 use crate::letter::{EmailHeaders, Letter};
 use crate::problem::Problem;
 use crate::records::{Headers, Record};
@@ -34,6 +35,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 const BODY: &str = "body";
+
+/// The largest template file. A letter template is a few KiB; 1 MiB is hundreds of pages of
+/// text. The whole file is held in memory and parsed several times (YAML, Handlebars,
+/// Markdown), so a wrong path (a log file, a disk image, `/dev/zero`) is refused up front.
+pub const MAX_TEMPLATE_BYTES: u64 = 1 << 20;
 
 /// A mistake in the template file itself. Displays as `welcome.md:14: message` with the line
 /// in the user's file, plus `\n  hint: ...`.
@@ -106,23 +112,20 @@ impl Template {
             message,
             hint,
         };
-        let bytes = std::fs::read(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
+        let text = read_bounded_text(path, MAX_TEMPLATE_BYTES, "a template").map_err(|e| match e {
+            InputError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => err(
+                None,
+                format!("the template {} was not found", path.display()),
+                Some("check the file name and the folder you run lettermerge from".into()),
+            ),
+            InputError::Io { source, .. } if source.kind() == std::io::ErrorKind::InvalidData => {
                 err(
                     None,
-                    format!("the template {} was not found", path.display()),
-                    Some("check the file name and the folder you run lettermerge from".into()),
+                    "the template is not UTF-8 text".into(),
+                    Some("save it as UTF-8 in your editor".into()),
                 )
-            } else {
-                err(None, format!("could not read the template: {e}"), None)
             }
-        })?;
-        let text = String::from_utf8(bytes).map_err(|_| {
-            err(
-                None,
-                "the template is not UTF-8 text".into(),
-                Some("save it as UTF-8 in your editor".into()),
-            )
+            other => err(None, format!("could not read the template: {other}"), None),
         })?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Template::from_text(&text, &name, path, &dir, helpers::today(), offices)
