@@ -314,6 +314,9 @@ fn parse_style(map: Mapping, lines: &[(String, usize)], dir: &Path) -> Result<St
     let mut style: Style = serde_yaml::from_value(Value::Mapping(map))
         .map_err(|e| LineError::new(2, format!("the layout settings are not valid: {e}")))?;
     let line_of = |key: &str| lines.iter().find(|(k, _)| k == key).map_or(2, |(_, l)| *l);
+    style.validate().map_err(|e| {
+        LineError::new(line_of(e.key), e.message).hint(style_hint(e.key))
+    })?;
     let font_line = line_of("font");
     for (name, path) in [
         ("font.regular", &mut style.font.regular),

@@ -423,9 +423,11 @@ fn image_width(title: &str) -> Result<Option<f32>, BodyError> {
     for part in title.split([' ', ',', ';']) {
         if let Some(v) = part.trim().strip_prefix("width=") {
             return Length::parse(v)
+                .ok()
+                .filter(|l| l.pt() > 0.0)
                 .map(|l| Some(l.pt()))
-                .map_err(|_| BodyError {
-                    message: format!("the image width `{v}` is not a length"),
+                .ok_or_else(|| BodyError {
+                    message: format!("the image width `{v}` is not a length more than 0"),
                     hint: "write it in the image title like `![Signature](sig.png \"width=1.8in\")`, in in, mm, cm or pt".to_string(),
                 });
         }
@@ -573,7 +575,8 @@ mod tests {
         assert!(to_blocks("![x](a.png \"width=wide\")", Path::new("")).is_err());
         let (line, e) = super::check_body("a\n\nb ![x](a.png \"width=wide\")").unwrap_err();
         assert_eq!(line, 3);
-        assert_eq!(e.message, "the image width `wide` is not a length");
+        assert_eq!(e.message, "the image width `wide` is not a length more than 0");
+        assert!(super::check_body("![x](a.png \"width=0in\")").is_err());
         assert!(super::check_body("![x](a.png \"width=2in\")").is_ok());
         assert!(super::check_body("![x](a.png \"width={{w}}\")").is_ok());
     }
