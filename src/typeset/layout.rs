@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::images::ImageStore;
-use crate::letter::{Block, Inline, Letter};
+use crate::letter::{is_safe_link, Block, Inline, Letter};
 use crate::problem::Problem;
 use crate::style::{Color, PageSize, Style, PT_PER_IN, PT_PER_MM};
 
@@ -68,7 +68,8 @@ fn pieces<'a>(inlines: &'a [Inline], bold: bool, out: &mut Vec<Piece<'a>>) {
             Inline::Text { text, style } => Piece::Text {
                 text,
                 face: face(bold || style.bold, style.italic),
-                link: style.link.as_deref(),
+                // A target the PDF may not make clickable stays plain text.
+                link: style.link.as_deref().filter(|url| is_safe_link(url)),
             },
             Inline::LineBreak => Piece::LineBreak,
         });
