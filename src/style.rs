@@ -50,7 +50,12 @@ fn check(
     if value.is_finite() && value >= lo && value <= hi {
         Ok(())
     } else {
-        Err(range_error(key, name, value, format!("between {lo} and {hi}{unit}")))
+        Err(range_error(
+            key,
+            name,
+            value,
+            format!("between {lo} and {hi}{unit}"),
+        ))
     }
 }
 
@@ -102,7 +107,13 @@ impl Style {
     pub fn validate(&self) -> Result<(), StyleError> {
         let f = &self.font;
         check("font", "font.size", f.size, FONT_SIZE_PT, " (points)")?;
-        check("font", "font.line_height", f.line_height, LINE_HEIGHT, " (times the size)")?;
+        check(
+            "font",
+            "font.line_height",
+            f.line_height,
+            LINE_HEIGHT,
+            " (times the size)",
+        )?;
         check(
             "font",
             "font.paragraph_spacing",
@@ -139,7 +150,12 @@ impl Style {
         let above_zero = format!("more than 0 and at most {}", pt(hi));
         if let Some(h) = self.letterhead.as_ref().and_then(|l| l.logo_height) {
             if !(h.pt().is_finite() && h.pt() > lo && h.pt() <= hi) {
-                return Err(range_error("letterhead", "letterhead.logo_height", h.pt(), above_zero));
+                return Err(range_error(
+                    "letterhead",
+                    "letterhead.logo_height",
+                    h.pt(),
+                    above_zero,
+                ));
             }
         }
         if let Some(sig) = &self.signature {
@@ -225,7 +241,9 @@ impl Length {
             (s, 1.0)
         };
         match num.trim().parse::<f32>() {
-            Ok(v) if v.is_finite() && v >= 0.0 && (v * factor).is_finite() => Ok(Length(v * factor)),
+            Ok(v) if v.is_finite() && v >= 0.0 && (v * factor).is_finite() => {
+                Ok(Length(v * factor))
+            }
             _ => Err(format!(
                 "`{s}` is not a length; write it like `1in`, `25mm`, `2.5cm` or `12pt`"
             )),
@@ -370,7 +388,9 @@ mod tests {
             let e = with(&|s| s.font.size = size).unwrap_err();
             assert_eq!(e.key, "font");
             assert!(
-                e.message.starts_with(&format!("`font.size` is {size}, but it must be between 4 and 72")),
+                e.message.starts_with(&format!(
+                    "`font.size` is {size}, but it must be between 4 and 72"
+                )),
                 "{}",
                 e.message
             );
@@ -383,7 +403,11 @@ mod tests {
         let e = with(&|s| s.margins.left = Length(f32::NAN)).unwrap_err();
         assert_eq!(e.message, "`margins.left` is NaN, but it must be 0 or more");
         let e = with(&|s| s.margins.left = Length(6.0 * PT_PER_IN)).unwrap_err();
-        assert!(e.message.contains("leave a text area of 108pt x 648pt"), "{}", e.message);
+        assert!(
+            e.message.contains("leave a text area of 108pt x 648pt"),
+            "{}",
+            e.message
+        );
         assert!(with(&|s| s.margins.left = Length(0.0)).is_ok());
         let e = with(&|s| {
             s.letterhead = Some(super::Letterhead {
@@ -417,7 +441,7 @@ mod tests {
     #[test]
     fn style_deserializes_from_yaml() {
         let s: Style =
-            serde_yaml::from_str("page: a4\nmargins: {left: 25mm}\nfont: {size: 11}\n").unwrap();
+            serde_saphyr::from_str("page: a4\nmargins: {left: 25mm}\nfont: {size: 11}\n").unwrap();
         assert_eq!(s.page, super::PageSize::A4);
         assert!((s.margins.left.pt() - 70.866).abs() < 0.01);
         assert_eq!(s.margins.top.pt(), 72.0);

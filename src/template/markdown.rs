@@ -575,7 +575,10 @@ mod tests {
         assert!(to_blocks("![x](a.png \"width=wide\")", Path::new("")).is_err());
         let (line, e) = super::check_body("a\n\nb ![x](a.png \"width=wide\")").unwrap_err();
         assert_eq!(line, 3);
-        assert_eq!(e.message, "the image width `wide` is not a length more than 0");
+        assert_eq!(
+            e.message,
+            "the image width `wide` is not a length more than 0"
+        );
         assert!(super::check_body("![x](a.png \"width=0in\")").is_err());
         assert!(super::check_body("![x](a.png \"width=2in\")").is_ok());
         assert!(super::check_body("![x](a.png \"width={{w}}\")").is_ok());

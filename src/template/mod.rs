@@ -112,21 +112,26 @@ impl Template {
             message,
             hint,
         };
-        let text = read_bounded_text(path, MAX_TEMPLATE_BYTES, "a template").map_err(|e| match e {
-            InputError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => err(
-                None,
-                format!("the template {} was not found", path.display()),
-                Some("check the file name and the folder you run lettermerge from".into()),
-            ),
-            InputError::Io { source, .. } if source.kind() == std::io::ErrorKind::InvalidData => {
-                err(
-                    None,
-                    "the template is not UTF-8 text".into(),
-                    Some("save it as UTF-8 in your editor".into()),
-                )
-            }
-            other => err(None, format!("could not read the template: {other}"), None),
-        })?;
+        let text =
+            read_bounded_text(path, MAX_TEMPLATE_BYTES, "a template").map_err(|e| match e {
+                InputError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                    err(
+                        None,
+                        format!("the template {} was not found", path.display()),
+                        Some("check the file name and the folder you run lettermerge from".into()),
+                    )
+                }
+                InputError::Io { source, .. }
+                    if source.kind() == std::io::ErrorKind::InvalidData =>
+                {
+                    err(
+                        None,
+                        "the template is not UTF-8 text".into(),
+                        Some("save it as UTF-8 in your editor".into()),
+                    )
+                }
+                other => err(None, format!("could not read the template: {other}"), None),
+            })?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Template::from_text(&text, &name, path, &dir, helpers::today(), offices)
     }

@@ -60,7 +60,9 @@ pub fn check_raw(source: &str) -> Result<(), NestError> {
         counted = start;
         let rest = &source[start + 2..];
         if let Some(comment) = rest.strip_prefix("!--") {
-            let end = comment.find("--}}").map_or(source.len(), |e| start + 5 + e + 4);
+            let end = comment
+                .find("--}}")
+                .map_or(source.len(), |e| start + 5 + e + 4);
             pos = end;
             continue;
         }
@@ -139,7 +141,11 @@ enum Work<'a> {
 
 /// Walks one source's tree with an explicit stack (no recursion), adding a node for every
 /// inline partial it defines.
-fn walk<'a>(template: &'a Template, root: usize, nodes: &mut Vec<Node<'a>>) -> Result<(), NestError> {
+fn walk<'a>(
+    template: &'a Template,
+    root: usize,
+    nodes: &mut Vec<Node<'a>>,
+) -> Result<(), NestError> {
     let source = nodes[root].source;
     let registry = nodes[root].registry;
     let mut work = vec![Work::Template(template, 0, root)];
@@ -184,16 +190,15 @@ fn walk<'a>(template: &'a Template, root: usize, nodes: &mut Vec<Node<'a>>) -> R
                             work.push(Work::Template(t, depth + 1, node));
                         }
                     }
-                    TemplateElement::DecoratorBlock(dt)
-                        if dt.name.as_name() == Some("inline") =>
-                    {
+                    TemplateElement::DecoratorBlock(dt) if dt.name.as_name() == Some("inline") => {
                         let Some(Parameter::Literal(Value::String(name))) = dt.params.first()
                         else {
                             return Err(NestError {
                                 source,
                                 line,
                                 message: "`{{#*inline}}` needs the partial's name in quotes".into(),
-                                hint: "write it like `{{#*inline \"greeting\"}}...{{/inline}}`".into(),
+                                hint: "write it like `{{#*inline \"greeting\"}}...{{/inline}}`"
+                                    .into(),
                             });
                         };
                         nodes.push(Node {
@@ -358,10 +363,14 @@ mod tests {
     #[test]
     fn a_partial_that_includes_itself_is_refused() {
         let e = compiled("{{#*inline \"a\"}}{{> a}}{{/inline}}\n{{> a}}").unwrap_err();
-        assert!(e.message.contains("`{{> a}}` includes the partial `a` inside itself"));
+        assert!(e
+            .message
+            .contains("`{{> a}}` includes the partial `a` inside itself"));
         assert_eq!(e.line, 1);
-        let e = compiled("{{#*inline \"a\"}}{{> b}}{{/inline}}\n{{#*inline \"b\"}}\n{{> a}}{{/inline}}{{> a}}")
-            .unwrap_err();
+        let e = compiled(
+            "{{#*inline \"a\"}}{{> b}}{{/inline}}\n{{#*inline \"b\"}}\n{{> a}}{{/inline}}{{> a}}",
+        )
+        .unwrap_err();
         assert!(e.message.contains("inside itself"), "{}", e.message);
         assert!(compiled("{{> body}}").is_err(), "the body includes itself");
     }

@@ -228,13 +228,15 @@ impl FontSet {
 pub const MAX_FONT_BYTES: u64 = 64 << 20;
 
 fn load_file(path: &Path) -> anyhow::Result<(Font, &'static [u8])> {
-    let bytes = crate::input_file::read_bounded(path, MAX_FONT_BYTES, "a font file").with_context(|| {
-        format!(
-            "cannot read the font file {}; check the path in `font:` of the template (it is \
+    let bytes = crate::input_file::read_bounded(path, MAX_FONT_BYTES, "a font file").with_context(
+        || {
+            format!(
+                "cannot read the font file {}; check the path in `font:` of the template (it is \
              relative to the template's folder) or remove it to use the built-in Libertinus Serif",
-            path.display()
-        )
-    })?;
+                path.display()
+            )
+        },
+    )?;
     let data: Arc<[u8]> = Arc::from(bytes);
     let font = Font::from_data(data.clone(), 0).map_err(|e| {
         anyhow!(
