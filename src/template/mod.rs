@@ -13,8 +13,8 @@ mod escape;
 pub mod forms;
 mod frontmatter;
 mod helpers;
-mod markdown;
-mod nesting;
+pub mod markdown;
+pub mod nesting;
 
 pub use self::frontmatter::{ROW_KEYS, STYLE_KEYS};
 
@@ -134,6 +134,15 @@ impl Template {
             })?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Template::from_text(&text, &name, path, &dir, helpers::today(), offices)
+    }
+
+    /// Checks and compiles a template given as text, as [`Template::load`] does for a file
+    /// (`name` is the file name for messages, `dir` the folder paths are relative to), with
+    /// the built-in table of offices. The entry point for fuzzing and for callers that hold
+    /// the text already.
+    pub fn parse(text: &str, name: &str, dir: &Path) -> Result<Template, TemplateError> {
+        let path = dir.join(name);
+        Template::from_text(text, name, &path, dir, helpers::today(), &OfficeTable::built_in())
     }
 
     fn from_text(
