@@ -142,7 +142,14 @@ impl Template {
     /// the text already.
     pub fn parse(text: &str, name: &str, dir: &Path) -> Result<Template, TemplateError> {
         let path = dir.join(name);
-        Template::from_text(text, name, &path, dir, helpers::today(), &OfficeTable::built_in())
+        Template::from_text(
+            text,
+            name,
+            &path,
+            dir,
+            helpers::today(),
+            &OfficeTable::built_in(),
+        )
     }
 
     fn from_text(

@@ -869,4 +869,3 @@ fn no_line_is_wider_than_the_measure() {
         panic!("{e}");
     }
 }
-
