@@ -607,4 +607,25 @@ mod tests {
         let b = blocks("\"Hello\" -- it's 9--5 --- ok");
         assert_eq!(b, [Block::Paragraph(vec![t("“Hello” – it’s 9–5 — ok")])]);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any Markdown, including deep mixes of quotes, lists and emphasis, gives blocks or
+        /// an error; never a panic or a stack overflow, also when its text is walked.
+        #[test]
+        fn any_markdown_gives_blocks_or_an_error(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec!["> ", "- ", "1. ", "  ", "\n", "x", "*", "**", "[a](b)", "![i](p.png)", "`", "---", "# ", "<b>"]),
+                0..300,
+            ),
+        ) {
+            let md: String = pieces.concat();
+            if let Ok(blocks) = to_blocks(&md, Path::new("")) {
+                let letter = crate::letter::Letter { body: blocks, ..Default::default() };
+                let _ = letter.body_text();
+            }
+            let _ = super::check_body(&md);
+        }
+    }
 }
