@@ -80,6 +80,25 @@ pub struct TextStyle {
     pub link: Option<String>,
 }
 
+/// The link schemes an output end may make clickable (PDF link annotations, email
+/// `<a href>`): web and mail. Anything else (`javascript:`, `file:`, `data:`, ...) could run
+/// code or open a local file in the reader's viewer, so it is shown as plain text.
+pub const LINK_SCHEMES: [&str; 3] = ["http", "https", "mailto"];
+
+/// Whether a link target may become clickable: its scheme is one of [`LINK_SCHEMES`]
+/// (case-insensitive, as viewers and browsers treat `JavaScript:` like `javascript:`) with
+/// something after it. Control characters and white space, which browsers strip inside a
+/// scheme, disqualify a target outright. The one rule for every output end.
+pub fn is_safe_link(url: &str) -> bool {
+    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return false;
+    }
+    let Some((scheme, rest)) = url.split_once(':') else {
+        return false;
+    };
+    LINK_SCHEMES.iter().any(|s| scheme.eq_ignore_ascii_case(s)) && !rest.is_empty()
+}
+
 impl Letter {
     /// The plain text of the body, paragraphs separated by blank lines (for previews, email
     /// text parts and tests).
@@ -151,7 +170,26 @@ fn inline_text(inlines: &[Inline], out: &mut String, indent: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::{Block, Inline, Letter, TextStyle};
+    use super::{is_safe_link, Block, Inline, Letter, TextStyle};
+
+    #[test]
+    fn only_web_and_mail_links_are_safe() {
+        assert!(is_safe_link("https://example.org"));
+        assert!(is_safe_link("HTTP://example.org"));
+        assert!(is_safe_link("mailto:jane@x.gov"));
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "java\tscript:alert(1)",
+            "data:text/html,<b>",
+            "file:///etc/passwd",
+            "www.example.org",
+            "/relative",
+            "https:",
+        ] {
+            assert!(!is_safe_link(bad), "{bad}");
+        }
+    }
 
     fn text(s: &str) -> Inline {
         Inline::Text {

@@ -9,6 +9,60 @@ pub const PT_PER_IN: f32 = 72.0;
 /// Points per millimetre.
 pub const PT_PER_MM: f32 = 72.0 / 25.4;
 
+/// The accepted range of `font.size`, in points: below 4 pt nothing is legible, above 72 pt
+/// a line holds a word or two (a letterhead-size headline, not body text).
+pub const FONT_SIZE_PT: (f32, f32) = (4.0, 72.0);
+/// The accepted range of `font.line_height`, a multiple of the size: under 0.8 lines
+/// overprint each other, over 3 the text is mostly gaps.
+pub const LINE_HEIGHT: (f32, f32) = (0.8, 3.0);
+/// The accepted range of `font.paragraph_spacing`, a multiple of the size (0 is no gap).
+pub const PARAGRAPH_SPACING: (f32, f32) = (0.0, 5.0);
+/// The smallest text area (width and height) the margins may leave, in points: 2 in holds
+/// about 25 characters a line and a dozen lines a page; with less, nothing useful fits.
+pub const MIN_TEXT_AREA_PT: f32 = 2.0 * PT_PER_IN;
+/// The accepted range of `letterhead.logo_height` and `signature.height`, in points: up to
+/// 3 in, a quarter of the page; a logo or signature must also be more than 0 to be seen.
+pub const IMAGE_HEIGHT_PT: (f32, f32) = (0.0, 3.0 * PT_PER_IN);
+
+/// A layout value out of its range: `key` is the top-level front-matter key it sits under
+/// (for the line), `message` names the full key, the value and the accepted range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StyleError {
+    pub key: &'static str,
+    pub message: String,
+}
+
+fn range_error(key: &'static str, name: &str, value: f32, range: String) -> StyleError {
+    StyleError {
+        key,
+        message: format!("`{name}` is {value}, but it must be {range}"),
+    }
+}
+
+/// `value` within `lo..=hi` (and a number: NaN never is).
+fn check(
+    key: &'static str,
+    name: &str,
+    value: f32,
+    (lo, hi): (f32, f32),
+    unit: &str,
+) -> Result<(), StyleError> {
+    if value.is_finite() && value >= lo && value <= hi {
+        Ok(())
+    } else {
+        Err(range_error(
+            key,
+            name,
+            value,
+            format!("between {lo} and {hi}{unit}"),
+        ))
+    }
+}
+
+fn pt(v: f32) -> String {
+    format!("{}pt", (v * 10.0).round() / 10.0)
+}
+
 /// Everything about how the letter looks. Paths are already resolved against the template's
 /// folder by the template loader.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -44,6 +98,81 @@ impl Default for Style {
             window: true,
             accent: Color(0x1b, 0x4f, 0x72),
         }
+    }
+}
+
+impl Style {
+    /// Checks every numeric value: finite, in its range, and margins that leave a text area
+    /// of at least [`MIN_TEXT_AREA_PT`] each way. The first value out of range is the error.
+    pub fn validate(&self) -> Result<(), StyleError> {
+        let f = &self.font;
+        check("font", "font.size", f.size, FONT_SIZE_PT, " (points)")?;
+        check(
+            "font",
+            "font.line_height",
+            f.line_height,
+            LINE_HEIGHT,
+            " (times the size)",
+        )?;
+        check(
+            "font",
+            "font.paragraph_spacing",
+            f.paragraph_spacing,
+            PARAGRAPH_SPACING,
+            " (times the size)",
+        )?;
+        let (pw, ph) = self.page.dimensions();
+        let m = &self.margins;
+        for (name, v) in [
+            ("margins.top", m.top.pt()),
+            ("margins.right", m.right.pt()),
+            ("margins.bottom", m.bottom.pt()),
+            ("margins.left", m.left.pt()),
+        ] {
+            if !v.is_finite() || v < 0.0 {
+                return Err(range_error("margins", name, v, "0 or more".into()));
+            }
+        }
+        let width = pw - m.left.pt() - m.right.pt();
+        let height = ph - m.top.pt() - m.bottom.pt();
+        if width < MIN_TEXT_AREA_PT || height < MIN_TEXT_AREA_PT {
+            return Err(StyleError {
+                key: "margins",
+                message: format!(
+                    "the margins leave a text area of {} x {} on the page, but it must be at least {} (2in) each way",
+                    pt(width.max(0.0)),
+                    pt(height.max(0.0)),
+                    pt(MIN_TEXT_AREA_PT)
+                ),
+            });
+        }
+        let (lo, hi) = IMAGE_HEIGHT_PT;
+        let above_zero = format!("more than 0 and at most {}", pt(hi));
+        if let Some(h) = self.letterhead.as_ref().and_then(|l| l.logo_height) {
+            if !(h.pt().is_finite() && h.pt() > lo && h.pt() <= hi) {
+                return Err(range_error(
+                    "letterhead",
+                    "letterhead.logo_height",
+                    h.pt(),
+                    above_zero,
+                ));
+            }
+        }
+        if let Some(sig) = &self.signature {
+            if let Some(h) = sig.height {
+                let v = h.pt();
+                let ok = v.is_finite() && v <= hi && (v > lo || (v == lo && sig.image.is_none()));
+                if !ok {
+                    let range = if sig.image.is_some() {
+                        above_zero
+                    } else {
+                        format!("between 0 and {}", pt(hi))
+                    };
+                    return Err(range_error("signature", "signature.height", v, range));
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -112,7 +241,9 @@ impl Length {
             (s, 1.0)
         };
         match num.trim().parse::<f32>() {
-            Ok(v) if v.is_finite() && v >= 0.0 => Ok(Length(v * factor)),
+            Ok(v) if v.is_finite() && v >= 0.0 && (v * factor).is_finite() => {
+                Ok(Length(v * factor))
+            }
             _ => Err(format!(
                 "`{s}` is not a length; write it like `1in`, `25mm`, `2.5cm` or `12pt`"
             )),
@@ -245,6 +376,63 @@ mod tests {
     }
 
     #[test]
+    fn layout_values_out_of_range_are_refused() {
+        let ok = Style::default();
+        assert_eq!(ok.validate(), Ok(()));
+        let with = |f: &dyn Fn(&mut Style)| {
+            let mut s = Style::default();
+            f(&mut s);
+            s.validate()
+        };
+        for size in [f32::NAN, 0.0, -3.0, 3.9, 72.1, f32::INFINITY] {
+            let e = with(&|s| s.font.size = size).unwrap_err();
+            assert_eq!(e.key, "font");
+            assert!(
+                e.message.starts_with(&format!(
+                    "`font.size` is {size}, but it must be between 4 and 72"
+                )),
+                "{}",
+                e.message
+            );
+        }
+        assert!(with(&|s| s.font.size = 4.0).is_ok());
+        assert!(with(&|s| s.font.size = 72.0).is_ok());
+        assert!(with(&|s| s.font.line_height = 0.0).is_err());
+        assert!(with(&|s| s.font.paragraph_spacing = -1.0).is_err());
+        assert!(with(&|s| s.font.paragraph_spacing = 0.0).is_ok());
+        let e = with(&|s| s.margins.left = Length(f32::NAN)).unwrap_err();
+        assert_eq!(e.message, "`margins.left` is NaN, but it must be 0 or more");
+        let e = with(&|s| s.margins.left = Length(6.0 * PT_PER_IN)).unwrap_err();
+        assert!(
+            e.message.contains("leave a text area of 108pt x 648pt"),
+            "{}",
+            e.message
+        );
+        assert!(with(&|s| s.margins.left = Length(0.0)).is_ok());
+        let e = with(&|s| {
+            s.letterhead = Some(super::Letterhead {
+                logo_height: Some(Length(0.0)),
+                ..Default::default()
+            })
+        })
+        .unwrap_err();
+        assert_eq!(e.key, "letterhead");
+        let sig = |image: bool, h: f32| {
+            with(&|s| {
+                s.signature = Some(super::Signature {
+                    image: image.then(|| "sig.png".into()),
+                    height: Some(Length(h)),
+                    ..Default::default()
+                })
+            })
+        };
+        assert!(sig(false, 0.0).is_ok());
+        assert!(sig(true, 0.0).is_err());
+        assert!(sig(true, 1e9).is_err());
+        assert!(Length::parse("1e38in").is_err());
+    }
+
+    #[test]
     fn colours_parse_hex() {
         assert_eq!(Color::parse("#1b4f72").unwrap(), Color(0x1b, 0x4f, 0x72));
         assert!(Color::parse("blue").is_err());
@@ -253,7 +441,7 @@ mod tests {
     #[test]
     fn style_deserializes_from_yaml() {
         let s: Style =
-            serde_yaml::from_str("page: a4\nmargins: {left: 25mm}\nfont: {size: 11}\n").unwrap();
+            serde_saphyr::from_str("page: a4\nmargins: {left: 25mm}\nfont: {size: 11}\n").unwrap();
         assert_eq!(s.page, super::PageSize::A4);
         assert!((s.margins.left.pt() - 70.866).abs() < 0.01);
         assert_eq!(s.margins.top.pt(), 72.0);

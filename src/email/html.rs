@@ -189,20 +189,9 @@ fn run_html(text: &str, style: &TextStyle, out: &mut String) {
     }
 }
 
-/// Only web and mail links become clickable; the scheme check is case-insensitive because
-/// browsers treat `JavaScript:` like `javascript:`. Control characters and whitespace (which
-/// browsers strip inside schemes) disqualify a target outright.
+/// Only web and mail links become clickable: the one rule shared with the PDF.
 fn safe_href(url: &str) -> bool {
-    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return false;
-    }
-    let Some((scheme, rest)) = url.split_once(':') else {
-        return false;
-    };
-    let ok = ["http", "https", "mailto"]
-        .iter()
-        .any(|s| scheme.eq_ignore_ascii_case(s));
-    ok && !rest.is_empty()
+    crate::letter::is_safe_link(url)
 }
 
 /// Appends `text` with `& < > " '` escaped: safe both as element text and inside a

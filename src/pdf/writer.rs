@@ -122,7 +122,9 @@ impl EncodedPage {
                     width,
                     height,
                     uri,
-                } => Some(LinkArea {
+                    // The layout only makes web and mail links; checked again here, where the
+                    // annotation is written, so no other target can ever become clickable.
+                } if crate::letter::is_safe_link(uri) => Some(LinkArea {
                     x: *x,
                     y: *y,
                     width: *width,

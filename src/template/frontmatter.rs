@@ -3,8 +3,98 @@
 //! template's folder, and errors that point at the user's line and say how to fix it.
 
 use crate::style::Style;
-use serde_yaml::{Mapping, Value};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use std::fmt;
 use std::path::{Path, PathBuf};
+
+/// How deep the front matter's YAML may nest (mappings and lists). Its settings nest two
+/// levels (`font:` then `size:`); 16 is generous, and the parser stops there instead of
+/// recursing on a file of ten thousand `[`.
+pub const MAX_FRONT_MATTER_DEPTH: usize = 16;
+/// How many aliases (`*name`) the front matter may use. A template has no reason for more
+/// than a few; a "billion laughs" file uses them to expand a few lines into gigabytes.
+pub const MAX_FRONT_MATTER_ALIASES: usize = 100;
+/// How many YAML events all aliases together may replay: a handful of reused settings is
+/// a few hundred events; an alias bomb needs millions.
+pub const MAX_ALIAS_REPLAYED_EVENTS: usize = 10_000;
+
+/// The front matter's top level: its `key: value` pairs in file order (keys kept as YAML
+/// gave them, so a non-text key can be reported), or something that is not a mapping.
+enum TopLevel {
+    Settings(Vec<(Value, Value)>),
+    NotSettings,
+}
+
+impl<'de> Deserialize<'de> for TopLevel {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TopVisitor)
+    }
+}
+
+struct TopVisitor;
+
+impl<'de> Visitor<'de> for TopVisitor {
+    type Value = TopLevel;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("front matter settings")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopLevel, A::Error> {
+        let mut out = Vec::new();
+        while let Some((k, v)) = map.next_entry::<Value, Value>()? {
+            out.push((k, v));
+        }
+        Ok(TopLevel::Settings(out))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TopLevel, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(TopLevel::NotSettings)
+    }
+
+    fn visit_unit<E>(self) -> Result<TopLevel, E> {
+        Ok(TopLevel::Settings(Vec::new()))
+    }
+
+    fn visit_none<E>(self) -> Result<TopLevel, E> {
+        Ok(TopLevel::Settings(Vec::new()))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<TopLevel, E> {
+        Ok(TopLevel::NotSettings)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<TopLevel, E> {
+        Ok(TopLevel::NotSettings)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<TopLevel, E> {
+        Ok(TopLevel::NotSettings)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<TopLevel, E> {
+        Ok(TopLevel::NotSettings)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<TopLevel, E> {
+        Ok(TopLevel::NotSettings)
+    }
+}
+
+/// The YAML reader's options: its budgets tightened to what a front matter needs, and
+/// error text without a source snippet (the file line is given separately).
+fn yaml_options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = MAX_FRONT_MATTER_DEPTH;
+    budget.max_aliases = MAX_FRONT_MATTER_ALIASES;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options.alias_limits.max_total_replayed_events = MAX_ALIAS_REPLAYED_EVENTS;
+    options.with_snippet = false;
+    options
+}
 
 /// Front-matter keys whose values are Handlebars templates rendered for every row.
 pub const ROW_KEYS: [&str; 11] = [
@@ -108,21 +198,17 @@ pub fn parse(text: &str, dir: &Path) -> Result<Parsed, LineError> {
     // File line of front-matter line index i is i + 2.
     check_unquoted_handlebars(fm_lines)?;
     let fm_text: String = fm_lines.concat();
-    let value: Value = if fm_text.trim().is_empty() {
-        Value::Null
+    let top = if fm_text.trim().is_empty() {
+        TopLevel::Settings(Vec::new())
     } else {
-        serde_yaml::from_str(&fm_text).map_err(|e| yaml_error(&e, fm_lines))?
+        serde_saphyr::from_str_with_options(&fm_text, yaml_options())
+            .map_err(|e| yaml_error(&e, fm_lines))?
     };
-    let mapping = match value {
-        Value::Null => Mapping::new(),
-        Value::Mapping(m) => m,
-        _ => {
-            return Err(
-                LineError::new(2, "the front matter is not a list of settings").hint(
-                    "write one `key: value` per line, e.g. `subject: Welcome to the library`",
-                ),
-            )
-        }
+    let TopLevel::Settings(mapping) = top else {
+        return Err(
+            LineError::new(2, "the front matter is not a list of settings")
+                .hint("write one `key: value` per line, e.g. `subject: Welcome to the library`"),
+        );
     };
 
     let key_lines = top_level_key_lines(fm_lines);
@@ -133,7 +219,7 @@ pub fn parse(text: &str, dir: &Path) -> Result<Parsed, LineError> {
             .map_or(2, |(_, l)| *l)
     };
     let mut fields = Vec::new();
-    let mut style_map = Mapping::new();
+    let mut style_map = Map::new();
     let mut style_lines = Vec::new();
     for (k, v) in mapping {
         let Some(key) = k.as_str() else {
@@ -147,7 +233,7 @@ pub fn parse(text: &str, dir: &Path) -> Result<Parsed, LineError> {
                 Value::String(s) => s,
                 Value::Number(n) => n.to_string(),
                 Value::Bool(b) => b.to_string(),
-                Value::Sequence(items) if row_key == "address" => {
+                Value::Array(items) if row_key == "address" => {
                     let mut lines = Vec::new();
                     for item in items {
                         match item {
@@ -169,7 +255,7 @@ pub fn parse(text: &str, dir: &Path) -> Result<Parsed, LineError> {
             });
         } else if STYLE_KEYS.contains(&key) {
             style_lines.push((key.to_string(), line));
-            style_map.insert(Value::String(key.to_string()), v);
+            style_map.insert(key.to_string(), v);
         } else {
             let mut hint = format!("valid keys are: {}", valid_keys());
             if let Some(near) = closest(key, ROW_KEYS.iter().chain(STYLE_KEYS.iter()).copied()) {
@@ -260,15 +346,45 @@ fn check_unquoted_handlebars(fm_lines: &[&str]) -> Result<(), LineError> {
     Ok(())
 }
 
-fn yaml_error(e: &serde_yaml::Error, fm_lines: &[&str]) -> LineError {
+fn yaml_error(e: &serde_saphyr::Error, fm_lines: &[&str]) -> LineError {
+    // The reader counts lines from 1 at the first front-matter line (file line 2).
     let line = e
         .location()
-        .map_or(2, |l| l.line() + 1)
-        .min(fm_lines.len() + 1);
-    let mut message = e.to_string();
-    // serde_yaml appends "at line N column M"; the file line is given separately.
+        .map_or(2, |l| {
+            usize::try_from(l.line())
+                .unwrap_or(usize::MAX)
+                .saturating_add(1)
+        })
+        .clamp(2, fm_lines.len() + 1);
+    let mut message = e.without_snippet().to_string();
+    // The reader may append "at line N column M"; the file line is given separately.
     if let Some(i) = message.find(" at line ") {
         message.truncate(i);
+    }
+    let message = message.trim_end_matches(['.', ' ', '\n']).to_string();
+    let lower = message.to_lowercase();
+    if lower.contains("alias") {
+        return LineError::new(
+            line,
+            format!(
+                "the front matter expands its aliases (`*name`) past the limit of {MAX_FRONT_MATTER_ALIASES} aliases and {MAX_ALIAS_REPLAYED_EVENTS} repeated YAML items ({message})"
+            ),
+        )
+        .hint("write the settings out instead of repeating them through `&anchor` and `*alias`");
+    }
+    if lower.contains("recursion limit") || lower.contains("depth") || lower.contains("nesting") {
+        return LineError::new(
+            line,
+            format!(
+                "the front matter nests lists and settings more than {MAX_FRONT_MATTER_DEPTH} deep (the limit)"
+            ),
+        )
+        .hint("settings nest two levels, like `font:` then `  size: 11`; check the brackets on this line");
+    }
+    if let Some(key) = message.strip_prefix("duplicate mapping key: ") {
+        let key = key.split(',').next().unwrap_or(key).trim();
+        return LineError::new(line, format!("`{key}` is set twice in the front matter"))
+            .hint("keep one of the two lines");
     }
     LineError::new(line, format!("the front matter is not valid YAML: {message}")).hint(
         "write one `key: value` per line, indent nested settings with spaces (not tabs), and put quotes around values that contain `: ` or start with `{`, `[`, `*`, `&`, `!`, `%`, `@` or a quote",
@@ -299,21 +415,27 @@ fn is_block_value(fm_lines: &[&str], file_line: usize) -> bool {
         .is_some_and(|(_, v)| v.trim_start().starts_with(['|', '>']))
 }
 
-fn parse_style(map: Mapping, lines: &[(String, usize)], dir: &Path) -> Result<Style, LineError> {
+fn parse_style(
+    map: Map<String, Value>,
+    lines: &[(String, usize)],
+    dir: &Path,
+) -> Result<Style, LineError> {
     // Deserialize key by key first, so a mistake is reported at its own line.
     for (key, line) in lines {
-        let mut one = Mapping::new();
-        let k = Value::String(key.clone());
-        if let Some(v) = map.get(&k) {
-            one.insert(k, v.clone());
+        let mut one = Map::new();
+        if let Some(v) = map.get(key) {
+            one.insert(key.clone(), v.clone());
         }
-        if let Err(e) = serde_yaml::from_value::<Style>(Value::Mapping(one)) {
+        if let Err(e) = serde_json::from_value::<Style>(Value::Object(one)) {
             return Err(LineError::new(*line, format!("`{key}`: {e}")).hint(style_hint(key)));
         }
     }
-    let mut style: Style = serde_yaml::from_value(Value::Mapping(map))
+    let mut style: Style = serde_json::from_value(Value::Object(map))
         .map_err(|e| LineError::new(2, format!("the layout settings are not valid: {e}")))?;
     let line_of = |key: &str| lines.iter().find(|(k, _)| k == key).map_or(2, |(_, l)| *l);
+    style
+        .validate()
+        .map_err(|e| LineError::new(line_of(e.key), e.message).hint(style_hint(e.key)))?;
     let font_line = line_of("font");
     for (name, path) in [
         ("font.regular", &mut style.font.regular),
@@ -342,6 +464,18 @@ fn resolve(
         return Ok(());
     };
     let full = resolve_path(p, dir);
+    if let Ok(meta) = std::fs::metadata(&full) {
+        if !meta.is_file() {
+            return Err(LineError::new(
+                line,
+                format!(
+                    "`{}` given as `{name}` is not an ordinary file (it is a folder, a device or a pipe)",
+                    p.display()
+                ),
+            )
+            .hint("give the path of a font or image file"));
+        }
+    }
     if !full.is_file() {
         return Err(LineError::new(
             line,
@@ -484,6 +618,57 @@ mod tests {
         assert!(e.line >= 3 && e.line <= 4, "{e:?}");
         assert!(e.message.starts_with("the front matter is not valid YAML"));
         assert!(!e.message.contains(" at line "));
+    }
+
+    #[test]
+    fn alias_bombs_and_deep_nesting_are_refused() {
+        let mut bomb = String::from("---\nsubject: hi\na: &a [x,x,x,x,x,x,x,x,x,x]\n");
+        for (i, c) in "bcdefghij".chars().enumerate() {
+            let prev = (b'a' + i as u8) as char;
+            bomb.push_str(&format!(
+                "{c}: &{c} [{}]\n",
+                vec![format!("*{prev}"); 10].join(",")
+            ));
+        }
+        bomb.push_str("---\nbody\n");
+        let e = parse(&bomb, Path::new("")).unwrap_err();
+        assert!(
+            e.message.contains("past the limit of 100 aliases"),
+            "{}",
+            e.message
+        );
+        assert!(e.line >= 4 && e.line <= 12, "{e:?}");
+        let deep = format!("---\nsubject: hi\nfont: {}\n---\n", "[".repeat(5000));
+        let e = parse(&deep, Path::new("")).unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(
+            e.message.contains("more than 16 deep (the limit)"),
+            "{}",
+            e.message
+        );
+        let at_limit = format!("---\ncopies: {}x{}\n---\n", "[".repeat(15), "]".repeat(15));
+        let e = parse(&at_limit, Path::new("")).unwrap_err();
+        assert!(!e.message.contains("deep"), "{}", e.message);
+    }
+
+    #[test]
+    fn yaml_errors_name_their_line_and_twice_set_keys() {
+        let e = parse("---\nsubject: hi\nto: x\nsubject: y\n---\n", Path::new("")).unwrap_err();
+        assert_eq!(e.line, 4);
+        assert_eq!(e.message, "`subject` is set twice in the front matter");
+        let e = parse("---\nsubject: hi\nfont:\n\tsize: 3\n---\n", Path::new("")).unwrap_err();
+        assert_eq!(e.line, 4);
+        assert!(e.message.contains("tabs"), "{}", e.message);
+        let e = parse("---\nfont:\n  size: .nan\n---\n", Path::new("")).unwrap_err();
+        assert_eq!(e.line, 3);
+        let e = parse("---\nfont:\n  size: 0\n---\n", Path::new("")).unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(
+            e.message
+                .starts_with("`font.size` is 0, but it must be between 4 and 72"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -7,9 +7,24 @@ use crate::style::Length;
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::path::Path;
 
-/// A problem with an image in the body (its width).
+/// How deep block quotes and lists may nest in the body. A letter's lists and quotes nest
+/// two or three deep; every output end (layout, email HTML and text) walks the blocks by
+/// recursion, and past a few levels the indents would leave no room for text anyway, so 16
+/// is generous and keeps that recursion shallow.
+pub const MAX_MARKDOWN_NESTING: usize = 16;
+
+fn too_deep() -> BodyError {
+    BodyError {
+        message: format!(
+            "the letter body nests quotes (`>`) and lists more than {MAX_MARKDOWN_NESTING} deep (the limit)"
+        ),
+        hint: "use fewer levels of `>` and indented `- ` items".to_string(),
+    }
+}
+
+/// A problem with the body: an image's width, or nesting past the limit.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageError {
+pub struct BodyError {
     pub message: String,
     pub hint: String,
 }
@@ -50,12 +65,14 @@ struct Builder<'a> {
     italic: u32,
     links: Vec<String>,
     dir: &'a Path,
-    error: Option<ImageError>,
+    error: Option<BodyError>,
+    /// Open quotes and lists.
+    depth: usize,
 }
 
 /// Parses `markdown` (smart punctuation on) into blocks; image paths are resolved against
 /// `dir`, the template's folder.
-pub fn to_blocks(markdown: &str, dir: &Path) -> Result<Vec<Block>, ImageError> {
+pub fn to_blocks(markdown: &str, dir: &Path) -> Result<Vec<Block>, BodyError> {
     let mut b = Builder {
         stack: vec![Frame::Root {
             blocks: Vec::new(),
@@ -66,9 +83,20 @@ pub fn to_blocks(markdown: &str, dir: &Path) -> Result<Vec<Block>, ImageError> {
         links: Vec::new(),
         dir,
         error: None,
+        depth: 0,
     };
     let parser = Parser::new_ext(markdown, Options::ENABLE_SMART_PUNCTUATION);
     for event in parser {
+        if let Event::Start(Tag::BlockQuote(_) | Tag::List(_)) = event {
+            b.depth += 1;
+            if b.depth > MAX_MARKDOWN_NESTING {
+                // Stop before building anything deeper.
+                return Err(too_deep());
+            }
+        }
+        if let Event::End(TagEnd::BlockQuote(_) | TagEnd::List(_)) = event {
+            b.depth = b.depth.saturating_sub(1);
+        }
         b.event(event);
     }
     if let Some(e) = b.error {
@@ -361,32 +389,45 @@ impl Builder<'_> {
     }
 }
 
-/// Checks the images written in the template's own body (before any row is rendered), so
-/// a bad `width=` is reported once, at its line (1-based within `source`).
-pub fn check_images(source: &str) -> Result<(), (usize, ImageError)> {
+/// Checks the template's own body (before any row is rendered): a bad `width=` on an
+/// image, or quotes and lists nested past [`MAX_MARKDOWN_NESTING`], is reported once, at
+/// its line (1-based within `source`).
+pub fn check_body(source: &str) -> Result<(), (usize, BodyError)> {
+    let line_of = |at: usize| source[..at].matches('\n').count() + 1;
+    let mut depth = 0usize;
     for (event, range) in Parser::new_ext(source, Options::empty()).into_offset_iter() {
-        if let Event::Start(Tag::Image { title, .. }) = event {
+        match event {
+            Event::Start(Tag::BlockQuote(_) | Tag::List(_)) => {
+                depth += 1;
+                if depth > MAX_MARKDOWN_NESTING {
+                    return Err((line_of(range.start), too_deep()));
+                }
+            }
+            Event::End(TagEnd::BlockQuote(_) | TagEnd::List(_)) => {
+                depth = depth.saturating_sub(1);
+            }
             // A width filled in from the data is checked per row instead.
-            if title.contains("{{") {
-                continue;
+            Event::Start(Tag::Image { title, .. }) if !title.contains("{{") => {
+                if let Err(e) = image_width(&title) {
+                    return Err((line_of(range.start), e));
+                }
             }
-            if let Err(e) = image_width(&title) {
-                let line = source[..range.start].matches('\n').count() + 1;
-                return Err((line, e));
-            }
+            _ => {}
         }
     }
     Ok(())
 }
 
 /// `width=1.8in` in an image title -> points.
-fn image_width(title: &str) -> Result<Option<f32>, ImageError> {
+fn image_width(title: &str) -> Result<Option<f32>, BodyError> {
     for part in title.split([' ', ',', ';']) {
         if let Some(v) = part.trim().strip_prefix("width=") {
             return Length::parse(v)
+                .ok()
+                .filter(|l| l.pt() > 0.0)
                 .map(|l| Some(l.pt()))
-                .map_err(|_| ImageError {
-                    message: format!("the image width `{v}` is not a length"),
+                .ok_or_else(|| BodyError {
+                    message: format!("the image width `{v}` is not a length more than 0"),
                     hint: "write it in the image title like `![Signature](sig.png \"width=1.8in\")`, in in, mm, cm or pt".to_string(),
                 });
         }
@@ -532,16 +573,59 @@ mod tests {
             matches!(&b[1], Block::Image { path, width: None, .. } if path == Path::new("/abs/x.png"))
         );
         assert!(to_blocks("![x](a.png \"width=wide\")", Path::new("")).is_err());
-        let (line, e) = super::check_images("a\n\nb ![x](a.png \"width=wide\")").unwrap_err();
+        let (line, e) = super::check_body("a\n\nb ![x](a.png \"width=wide\")").unwrap_err();
         assert_eq!(line, 3);
-        assert_eq!(e.message, "the image width `wide` is not a length");
-        assert!(super::check_images("![x](a.png \"width=2in\")").is_ok());
-        assert!(super::check_images("![x](a.png \"width={{w}}\")").is_ok());
+        assert_eq!(
+            e.message,
+            "the image width `wide` is not a length more than 0"
+        );
+        assert!(super::check_body("![x](a.png \"width=0in\")").is_err());
+        assert!(super::check_body("![x](a.png \"width=2in\")").is_ok());
+        assert!(super::check_body("![x](a.png \"width={{w}}\")").is_ok());
+    }
+
+    #[test]
+    fn nesting_just_under_and_over_the_limit() {
+        use super::{check_body, MAX_MARKDOWN_NESTING};
+        for marker in ["> ", "- ", "1. "] {
+            let at = |n: usize| format!("Intro\n\n{}deep\n", marker.repeat(n));
+            assert!(check_body(&at(MAX_MARKDOWN_NESTING)).is_ok(), "{marker}");
+            assert!(to_blocks(&at(MAX_MARKDOWN_NESTING), Path::new("")).is_ok());
+            let (line, e) = check_body(&at(MAX_MARKDOWN_NESTING + 1)).unwrap_err();
+            assert_eq!(line, 3, "{marker}");
+            assert!(e.message.contains("more than 16 deep"), "{}", e.message);
+            let e = to_blocks(&at(MAX_MARKDOWN_NESTING + 1), Path::new("")).unwrap_err();
+            assert!(e.message.contains("(the limit)"));
+        }
+        // Thousands deep: refused quickly, no stack overflow.
+        assert!(to_blocks(&"> ".repeat(5000), Path::new("")).is_err());
+        assert!(check_body(&format!("{}x", "- ".repeat(5000))).is_err());
     }
 
     #[test]
     fn smart_punctuation_for_template_text() {
         let b = blocks("\"Hello\" -- it's 9--5 --- ok");
         assert_eq!(b, [Block::Paragraph(vec![t("“Hello” – it’s 9–5 — ok")])]);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any Markdown, including deep mixes of quotes, lists and emphasis, gives blocks or
+        /// an error; never a panic or a stack overflow, also when its text is walked.
+        #[test]
+        fn any_markdown_gives_blocks_or_an_error(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec!["> ", "- ", "1. ", "  ", "\n", "x", "*", "**", "[a](b)", "![i](p.png)", "`", "---", "# ", "<b>"]),
+                0..300,
+            ),
+        ) {
+            let md: String = pieces.concat();
+            if let Ok(blocks) = to_blocks(&md, Path::new("")) {
+                let letter = crate::letter::Letter { body: blocks, ..Default::default() };
+                let _ = letter.body_text();
+            }
+            let _ = super::check_body(&md);
+        }
     }
 }

@@ -13,13 +13,15 @@ mod escape;
 pub mod forms;
 mod frontmatter;
 mod helpers;
-mod markdown;
+pub mod markdown;
+pub mod nesting;
 
 pub use self::frontmatter::{ROW_KEYS, STYLE_KEYS};
 
 use self::forms::OfficeTable;
 use self::frontmatter::{closest, Field, LineError};
 use self::helpers::HelperProblem;
+use crate::input_file::{read_bounded_text, InputError};
 use crate::letter::{EmailHeaders, Letter};
 use crate::problem::Problem;
 use crate::records::{Headers, Record};
@@ -33,6 +35,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 const BODY: &str = "body";
+
+/// The largest template file. A letter template is a few KiB; 1 MiB is hundreds of pages of
+/// text. The whole file is held in memory and parsed several times (YAML, Handlebars,
+/// Markdown), so a wrong path (a log file, a disk image, `/dev/zero`) is refused up front.
+pub const MAX_TEMPLATE_BYTES: u64 = 1 << 20;
 
 /// A mistake in the template file itself. Displays as `welcome.md:14: message` with the line
 /// in the user's file, plus `\n  hint: ...`.
@@ -105,26 +112,44 @@ impl Template {
             message,
             hint,
         };
-        let bytes = std::fs::read(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                err(
-                    None,
-                    format!("the template {} was not found", path.display()),
-                    Some("check the file name and the folder you run lettermerge from".into()),
-                )
-            } else {
-                err(None, format!("could not read the template: {e}"), None)
-            }
-        })?;
-        let text = String::from_utf8(bytes).map_err(|_| {
-            err(
-                None,
-                "the template is not UTF-8 text".into(),
-                Some("save it as UTF-8 in your editor".into()),
-            )
-        })?;
+        let text =
+            read_bounded_text(path, MAX_TEMPLATE_BYTES, "a template").map_err(|e| match e {
+                InputError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                    err(
+                        None,
+                        format!("the template {} was not found", path.display()),
+                        Some("check the file name and the folder you run lettermerge from".into()),
+                    )
+                }
+                InputError::Io { source, .. }
+                    if source.kind() == std::io::ErrorKind::InvalidData =>
+                {
+                    err(
+                        None,
+                        "the template is not UTF-8 text".into(),
+                        Some("save it as UTF-8 in your editor".into()),
+                    )
+                }
+                other => err(None, format!("could not read the template: {other}"), None),
+            })?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Template::from_text(&text, &name, path, &dir, helpers::today(), offices)
+    }
+
+    /// Checks and compiles a template given as text, as [`Template::load`] does for a file
+    /// (`name` is the file name for messages, `dir` the folder paths are relative to), with
+    /// the built-in table of offices. The entry point for fuzzing and for callers that hold
+    /// the text already.
+    pub fn parse(text: &str, name: &str, dir: &Path) -> Result<Template, TemplateError> {
+        let path = dir.join(name);
+        Template::from_text(
+            text,
+            name,
+            &path,
+            dir,
+            helpers::today(),
+            &OfficeTable::built_in(),
+        )
     }
 
     fn from_text(
@@ -143,6 +168,7 @@ impl Template {
             hint: e.hint,
         };
         let parsed = frontmatter::parse(text, dir).map_err(line_err)?;
+        let offset = parsed.body_first_line - 1;
         let mut plain = registry(today, &offices);
         plain.register_escape_fn(handlebars::no_escape);
         let mut body = registry(today, &offices);
@@ -181,14 +207,24 @@ impl Template {
                 ),
             }
         };
+        let nest_err = |e: nesting::NestError, file_line: usize| TemplateError {
+            file: name.to_string(),
+            line: Some(file_line),
+            message: e.message,
+            hint: Some(e.hint),
+        };
+        for field in &parsed.fields {
+            nesting::check_raw(&field.source)
+                .map_err(|e| nest_err(e.clone(), field_line(field, e.line)))?;
+        }
+        nesting::check_raw(&parsed.body).map_err(|e| nest_err(e.clone(), e.line + offset))?;
         for field in &parsed.fields {
             let compiled =
                 handlebars::Template::compile_with_name(&field.source, field.key.to_string())
                     .map_err(|e| compile_err(e, &field.source, &|l| field_line(field, l)))?;
             plain.register_template(field.key, compiled);
         }
-        let offset = parsed.body_first_line - 1;
-        markdown::check_images(&parsed.body).map_err(|(line, e)| TemplateError {
+        markdown::check_body(&parsed.body).map_err(|(line, e)| TemplateError {
             file: name.to_string(),
             line: Some(line + offset),
             message: e.message,
@@ -197,6 +233,24 @@ impl Template {
         let mut compiled = handlebars::Template::compile_with_name(&parsed.body, BODY.to_string())
             .map_err(|e| compile_err(e, &parsed.body, &|l| l + offset))?;
         escape::neutralise_triple_stash(&mut compiled);
+        {
+            // Front-matter values share one registry (they can include each other as
+            // partials); the body has its own.
+            let mut sources: Vec<(usize, &str, &handlebars::Template)> = Vec::new();
+            for field in &parsed.fields {
+                if let Some(t) = plain.get_template(field.key) {
+                    sources.push((0, field.key, t));
+                }
+            }
+            sources.push((1, BODY, &compiled));
+            nesting::check_compiled(&sources).map_err(|e| {
+                let line = match parsed.fields.get(e.source) {
+                    Some(field) if e.source < sources.len() - 1 => field_line(field, e.line),
+                    _ => e.line + offset,
+                };
+                nest_err(e, line)
+            })?;
+        }
         body.register_template(BODY, compiled);
 
         Ok(Template {

@@ -597,3 +597,77 @@ fn forms_of_address_fill_the_letter() {
         .collect();
     assert_eq!(missing, ["last_name", "street", "city", "state", "zip"]);
 }
+
+/// Property: any text, and any mix of the pieces templates are made of (front-matter
+/// fences and keys, YAML anchors, Handlebars blocks, partials, comments, escapes, Markdown
+/// quotes and lists), loads and renders to Ok or Err: never a panic or a stack overflow
+/// (a test thread has a 2 MiB stack, like a worker).
+mod no_panic {
+    use super::{record, tpl};
+    use proptest::prelude::*;
+
+    const PIECES: [&str; 34] = [
+        "---\n",
+        "\n",
+        "subject: ",
+        "to: ",
+        "address: |\n  ",
+        "font:\n  size: ",
+        "margins: {left: ",
+        "}",
+        "&a ",
+        "*a",
+        "[",
+        "]",
+        "x",
+        "{{",
+        "}}",
+        "{{name}}",
+        "{{#if name}}",
+        "{{/if}}",
+        "{{else}}",
+        "{{> a}}",
+        "{{> body}}",
+        "{{#*inline \"a\"}}",
+        "{{/inline}}",
+        "(lower ",
+        ")",
+        "{{!--",
+        "--}}",
+        "\\{{",
+        "> ",
+        "- ",
+        "1. ",
+        "**",
+        "[l](javascript:x)",
+        "![i](a.png \"width=0\")",
+    ];
+
+    fn check(text: &str) {
+        if let Ok(t) = tpl(text) {
+            let _ = t.render(&record(&[("name", "Jane"), ("email", "j@x.org")]));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_text(text in "\\PC{0,300}") {
+            check(&text);
+        }
+
+        #[test]
+        fn any_mix_of_template_pieces(
+            pieces in proptest::collection::vec(0..PIECES.len(), 0..200),
+            repeat in 1usize..80,
+        ) {
+            let mut text: String = pieces.iter().map(|&i| PIECES[i]).collect();
+            // Now and then, something repeated deep enough to pass a limit.
+            if let Some(&i) = pieces.first() {
+                text.push_str(&PIECES[i].repeat(repeat));
+            }
+            check(&text);
+        }
+    }
+}

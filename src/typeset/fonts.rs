@@ -221,14 +221,22 @@ impl FontSet {
     }
 }
 
+/// The largest font file a template may name. Latin text fonts are well under 1 MiB and the
+/// largest common fonts (pan-CJK families) about 20 MiB; each face is held in memory for
+/// the whole run (twice, for shaping and for the PDF), so 64 MiB is room for any real font
+/// while a wrong path (a disk image, `/dev/zero`) is refused before it is read.
+pub const MAX_FONT_BYTES: u64 = 64 << 20;
+
 fn load_file(path: &Path) -> anyhow::Result<(Font, &'static [u8])> {
-    let bytes = std::fs::read(path).with_context(|| {
-        format!(
-            "cannot read the font file {}; check the path in `font:` of the template (it is \
+    let bytes = crate::input_file::read_bounded(path, MAX_FONT_BYTES, "a font file").with_context(
+        || {
+            format!(
+                "cannot read the font file {}; check the path in `font:` of the template (it is \
              relative to the template's folder) or remove it to use the built-in Libertinus Serif",
-            path.display()
-        )
-    })?;
+                path.display()
+            )
+        },
+    )?;
     let data: Arc<[u8]> = Arc::from(bytes);
     let font = Font::from_data(data.clone(), 0).map_err(|e| {
         anyhow!(

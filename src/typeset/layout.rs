@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::images::ImageStore;
-use crate::letter::{Block, Inline, Letter};
+use crate::letter::{is_safe_link, Block, Inline, Letter};
 use crate::problem::Problem;
 use crate::style::{Color, PageSize, Style, PT_PER_IN, PT_PER_MM};
 
@@ -68,7 +68,8 @@ fn pieces<'a>(inlines: &'a [Inline], bold: bool, out: &mut Vec<Piece<'a>>) {
             Inline::Text { text, style } => Piece::Text {
                 text,
                 face: face(bold || style.bold, style.italic),
-                link: style.link.as_deref(),
+                // A target the PDF may not make clickable stays plain text.
+                link: style.link.as_deref().filter(|url| is_safe_link(url)),
             },
             Inline::LineBreak => Piece::LineBreak,
         });
@@ -115,6 +116,17 @@ struct Layout<'a> {
     gap: f32,
     /// The flow being built.
     flow: Vec<Element>,
+}
+
+/// The narrowest measure that nesting may leave: deeper quotes and lists stop indenting
+/// once less than 1 in would be left for their text (the margins leave at least 2 in), so
+/// the measure never shrinks to nothing or below zero, however deep the body nests.
+const MIN_NESTED_MEASURE: f32 = PT_PER_IN;
+
+/// `indent` (taken `sides` times from `width`), reduced so that at least
+/// [`MIN_NESTED_MEASURE`] of the measure is left (0 when the measure is already that narrow).
+fn nested_indent(indent: f32, width: f32, sides: f32) -> f32 {
+    indent.min(((width - MIN_NESTED_MEASURE) / sides).max(0.0))
 }
 
 /// Lays out one letter into pages.
@@ -533,7 +545,7 @@ impl Layout<'_> {
                 }
                 Block::List { start, items } => self.list(*start, items, x, width)?,
                 Block::Quote(inner) => {
-                    let indent = 1.5 * self.size;
+                    let indent = nested_indent(1.5 * self.size, width, 2.0);
                     self.blocks(inner, x + indent, width - 2.0 * indent, gap)?;
                 }
                 Block::Image { path, width: w, .. } => self.image(path, *w, x, width)?,
@@ -571,7 +583,7 @@ impl Layout<'_> {
         let widest = (0..items.len())
             .map(|i| self.eng.measure(&marker(i), 0, self.size))
             .fold(0.0f32, f32::max);
-        let hang = (widest + 0.5 * self.size).max(1.2 * self.size);
+        let hang = nested_indent((widest + 0.5 * self.size).max(1.2 * self.size), width, 1.0);
         let item_gap = 0.3 * self.size;
         for (i, blocks) in items.iter().enumerate() {
             if i > 0 {

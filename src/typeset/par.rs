@@ -386,6 +386,22 @@ impl Engine {
             Some(BreakKind::Url) => Item::penalty(0.0, URL_PENALTY, false, face as u8),
             None => Item::penalty(0.0, CHAR_PENALTY, false, face as u8),
         };
+        // A line that ends inside a word ends with that glyph's full advance, not the one
+        // kerned against the next glyph (now on the next line): a break there carries the
+        // difference, so the line is measured by what it really prints.
+        let font = &self.fonts.faces[face];
+        let kern_back = |g: usize| -> f32 {
+            let Some(last) = g.checked_sub(1).and_then(|i| shaped.glyphs.get(i)) else {
+                return 0.0;
+            };
+            (i32::from(font.advance(last.id)) - last.advance).max(0) as f32 * scale
+        };
+        let with_kern_back = |mut pen: Item, g: usize| {
+            if !pen.hyphen {
+                pen.width = kern_back(g);
+            }
+            pen
+        };
         let usable = |k: BreakKind| !matches!(k, BreakKind::Hyphen(_)) || st.hyphenate;
         let mut g0 = 0;
         if total > st.width && n > 1 {
@@ -405,17 +421,18 @@ impl Engine {
                 };
                 let kind = kind.filter(|k| !matches!(k, BreakKind::Hyphen(_)));
                 self.items.push(boxed(g0, g));
-                self.items.push(penalty_for(kind));
+                self.items.push(with_kern_back(penalty_for(kind), g));
                 g0 = g;
             }
         } else {
             for &(g, kind) in shaped.breaks.iter().filter(|b| usable(b.1)) {
                 let g = g as usize;
                 self.items.push(boxed(g0, g));
-                self.items.push(match kind {
+                let pen = match kind {
                     BreakKind::Url => Item::penalty(0.0, FITTING_URL_PENALTY, false, face as u8),
                     kind => penalty_for(Some(kind)),
-                });
+                };
+                self.items.push(with_kern_back(pen, g));
                 g0 = g;
             }
         }

@@ -790,3 +790,82 @@ fn without_window_the_address_opens_the_text_block() {
     assert_eq!(date, 4, "date follows the four address lines");
     assert!(out.warnings.is_empty());
 }
+
+/// Property: whatever the words (overlong ones, URLs, hyphenated compounds, no-break
+/// spaces), the paragraphs, the nesting of quotes and lists, the size and the alignment, no
+/// line of a typeset page reaches past the right margin. An unbreakable word is broken
+/// between any two characters (a URL preferably at a slash), so this holds without
+/// exception; deep nesting stops indenting before the measure runs out.
+#[test]
+fn no_line_is_wider_than_the_measure() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    let word = prop_oneof![
+        "[a-z]{1,12}",
+        "[A-Za-z]{20,90}",
+        "https://[a-z]{3,10}\\.org/[a-z/]{0,80}",
+        "[a-z]{2,8}-[a-z]{2,8}",
+        "[0-9,.]{1,15}",
+        "[a-z]{2,6}\u{a0}[a-z]{2,6}",
+        "[äéßøœ—–“”]{1,6}",
+    ];
+    let paragraph = proptest::collection::vec(word, 1..40).prop_map(|w| w.join(" "));
+    let body = proptest::collection::vec((paragraph, 0usize..4, 0usize..17), 1..4);
+    let configs: Vec<(Style, Typesetter)> = [(11.5, true), (24.0, false), (4.0, true)]
+        .into_iter()
+        .map(|(size, justify)| {
+            let mut style = full_style();
+            style.font.size = size;
+            style.font.justify = justify;
+            style.margins.right = Length(2.0 * PT_PER_IN);
+            let ts = Typesetter::new(&style).expect("fonts load");
+            (style, ts)
+        })
+        .collect();
+    let configs: Vec<std::cell::RefCell<Typesetter>> = configs
+        .into_iter()
+        .map(|(_, ts)| std::cell::RefCell::new(ts))
+        .collect();
+    let mut runner = TestRunner::new(Config::with_cases(96));
+    let result = runner.run(&(body, 0usize..3), |(paras, which)| {
+        let mut ts = configs[which].borrow_mut();
+        let ts = &mut *ts;
+        let mut blocks = Vec::new();
+        for (text_, kind, depth) in paras {
+            let mut block = Block::Paragraph(vec![text(&text_)]);
+            for _ in 0..depth {
+                block = match kind {
+                    0 => Block::Quote(vec![block]),
+                    1 => Block::List {
+                        start: None,
+                        items: vec![vec![block]],
+                    },
+                    2 => Block::List {
+                        start: Some(998),
+                        items: vec![vec![block]],
+                    },
+                    _ => block,
+                };
+            }
+            blocks.push(block);
+        }
+        let letter = Letter {
+            body: blocks,
+            ..sample_letter()
+        };
+        let out = ts
+            .typeset(&letter, &ImageStore::default())
+            .map_err(|e| TestCaseError::fail(format!("typeset failed: {e:?}")))?;
+        let limit = 612.0 - 2.0 * PT_PER_IN + 0.01;
+        for page in &out.pages {
+            for l in lines(ts, page) {
+                prop_assert!(l.2 <= limit, "line {:?} ends at {} > {limit}", l.3, l.2);
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
