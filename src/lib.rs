@@ -18,6 +18,7 @@ pub mod template;
 pub mod typeset;
 
 pub mod check_run;
+pub mod clash;
 pub mod checks;
 pub mod cli;
 pub mod config;
