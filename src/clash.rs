@@ -8,6 +8,8 @@
 //! A clash is a usage error whatever `--force` says: `--force` is consent to replace an
 //! earlier run's output, never an input.
 
+use crate::images::ImageStore;
+use crate::style::FontSpec;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
@@ -49,7 +51,7 @@ impl fmt::Display for Clash {
             write!(
                 f,
                 "the {} {} is the {}{same}, which this run reads: writing it would destroy the {}; \
-                 give the {} another name or folder (this is refused with or without --force)",
+                 give the {} another name or folder",
                 o.what,
                 o.path.display(),
                 other.what,
@@ -76,11 +78,63 @@ impl std::error::Error for Clash {}
 #[derive(Debug, Default)]
 pub struct RunFiles {
     seen: HashMap<Key, Named>,
+    /// Each input's resolved entry, for outputs known by their form only.
+    inputs: Vec<(PathBuf, Named)>,
 }
 
 impl RunFiles {
     pub fn new() -> RunFiles {
         RunFiles::default()
+    }
+
+    /// The inputs every rendering run has: the data file, the template, the config file
+    /// (when given) and the template's own font files.
+    pub fn for_run(data: &Path, template: &Path, config: Option<&Path>, fonts: &FontSpec) -> RunFiles {
+        let mut files = RunFiles::new();
+        files.input("data file", data);
+        files.input("template", template);
+        if let Some(config) = config {
+            files.input("config file", config);
+        }
+        for font in [&fonts.regular, &fonts.bold, &fonts.italic, &fonts.bold_italic]
+            .into_iter()
+            .flatten()
+        {
+            files.input("font", font);
+        }
+        files
+    }
+
+    /// Every image the run has loaded so far.
+    pub fn images(&mut self, images: &ImageStore) {
+        for path in images.paths() {
+            self.input("image", &path);
+        }
+    }
+
+    /// Outputs named by a rule rather than listed (one `.eml` file per row): fails if an
+    /// input sits in `dir` under a name the rule would give an output.
+    pub fn outputs_named_in(
+        &self,
+        dir: &Path,
+        what: &str,
+        rule: impl Fn(&str) -> bool,
+    ) -> Result<(), Clash> {
+        let dir = resolve_dir(&absolute(dir));
+        for (entry, named) in &self.inputs {
+            let name = entry.file_name().map(|n| n.to_string_lossy());
+            if entry.parent() == Some(dir.as_path()) && name.is_some_and(|n| rule(&n)) {
+                return Err(Clash {
+                    output: Named {
+                        what: what.to_string(),
+                        path: entry.clone(),
+                        input: false,
+                    },
+                    other: named.clone(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// A file the run reads (`what`: "data file", "template", ...). Missing files are fine:
@@ -92,6 +146,9 @@ impl RunFiles {
             input: true,
         };
         let mut keys = keys_of(path);
+        if let Some(Key::Path(entry)) = keys.first() {
+            self.inputs.push((entry.clone(), named.clone()));
+        }
         // The file the entry leads to, too: an output named like the target of an input's
         // symlink replaces what is read.
         if let Ok(canonical) = path.canonicalize() {
@@ -145,16 +202,20 @@ fn keys_of(path: &Path) -> Vec<Key> {
 /// rest applied as written, and the last name kept as it is (not followed: writing replaces
 /// the entry).
 pub fn resolve_entry(path: &Path) -> PathBuf {
-    let absolute = if path.is_absolute() {
+    let absolute = absolute(path);
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(parent), Some(name)) => resolve_dir(parent).join(name),
+        _ => resolve_dir(&absolute),
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
         path.to_path_buf()
     } else {
         std::env::current_dir()
             .map(|d| d.join(path))
             .unwrap_or_else(|_| path.to_path_buf())
-    };
-    match (absolute.parent(), absolute.file_name()) {
-        (Some(parent), Some(name)) => resolve_dir(parent).join(name),
-        _ => resolve_dir(&absolute),
     }
 }
 
@@ -190,14 +251,32 @@ fn resolve_dir(dir: &Path) -> PathBuf {
 
 /// The files a ledger is made of: the database and SQLite's journal, WAL and shared-memory
 /// files beside it, and the run lock. None of them may be an output.
-pub fn ledger_files(ledger: &Path) -> Vec<PathBuf> {
-    let mut files = vec![ledger.to_path_buf()];
-    for suffix in ["-wal", "-shm", "-journal", ".lock"] {
+pub fn ledger_files(ledger: &Path) -> Vec<(&'static str, PathBuf)> {
+    let mut files = vec![("ledger", ledger.to_path_buf())];
+    for (what, suffix) in [
+        ("ledger's write-ahead log", "-wal"),
+        ("ledger's shared-memory file", "-shm"),
+        ("ledger's journal", "-journal"),
+        ("ledger's lock file", ".lock"),
+    ] {
         let mut name = ledger.as_os_str().to_owned();
         name.push(suffix);
-        files.push(PathBuf::from(name));
+        files.push((what, PathBuf::from(name)));
     }
     files
+}
+
+/// The name of the `.eml` file `preview --format eml --out` and `send --dry-run DIR` write
+/// for a row: `row-00002.eml`.
+pub fn eml_name(row: u64) -> String {
+    format!("row-{row:05}.eml")
+}
+
+/// Whether `name` is one [`eml_name`] gives.
+pub fn is_eml_name(name: &str) -> bool {
+    name.strip_prefix("row-")
+        .and_then(|n| n.strip_suffix(".eml"))
+        .is_some_and(|n| n.len() >= 5 && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -220,7 +299,7 @@ mod tests {
             let err = files.output("review page", &spelling).unwrap_err();
             let msg = err.to_string();
             assert!(
-                msg.contains("is the data file") && msg.contains("with or without --force"),
+                msg.contains("is the data file") && msg.contains("another name or folder"),
                 "{msg}"
             );
         }

@@ -145,7 +145,7 @@ fn emails(cfg: &PreviewConfig, dir: Option<&Path>, eml: bool) -> ExitCode {
         shown += 1;
         let result = match dir {
             Some(dir) => {
-                let path = dir.join(format!("row-{row:05}.eml"));
+                let path = dir.join(crate::clash::eml_name(row));
                 return write_atomically(&path, true, |w| w.write_all(&bytes))
                     .map_err(|e| format!("cannot write {}: {e}", path.display()));
             }

@@ -34,6 +34,9 @@ pub struct Input {
     pub template: PathBuf,
     pub data: PathBuf,
     pub data_options: DataOptions,
+    /// The `--config` file, when one is given: read like the others, so no output may
+    /// replace it.
+    pub config: Option<PathBuf>,
 }
 
 impl Input {
@@ -57,6 +60,7 @@ impl Input {
                 delimiter,
                 sheet: args.sheet,
             },
+            config: None,
         })
     }
 }
