@@ -61,6 +61,13 @@ fn truncate_at_char(s: &mut String, max: usize) {
     }
 }
 
+/// Whether something is already at `path`: a file, a folder, or a symlink, dangling or not
+/// (which `Path::exists` misses, as it follows the link). The check pass uses it so that a
+/// run finds every name it cannot take before it writes anything.
+pub fn occupied(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
 /// Hands out unique file names within one output folder. Names are compared without regard
 /// to case, because macOS and Windows file systems do not distinguish them.
 #[derive(Default)]
