@@ -68,6 +68,20 @@ pub fn occupied(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
 }
 
+/// Creates a new file at `path`, failing if anything is there already. `create_new` is
+/// `O_CREAT | O_EXCL`, which never follows a symlink (not even a dangling one); `O_NOFOLLOW`
+/// says so once more on Unix for readers of this code and for any platform quirk.
+pub fn create_new_file(path: &Path) -> io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path)
+}
+
 /// Hands out unique file names within one output folder. Names are compared without regard
 /// to case, because macOS and Windows file systems do not distinguish them.
 #[derive(Default)]
