@@ -170,6 +170,8 @@ impl AtomicFile {
             use std::os::unix::fs::PermissionsExt;
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
+        // tempfile creates its file with O_CREAT | O_EXCL (`create_new`) under a random name,
+        // so a symlink planted there is never followed (the test below checks the renames).
         let tmp = builder.tempfile_in(&dir)?;
         Ok(AtomicFile {
             target: target.to_path_buf(),
@@ -331,5 +333,33 @@ mod tests {
                 "same mode as any file the user saves"
             );
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn renames_replace_a_symlink_never_its_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let precious = dir.path().join("precious.txt");
+        std::fs::write(&precious, b"keep").unwrap();
+        let link = dir.path().join("letter.pdf");
+        std::os::unix::fs::symlink(&precious, &link).unwrap();
+        // Without overwrite: the link is something there, so it is refused.
+        let err = write_atomically(&link, false, |w| w.write_all(b"new")).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+        // With overwrite: the link itself is replaced by the new file.
+        write_atomically(&link, true, |w| w.write_all(b"new")).unwrap();
+        assert!(!std::fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert_eq!(std::fs::read(&link).unwrap(), b"new");
+        assert_eq!(std::fs::read(&precious).unwrap(), b"keep");
+        // A dangling link: refused without overwrite, and nothing made at its target.
+        let nowhere = dir.path().join("nowhere");
+        let dangling = dir.path().join("other.pdf");
+        std::os::unix::fs::symlink(&nowhere, &dangling).unwrap();
+        assert!(super::occupied(&dangling) && !dangling.exists());
+        assert!(write_atomically(&dangling, false, |w| w.write_all(b"x")).is_err());
+        assert!(!nowhere.exists());
+        // create_new_file does not follow one either.
+        assert!(super::create_new_file(&dangling).is_err());
+        assert!(!nowhere.exists());
     }
 }
