@@ -89,16 +89,26 @@ impl RunFiles {
 
     /// The inputs every rendering run has: the data file, the template, the config file
     /// (when given) and the template's own font files.
-    pub fn for_run(data: &Path, template: &Path, config: Option<&Path>, fonts: &FontSpec) -> RunFiles {
+    pub fn for_run(
+        data: &Path,
+        template: &Path,
+        config: Option<&Path>,
+        fonts: &FontSpec,
+    ) -> RunFiles {
         let mut files = RunFiles::new();
         files.input("data file", data);
         files.input("template", template);
         if let Some(config) = config {
             files.input("config file", config);
         }
-        for font in [&fonts.regular, &fonts.bold, &fonts.italic, &fonts.bold_italic]
-            .into_iter()
-            .flatten()
+        for font in [
+            &fonts.regular,
+            &fonts.bold,
+            &fonts.italic,
+            &fonts.bold_italic,
+        ]
+        .into_iter()
+        .flatten()
         {
             files.input("font", font);
         }
@@ -303,7 +313,9 @@ mod tests {
                 "{msg}"
             );
         }
-        files.output("review page", &dir.path().join("review.html")).unwrap();
+        files
+            .output("review page", &dir.path().join("review.html"))
+            .unwrap();
     }
 
     #[cfg(unix)]

@@ -342,7 +342,9 @@ fn jpeg_info(bytes: &[u8]) -> Result<JpegInfo, String> {
             None => return Err(TRUNCATED.to_string()),
         };
         if len < 2 {
-            return Err(format!("a marker segment with a length of {len} (byte {pos})"));
+            return Err(format!(
+                "a marker segment with a length of {len} (byte {pos})"
+            ));
         }
         let segment = bytes.get(pos + 2..pos + len).ok_or(TRUNCATED)?;
         let is_sof = matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);

@@ -18,8 +18,8 @@ pub mod template;
 pub mod typeset;
 
 pub mod check_run;
-pub mod clash;
 pub mod checks;
+pub mod clash;
 pub mod cli;
 pub mod config;
 pub mod init;

@@ -278,7 +278,10 @@ mod tests {
     fn invisible_and_bidi_characters_are_dropped() {
         assert_eq!(sanitize_stem("Invoice\u{202e}fdp.exe", 2), "Invoicefdp.exe");
         assert_eq!(
-            sanitize_stem("a\u{200b}b\u{200d}c\u{2060}d\u{feff}e\u{2066}f\u{200e}g\u{61c}h", 2),
+            sanitize_stem(
+                "a\u{200b}b\u{200d}c\u{2060}d\u{feff}e\u{2066}f\u{200e}g\u{61c}h",
+                2
+            ),
             "abcdefgh"
         );
         assert_eq!(sanitize_stem("\u{202e}\u{200b}", 4), "row-4");
@@ -288,13 +291,36 @@ mod tests {
     #[test]
     fn windows_device_names_are_avoided_in_every_form() {
         for name in [
-            "CON", "con", "Con.txt", "con .txt", "NUL.tar.gz", "aux", "prn", "CONIN$", "conout$",
-            "COM1", "com9", "COM0", "LPT1", "lpt¹", "COM²", "COM³.txt", "con. .x",
+            "CON",
+            "con",
+            "Con.txt",
+            "con .txt",
+            "NUL.tar.gz",
+            "aux",
+            "prn",
+            "CONIN$",
+            "conout$",
+            "COM1",
+            "com9",
+            "COM0",
+            "LPT1",
+            "lpt¹",
+            "COM²",
+            "COM³.txt",
+            "con. .x",
         ] {
             let stem = sanitize_stem(name, 2);
             assert!(stem.starts_with('_'), "{name} -> {stem}");
         }
-        for name in ["CONSOLE", "COM10", "COM", "LPT", "coms", "console.txt", "NULL"] {
+        for name in [
+            "CONSOLE",
+            "COM10",
+            "COM",
+            "LPT",
+            "coms",
+            "console.txt",
+            "NULL",
+        ] {
             assert_eq!(sanitize_stem(name, 2), name, "{name}");
         }
     }

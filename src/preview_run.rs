@@ -3,11 +3,11 @@
 //! letters (the print engine's own run), or one review page of every selected row.
 
 use crate::check_run::{self, Opened};
+use crate::clash::RunFiles;
 use crate::config::{PdfConfig, PreviewConfig, PreviewOutput, PREVIEW_DEFAULT_ROWS};
 use crate::email;
 use crate::exit_codes::ExitCode;
 use crate::letter::Letter;
-use crate::clash::RunFiles;
 use crate::output::{create_new_file, occupied, write_atomically};
 use crate::parallel;
 use crate::print_run;
@@ -47,8 +47,8 @@ pub fn claim_folder(dir: &Path, flag: &str) -> Result<(), String> {
             dir.display()
         ));
     }
-    let mut file = create_new_file(&marker)
-        .map_err(|e| format!("cannot write {}: {e}", marker.display()))?;
+    let mut file =
+        create_new_file(&marker).map_err(|e| format!("cannot write {}: {e}", marker.display()))?;
     file.write_all(
         b"This folder holds previews written by lettermerge preview, which replaces them on \
           each run. Do not keep other files here.\n",

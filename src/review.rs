@@ -10,11 +10,11 @@
 
 use crate::check_run::{check_and_list, Opened};
 use crate::checks::{plural, CheckReport, Finding};
+use crate::clash::RunFiles;
 use crate::config::PreviewConfig;
 use crate::email;
 use crate::exit_codes::ExitCode;
 use crate::images::ImageStore;
-use crate::clash::RunFiles;
 use crate::input_file::open_regular;
 use crate::output::{occupied, write_atomically};
 use crate::parallel;
@@ -182,7 +182,8 @@ fn is_review_page(path: &Path) -> bool {
         return false;
     }
     let head = String::from_utf8_lossy(&head);
-    head.starts_with("<!DOCTYPE html>") && (head.contains(GENERATOR) || head.contains("<title>Review: "))
+    head.starts_with("<!DOCTYPE html>")
+        && (head.contains(GENERATOR) || head.contains("<title>Review: "))
 }
 
 /// What the page is made of.

@@ -69,7 +69,11 @@ fn image_row_is_refused(img: &str, expect: &str) {
         );
         assert!(!run.stderr.contains("row 2"), "{}", run.stderr);
     }
-    assert!(w.list("out").is_empty(), "nothing written: {:?}", w.list("out"));
+    assert!(
+        w.list("out").is_empty(),
+        "nothing written: {:?}",
+        w.list("out")
+    );
 }
 
 #[test]
@@ -90,7 +94,11 @@ fn a_40000_by_40000_png_is_refused_from_its_header() {
         w.join("huge.png"),
     )
     .unwrap();
-    image_row_is_refused_in(&w, "huge.png", "40000 × 40000 pixels, more than the limit of 40 million pixels");
+    image_row_is_refused_in(
+        &w,
+        "huge.png",
+        "40000 × 40000 pixels, more than the limit of 40 million pixels",
+    );
 }
 
 fn image_row_is_refused_in(w: &Workdir, img: &str, expect: &str) {
@@ -119,7 +127,11 @@ fn a_truncated_jpeg_is_a_row_problem_not_a_blank_box() {
     let w = Workdir::new();
     let jpeg = std::fs::read(repo().join("tests/data/images/rgb.jpg")).unwrap();
     w.file("cut.jpg", &jpeg[..jpeg.len() * 2 / 3]);
-    image_row_is_refused_in(&w, "cut.jpg", "corrupt JPEG: the file ends before the image does (it is truncated)");
+    image_row_is_refused_in(
+        &w,
+        "cut.jpg",
+        "corrupt JPEG: the file ends before the image does (it is truncated)",
+    );
 }
 
 #[test]
@@ -144,9 +156,15 @@ fn a_config_file_that_is_a_device_a_fifo_or_huge_is_a_usage_error() {
         .set_len(2 * 1024 * 1024)
         .unwrap();
     for (config, expect) in [
-        ("/dev/zero", "--config /dev/zero is a device, not a regular file"),
+        (
+            "/dev/zero",
+            "--config /dev/zero is a device, not a regular file",
+        ),
         ("pipe.toml", "--config pipe.toml is a FIFO"),
-        ("big.toml", "--config big.toml is larger than the 1 MiB limit for a config file"),
+        (
+            "big.toml",
+            "--config big.toml is larger than the 1 MiB limit for a config file",
+        ),
     ] {
         for cmd in ["pdf", "check", "preview", "send"] {
             let mut args = vec![cmd, "-t", "t.md", "-d", "d.csv", "-c", config];
@@ -157,7 +175,11 @@ fn a_config_file_that_is_a_device_a_fifo_or_huge_is_a_usage_error() {
             }
             let run = w.run_bounded(&args, &[]);
             run.expect_code(2);
-            assert!(run.stderr.contains(expect), "{cmd} {config}: {}", run.stderr);
+            assert!(
+                run.stderr.contains(expect),
+                "{cmd} {config}: {}",
+                run.stderr
+            );
         }
     }
 }
@@ -179,7 +201,13 @@ fn status_failures_over_the_ledger_is_refused_and_the_ledger_kept() {
     let w = Workdir::new();
     let history = b"SQLite format 3\0 the send history".to_vec();
     w.file("l.sqlite", &history);
-    for failures in ["l.sqlite", "./l.sqlite", "sub/../l.sqlite", "l.sqlite-wal", "l.sqlite.lock"] {
+    for failures in [
+        "l.sqlite",
+        "./l.sqlite",
+        "sub/../l.sqlite",
+        "l.sqlite-wal",
+        "l.sqlite.lock",
+    ] {
         std::fs::create_dir_all(w.join("sub")).unwrap();
         let run = w.run_bounded(
             &["status", "--ledger", "l.sqlite", "--failures", failures],
@@ -187,7 +215,8 @@ fn status_failures_over_the_ledger_is_refused_and_the_ledger_kept() {
         );
         run.expect_code(2);
         assert!(
-            run.stderr.contains(&format!("the failures CSV {failures} is the ledger")),
+            run.stderr
+                .contains(&format!("the failures CSV {failures} is the ledger")),
             "{failures}: {}",
             run.stderr
         );
@@ -212,7 +241,10 @@ fn combined_on_the_manifest_or_an_input_is_a_usage_error_even_with_force() {
     letters(&w);
     let data = std::fs::read(w.join("d.csv")).unwrap();
     for (combined, expect) in [
-        ("out/manifest.csv", "the print batch out/manifest.csv is the same file as the manifest"),
+        (
+            "out/manifest.csv",
+            "the print batch out/manifest.csv is the same file as the manifest",
+        ),
         ("d.csv", "the print batch d.csv is the data file"),
         ("./out/../d.csv", "is the data file"),
         ("t.md", "the print batch t.md is the template"),
@@ -244,7 +276,11 @@ fn a_letter_named_like_the_batch_gets_another_name() {
         let manifest = std::fs::read_to_string(w.join("out/manifest.csv")).unwrap();
         assert_eq!(common::pdf_pages(&w.join("out").join(name)), 3, "{batch}");
         // The row's own spelling, with -2 (names are compared without regard to case).
-        let stem = if name.eq_ignore_ascii_case("batch.pdf") { "batch" } else { "Ada" };
+        let stem = if name.eq_ignore_ascii_case("batch.pdf") {
+            "batch"
+        } else {
+            "Ada"
+        };
         let renamed = format!("{stem}-2.pdf");
         assert!(manifest.contains(&renamed), "{batch}: {manifest}");
         assert_eq!(common::pdf_pages(&w.join("out").join(&renamed)), 1);
@@ -260,12 +296,15 @@ fn preview_never_writes_over_real_letters_or_the_data() {
     let ada = std::fs::read(w.join("out/Ada.pdf")).unwrap();
     let before = w.list("out");
     let run = w.run_bounded(
-        &["preview", "-t", "t.md", "-d", "d.csv", "--format", "pdf", "--out", "out"],
+        &[
+            "preview", "-t", "t.md", "-d", "d.csv", "--format", "pdf", "--out", "out",
+        ],
         &[],
     );
     run.expect_code(2);
     assert!(
-        run.stderr.contains("--out out already holds files that are not an earlier preview")
+        run.stderr
+            .contains("--out out already holds files that are not an earlier preview")
             && run.stderr.contains("new or empty folder"),
         "{}",
         run.stderr
@@ -275,7 +314,9 @@ fn preview_never_writes_over_real_letters_or_the_data() {
     // Its own folder it reuses.
     for _ in 0..2 {
         w.run_bounded(
-            &["preview", "-t", "t.md", "-d", "d.csv", "--format", "pdf", "--out", "pv"],
+            &[
+                "preview", "-t", "t.md", "-d", "d.csv", "--format", "pdf", "--out", "pv",
+            ],
             &[],
         )
         .expect_code(0);
@@ -283,23 +324,46 @@ fn preview_never_writes_over_real_letters_or_the_data() {
     assert!(w.list("pv").contains(&".lettermerge-preview".to_string()));
 
     let data = std::fs::read(w.join("d.csv")).unwrap();
-    let run = w.run_bounded(&["preview", "-t", "t.md", "-d", "d.csv", "--html", "d.csv"], &[]);
+    let run = w.run_bounded(
+        &["preview", "-t", "t.md", "-d", "d.csv", "--html", "d.csv"],
+        &[],
+    );
     run.expect_code(2);
-    assert!(run.stderr.contains("the review page d.csv is the data file"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the review page d.csv is the data file"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(std::fs::read(w.join("d.csv")).unwrap(), data);
     assert!(!w.join("d-pdf").exists());
     // Nor over a file that is not an earlier review page.
     let run = w.run_bounded(
-        &["preview", "-t", "t.md", "-d", "d.csv", "--html", "out/Ada.pdf"],
+        &[
+            "preview",
+            "-t",
+            "t.md",
+            "-d",
+            "d.csv",
+            "--html",
+            "out/Ada.pdf",
+        ],
         &[],
     );
     run.expect_code(2);
-    assert!(run.stderr.contains("is not an earlier review page"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("is not an earlier review page"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(std::fs::read(w.join("out/Ada.pdf")).unwrap(), ada);
     // An earlier review page is replaced.
     for _ in 0..2 {
-        w.run_bounded(&["preview", "-t", "t.md", "-d", "d.csv", "--html", "r.html"], &[])
-            .expect_code(0);
+        w.run_bounded(
+            &["preview", "-t", "t.md", "-d", "d.csv", "--html", "r.html"],
+            &[],
+        )
+        .expect_code(0);
     }
 }
 
@@ -320,7 +384,9 @@ fn a_dangling_symlink_where_a_letter_goes_is_found_before_anything_is_written() 
     assert_eq!(w.list("out"), ["Bea.pdf"], "nothing written");
     // With --force the link itself is replaced by the letter; its target is never made.
     pdf(&w, &["--force"]).expect_code(0);
-    assert!(!std::fs::symlink_metadata(w.join("out/Bea.pdf")).unwrap().is_symlink());
+    assert!(!std::fs::symlink_metadata(w.join("out/Bea.pdf"))
+        .unwrap()
+        .is_symlink());
     assert!(!w.join("nowhere.pdf").exists());
     // A symlink to a real file: the link is replaced, the file it points to is kept.
     w.file("keep.txt", "keep");
@@ -335,10 +401,7 @@ fn a_dangling_symlink_where_a_letter_goes_is_found_before_anything_is_written() 
 #[test]
 fn a_symlink_named_like_the_ledger_lock_is_refused_and_its_target_kept() {
     let w = Workdir::new();
-    w.file(
-        "t.md",
-        "---\nto: \"{{email}}\"\nsubject: Hi\n---\nHello.\n",
-    );
+    w.file("t.md", "---\nto: \"{{email}}\"\nsubject: Hi\n---\nHello.\n");
     w.file("d.csv", "email\nada@example.org\n");
     // Nothing listens on port 1; the lock is taken before any connection is made.
     w.file(
@@ -347,14 +410,20 @@ fn a_symlink_named_like_the_ledger_lock_is_refused_and_its_target_kept() {
     );
     w.file("precious.txt", "keep me");
     std::os::unix::fs::symlink(w.join("precious.txt"), w.join("d.ledger.sqlite.lock")).unwrap();
-    let run = w.run_bounded(&["send", "-t", "t.md", "-d", "d.csv", "-c", "c.toml", "-y"], &[]);
+    let run = w.run_bounded(
+        &["send", "-t", "t.md", "-d", "d.csv", "-c", "c.toml", "-y"],
+        &[],
+    );
     run.expect_code(2);
     assert!(
         run.stderr.contains("d.ledger.sqlite.lock") && run.stderr.contains("symlink"),
         "{}",
         run.stderr
     );
-    assert_eq!(std::fs::read_to_string(w.join("precious.txt")).unwrap(), "keep me");
+    assert_eq!(
+        std::fs::read_to_string(w.join("precious.txt")).unwrap(),
+        "keep me"
+    );
 }
 
 #[test]
@@ -382,7 +451,10 @@ fn file_names_from_data_lose_bidi_and_invisible_characters_and_device_names() {
 #[test]
 fn send_dry_run_eml_files_never_replace_an_input() {
     let w = Workdir::new();
-    w.file("mail/row-00002.eml", "---\nto: \"{{email}}\"\nsubject: Hi\n---\nHello.\n");
+    w.file(
+        "mail/row-00002.eml",
+        "---\nto: \"{{email}}\"\nsubject: Hi\n---\nHello.\n",
+    );
     w.file("d.csv", "email\nada@example.org\n");
     w.file(
         "c.toml",
@@ -390,10 +462,23 @@ fn send_dry_run_eml_files_never_replace_an_input() {
     );
     let template = std::fs::read(w.join("mail/row-00002.eml")).unwrap();
     let run = w.run_bounded(
-        &["send", "-t", "mail/row-00002.eml", "-d", "d.csv", "-c", "c.toml", "--dry-run", "mail"],
+        &[
+            "send",
+            "-t",
+            "mail/row-00002.eml",
+            "-d",
+            "d.csv",
+            "-c",
+            "c.toml",
+            "--dry-run",
+            "mail",
+        ],
         &[],
     );
     run.expect_code(2);
     assert!(run.stderr.contains("is the template"), "{}", run.stderr);
-    assert_eq!(std::fs::read(w.join("mail/row-00002.eml")).unwrap(), template);
+    assert_eq!(
+        std::fs::read(w.join("mail/row-00002.eml")).unwrap(),
+        template
+    );
 }
