@@ -4,6 +4,7 @@
 //! Pixel data is brought into the form a PDF image XObject stores and compressed here, at load
 //! time, so that every PDF file of a run that shows the image only copies bytes.
 
+use crate::input_file::{human_size, read_bounded, InputError};
 use std::collections::HashMap;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,18 @@ pub type ImageId = usize;
 /// Compression level for pixel data. Done once per image per run, so we can afford the
 /// slower, smaller setting.
 const PIXEL_COMPRESSION: u8 = 8;
+
+/// The largest image file read, in bytes. A logo or signature is a few hundred KiB and a
+/// full-page photo at print resolution under 20 MiB; 64 MiB leaves room for that and stops a
+/// huge or endless file (a device, a file that keeps growing) long before memory runs out.
+pub const MAX_IMAGE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The most pixels an image may have, read from its header before anything is decoded. A
+/// whole A4 or Letter page at 600 dpi is about 35 million pixels (4961 × 7016), more than a
+/// letter ever needs; decoded as 8-bit RGBA with the copies made on the way to the PDF, 40
+/// million pixels stay well under 1 GiB. A 40000 × 40000 PNG (1.6 billion pixels, 6 GiB
+/// decoded) of a few KiB is refused here instead of exhausting the machine.
+pub const MAX_IMAGE_PIXELS: u64 = 40_000_000;
 
 /// All images of a run, each loaded once. Shared by the run's worker threads, so an image
 /// has the same id whichever thread loaded it.
@@ -63,6 +76,11 @@ pub enum ImageData {
 impl ImageStore {
     /// Loads (or finds already loaded) the PNG or JPEG at `path`. The error says what is
     /// wrong with the file in one sentence.
+    ///
+    /// Every image goes through here, wherever its path came from (a template key, a
+    /// Markdown image in the body, a data cell), so the file checks are made once for all:
+    /// a regular file only (a FIFO would block forever, a device never end), at most
+    /// [`MAX_IMAGE_BYTES`], at most [`MAX_IMAGE_PIXELS`] by its header, and whole.
     pub fn load(&self, path: &Path) -> Result<ImageId, String> {
         // Canonical so that `logo.png` and `./img/../logo.png` share one copy.
         let key = path.canonicalize().map_err(|e| match e.kind() {
@@ -72,7 +90,16 @@ impl ImageStore {
         if let Some(&id) = self.read().by_path.get(&key) {
             return Ok(id);
         }
-        let bytes = std::fs::read(&key).map_err(|e| format!("cannot read the file: {e}"))?;
+        let bytes = read_bounded(&key, MAX_IMAGE_BYTES, "an image").map_err(|e| match e {
+            InputError::NotRegular { kind, .. } => {
+                format!("it is {kind}, not a regular file; give the path of a PNG or JPEG file")
+            }
+            InputError::TooLarge { limit, .. } => format!(
+                "the file is larger than the {} limit for an image; use a smaller PNG or JPEG",
+                human_size(limit)
+            ),
+            InputError::Io { source, .. } => format!("cannot read the file: {source}"),
+        })?;
         let image = Arc::new(decode(bytes)?);
         let mut loaded = self.write();
         // Another thread may have loaded it meanwhile: keep one id per file.
@@ -98,6 +125,11 @@ impl ImageStore {
         self.read().images.get(id).cloned()
     }
 
+    /// The canonical paths of every image loaded so far (inputs that no output may replace).
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.read().by_path.keys().cloned().collect()
+    }
+
     /// Number of loaded images.
     pub fn len(&self) -> usize {
         self.read().images.len()
@@ -119,11 +151,16 @@ impl ImageStore {
 }
 
 /// Recognises the file by its content, not its name: a `.png` that is really a JPEG works.
+/// The size is read from the header and checked against [`MAX_IMAGE_PIXELS`] before any
+/// pixel is decoded or any buffer sized by it is made.
 fn decode(bytes: Vec<u8>) -> Result<Image, String> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+    if bytes.starts_with(PNG_SIGNATURE) {
+        let (width, height) = png_header_size(&bytes).map_err(|e| format!("corrupt PNG: {e}"))?;
+        check_pixels(width, height)?;
         decode_png(&bytes).map_err(|e| format!("corrupt PNG: {e}"))
     } else if bytes.starts_with(&[0xFF, 0xD8]) {
         let info = jpeg_info(&bytes).map_err(|e| format!("corrupt JPEG: {e}"))?;
+        check_pixels(info.width, info.height)?;
         Ok(Image {
             width: info.width,
             height: info.height,
@@ -138,8 +175,45 @@ fn decode(bytes: Vec<u8>) -> Result<Image, String> {
     }
 }
 
+const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+/// Width and height from the PNG's IHDR chunk, which the format requires to come first.
+fn png_header_size(bytes: &[u8]) -> Result<(u32, u32), String> {
+    let ihdr = bytes
+        .get(8..24)
+        .ok_or("the file ends inside its header (it is truncated)")?;
+    if &ihdr[4..8] != b"IHDR" {
+        return Err("the header (IHDR) is not the first chunk".to_string());
+    }
+    let width = u32::from_be_bytes([ihdr[8], ihdr[9], ihdr[10], ihdr[11]]);
+    let height = u32::from_be_bytes([ihdr[12], ihdr[13], ihdr[14], ihdr[15]]);
+    if width == 0 || height == 0 {
+        return Err("the image has no size".to_string());
+    }
+    Ok((width, height))
+}
+
+/// Refuses an image with more than [`MAX_IMAGE_PIXELS`] pixels, saying its size.
+fn check_pixels(width: u32, height: u32) -> Result<(), String> {
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > MAX_IMAGE_PIXELS {
+        return Err(format!(
+            "the image is {width} × {height} pixels, more than the limit of {} million pixels; \
+             scale it down (300 dpi is plenty for print)",
+            MAX_IMAGE_PIXELS / 1_000_000
+        ));
+    }
+    Ok(())
+}
+
 fn decode_png(bytes: &[u8]) -> Result<Image, String> {
-    let mut decoder = png::Decoder::new(Cursor::new(bytes));
+    // The decoder's own budget for what it allocates (chunks, text, palette): the file
+    // size limit is a fair bound for that, and the output buffer is sized by the header
+    // already checked against MAX_IMAGE_PIXELS.
+    let limits = png::Limits {
+        bytes: MAX_IMAGE_BYTES as usize,
+    };
+    let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), limits);
     // Palette and low bit depths expand to 8 bits, tRNS becomes alpha, 16 bits become 8.
     decoder.set_transformations(png::Transformations::normalize_to_color8());
     let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
@@ -147,16 +221,27 @@ fn decode_png(bytes: &[u8]) -> Result<Image, String> {
         .output_buffer_size()
         .ok_or("the image is too large")?;
     let mut buf = vec![0; size];
-    let frame = reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
+    let frame = reader.next_frame(&mut buf).map_err(truncated_png)?;
+    // Reads on to the end chunk (IEND), so that a file cut short or damaged after its pixel
+    // data is reported too, not printed as if whole.
+    reader.finish().map_err(truncated_png)?;
     let (width, height) = (frame.width, frame.height);
     let pixels = width as usize * height as usize;
     // Rows can carry padding in principle; repack tightly so PDF sees width*components bytes.
     let channels = frame.color_type.samples();
     let row = width as usize * channels;
-    let mut tight = Vec::with_capacity(pixels * channels);
-    for line in buf.chunks(frame.line_size).take(height as usize) {
-        tight.extend_from_slice(&line[..row.min(line.len())]);
-    }
+    // Without padding (the usual case) the buffer is used as it is: one copy fewer of the
+    // largest thing a run holds.
+    let tight = if frame.line_size == row {
+        buf.truncate(pixels * channels);
+        buf
+    } else {
+        let mut tight = Vec::with_capacity(pixels * channels);
+        for line in buf.chunks(frame.line_size).take(height as usize) {
+            tight.extend_from_slice(&line[..row.min(line.len())]);
+        }
+        tight
+    };
     if tight.len() != pixels * channels || frame.bit_depth != png::BitDepth::Eight {
         return Err("unexpected pixel layout after decoding".to_string());
     }
@@ -192,6 +277,16 @@ fn decode_png(bytes: &[u8]) -> Result<Image, String> {
     })
 }
 
+/// A decoding error, with the usual cause of an early end said plainly.
+fn truncated_png(e: png::DecodingError) -> String {
+    match &e {
+        png::DecodingError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "the file ends before the image does (it is truncated)".to_string()
+        }
+        _ => e.to_string(),
+    }
+}
+
 struct JpegInfo {
     width: u32,
     height: u32,
@@ -199,37 +294,61 @@ struct JpegInfo {
     adobe: bool,
 }
 
-/// Walks the JPEG marker segments up to the first SOF (start of frame) marker, which holds
-/// the size and the number of colour components; notes an Adobe APP14 segment on the way.
+/// Walks the whole JPEG: every marker segment (each length inside the file), the frame
+/// header (SOF: size and number of colour components), at least one scan (SOS) with its
+/// entropy-coded data, and the end marker (EOI). The JPEG is embedded as it is and only a
+/// PDF viewer decodes it, so a file cut short would print as an empty box without a word:
+/// this walk is what finds it. Notes an Adobe APP14 segment on the way.
 fn jpeg_info(bytes: &[u8]) -> Result<JpegInfo, String> {
+    const TRUNCATED: &str = "the file ends before the image does (it is truncated)";
     let mut pos = 2;
     let mut adobe = false;
+    let mut frame: Option<(u32, u32, u8)> = None;
+    let mut scans = 0usize;
     loop {
         // Markers may be preceded by any number of 0xFF fill bytes.
         while bytes.get(pos) == Some(&0xFF) && bytes.get(pos + 1) == Some(&0xFF) {
             pos += 1;
         }
         let (Some(&0xFF), Some(&marker)) = (bytes.get(pos), bytes.get(pos + 1)) else {
-            return Err("no frame header (SOF marker) found".to_string());
+            if pos >= bytes.len() {
+                return Err(TRUNCATED.to_string());
+            }
+            return Err(format!("no marker where one must be (byte {pos})"));
         };
         pos += 2;
-        // Markers without a length field.
-        if marker == 0x01 || (0xD0..=0xD7).contains(&marker) {
-            continue;
-        }
-        if marker == 0xD9 || marker == 0xDA {
-            return Err("no frame header (SOF marker) before the image data".to_string());
+        match marker {
+            // Markers without a length field.
+            0x01 | 0xD0..=0xD7 => continue,
+            0xD8 => return Err(format!("a second start marker (byte {})", pos - 2)),
+            0xD9 => {
+                let Some((width, height, components)) = frame else {
+                    return Err("no frame header (SOF marker) found".to_string());
+                };
+                if scans == 0 {
+                    return Err("no image data (SOS marker) found".to_string());
+                }
+                return Ok(JpegInfo {
+                    width,
+                    height,
+                    components,
+                    adobe,
+                });
+            }
+            _ => {}
         }
         let len = match bytes.get(pos..pos + 2) {
             Some(l) => u16::from_be_bytes([l[0], l[1]]) as usize,
-            None => return Err("the file ends inside a marker".to_string()),
+            None => return Err(TRUNCATED.to_string()),
         };
-        let segment = bytes
-            .get(pos + 2..pos + len)
-            .filter(|_| len >= 2)
-            .ok_or("the file ends inside a marker segment")?;
+        if len < 2 {
+            return Err(format!(
+                "a marker segment with a length of {len} (byte {pos})"
+            ));
+        }
+        let segment = bytes.get(pos + 2..pos + len).ok_or(TRUNCATED)?;
         let is_sof = matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
-        if is_sof {
+        if is_sof && frame.is_none() {
             if segment.len() < 6 {
                 return Err("frame header too short".to_string());
             }
@@ -242,17 +361,33 @@ fn jpeg_info(bytes: &[u8]) -> Result<JpegInfo, String> {
             if !matches!(components, 1 | 3 | 4) {
                 return Err(format!("{components} colour components are not supported"));
             }
-            return Ok(JpegInfo {
-                width,
-                height,
-                components,
-                adobe,
-            });
+            frame = Some((width, height, components));
         }
         if marker == 0xEE && segment.starts_with(b"Adobe") {
             adobe = true;
         }
         pos += len;
+        if marker == 0xDA {
+            if frame.is_none() {
+                return Err("no frame header (SOF marker) before the image data".to_string());
+            }
+            scans += 1;
+            pos = end_of_scan(bytes, pos).ok_or(TRUNCATED)?;
+        }
+    }
+}
+
+/// Skips a scan's entropy-coded data from `pos`: it ends at the first 0xFF that is neither
+/// a stuffed zero (0xFF 0x00) nor a restart marker (RST0-7). Returns where that marker is,
+/// or `None` when the file ends first.
+fn end_of_scan(bytes: &[u8], mut pos: usize) -> Option<usize> {
+    loop {
+        pos += bytes.get(pos..)?.iter().position(|&b| b == 0xFF)?;
+        match bytes.get(pos + 1)? {
+            0x00 | 0xD0..=0xD7 => pos += 2,
+            0xFF => pos += 1,
+            _ => return Some(pos),
+        }
     }
 }
 
@@ -464,5 +599,113 @@ mod tests {
         let err = store.load(&jpeg).unwrap_err();
         assert!(err.starts_with("corrupt JPEG: "), "{err}");
         assert!(store.is_empty());
+    }
+
+    fn small_png() -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.png");
+        let data: Vec<u8> = (0..64 * 64 * 3).map(|i| (i * 7 % 251) as u8).collect();
+        write_png(
+            &path,
+            64,
+            64,
+            png::ColorType::Rgb,
+            png::BitDepth::Eight,
+            &data,
+            None,
+        );
+        std::fs::read(path).unwrap()
+    }
+
+    #[test]
+    fn too_many_pixels_are_refused_from_the_header() {
+        let store = ImageStore::default();
+        let err = store.load(&fixture("huge-40000x40000.png")).unwrap_err();
+        assert!(
+            err.contains("40000 × 40000 pixels") && err.contains("limit of 40 million"),
+            "{err}"
+        );
+        // A JPEG's size comes from its frame header: 65535 × 65535 claimed in rgb.jpg's SOF.
+        let mut jpeg = std::fs::read(fixture("rgb.jpg")).unwrap();
+        let sof = jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        jpeg[sof + 5..sof + 9].copy_from_slice(&[0xFF; 4]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.jpg");
+        std::fs::write(&path, jpeg).unwrap();
+        let err = store.load(&path).unwrap_err();
+        assert!(err.contains("65535 × 65535 pixels"), "{err}");
+    }
+
+    #[test]
+    fn devices_fifos_and_folders_are_refused_without_reading() {
+        let store = ImageStore::default();
+        let err = store.load(Path::new("/dev/zero")).unwrap_err();
+        assert!(err.contains("a device, not a regular file"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let err = store.load(dir.path()).unwrap_err();
+        assert!(err.contains("a folder"), "{err}");
+        #[cfg(unix)]
+        {
+            let fifo = dir.path().join("pipe.png");
+            let ok = std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok);
+            let err = store.load(&fifo).unwrap_err();
+            assert!(err.contains("FIFO"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_file_over_the_size_limit_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.png");
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(super::MAX_IMAGE_BYTES + 1).unwrap();
+        let err = ImageStore::default().load(&path).unwrap_err();
+        assert!(err.contains("64 MiB limit for an image"), "{err}");
+    }
+
+    #[test]
+    fn every_truncated_jpeg_is_refused() {
+        let whole = std::fs::read(fixture("rgb.jpg")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = ImageStore::default();
+        for cut in 2..whole.len() - 1 {
+            let path = dir.path().join(format!("cut-{cut}.jpg"));
+            std::fs::write(&path, &whole[..cut]).unwrap();
+            let err = store.load(&path).expect_err("truncated JPEG accepted");
+            assert!(err.starts_with("corrupt JPEG: "), "cut at {cut}: {err}");
+        }
+        let path = dir.path().join("cut.jpg");
+        std::fs::write(&path, &whole[..whole.len() / 2]).unwrap();
+        let err = store.load(&path).unwrap_err();
+        assert!(err.contains("truncated"), "{err}");
+    }
+
+    #[test]
+    fn a_truncated_or_damaged_png_is_refused() {
+        let whole = small_png();
+        let dir = tempfile::tempdir().unwrap();
+        let store = ImageStore::default();
+        for cut in [9, 30, whole.len() / 2, whole.len() - 13, whole.len() - 1] {
+            let path = dir.path().join(format!("cut-{cut}.png"));
+            std::fs::write(&path, &whole[..cut]).unwrap();
+            let err = store.load(&path).expect_err("truncated PNG accepted");
+            assert!(err.starts_with("corrupt PNG: "), "cut at {cut}: {err}");
+        }
+        // A byte changed inside the pixel data: the chunk's checksum no longer matches.
+        let mut damaged = whole.clone();
+        let idat = damaged.windows(4).position(|w| w == b"IDAT").unwrap();
+        damaged[idat + 20] ^= 0x55;
+        let path = dir.path().join("damaged.png");
+        std::fs::write(&path, damaged).unwrap();
+        let err = store.load(&path).expect_err("damaged PNG accepted");
+        assert!(err.starts_with("corrupt PNG: "), "{err}");
+        let path = dir.path().join("whole.png");
+        std::fs::write(&path, whole).unwrap();
+        store.load(&path).expect("the whole PNG loads");
     }
 }

@@ -71,7 +71,8 @@ pub fn write(dir: &Path, force: bool) -> Result<Vec<&'static str>, String> {
         let existing: Vec<String> = FILES
             .iter()
             .map(|(name, _)| dir.join(name))
-            .filter(|p| p.exists())
+            // A dangling symlink counts: the write would stop at it half way.
+            .filter(|p| crate::output::occupied(p))
             .map(|p| p.display().to_string())
             .collect();
         if !existing.is_empty() {

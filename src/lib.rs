@@ -21,6 +21,7 @@ pub mod typeset;
 
 pub mod check_run;
 pub mod checks;
+pub mod clash;
 pub mod cli;
 pub mod config;
 pub mod init;

@@ -9,12 +9,18 @@ use std::path::{Path, PathBuf};
 const MAX_STEM_BYTES: usize = 120;
 
 /// Turns a rendered `filename` value into a safe file stem: no path separators, no control
-/// characters, no characters Windows forbids, no leading dots (no hidden files, no `..`), no
-/// trailing dots or spaces, no reserved device names, bounded length. Never empty.
+/// characters, no characters Windows forbids, no invisible format characters (bidi overrides
+/// such as U+202E that make `Invoice\u{202e}fdp.exe` look like `Invoiceexe.pdf`, zero-width
+/// spaces and joiners, the BOM: all of Unicode category Cf), no leading dots (no hidden files,
+/// no `..`), no trailing dots or spaces, no Windows device name in any form, bounded length.
+/// Never empty.
 pub fn sanitize_stem(raw: &str, row: u64) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut last_space = true;
     for c in raw.chars() {
+        if is_invisible(c) {
+            continue;
+        }
         let c = match c {
             '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '-',
             c if c.is_control() => ' ',
@@ -34,20 +40,50 @@ pub fn sanitize_stem(raw: &str, row: u64) -> String {
     if stem.to_ascii_lowercase().ends_with(".pdf") {
         stem.truncate(stem.len() - 4);
     }
+    if is_reserved_on_windows(&stem) {
+        stem.insert(0, '_');
+    }
     truncate_at_char(&mut stem, MAX_STEM_BYTES);
     let stem = stem.trim_end_matches(['.', ' ']).to_string();
     if stem.is_empty() {
         return format!("row-{row}");
     }
-    let base = stem.split('.').next().unwrap_or("").to_ascii_uppercase();
-    let reserved = matches!(base.as_str(), "CON" | "PRN" | "AUX" | "NUL")
-        || (base.len() == 4
-            && (base.starts_with("COM") || base.starts_with("LPT"))
-            && base.as_bytes()[3].is_ascii_digit());
-    if reserved {
-        format!("_{stem}")
-    } else {
-        stem
+    stem
+}
+
+/// Characters that show nothing, or change how the characters around them show, and so can
+/// make a file name read as something it is not: the bidi controls (U+200E, U+200F, U+061C,
+/// U+202A-U+202E, U+2066-U+2069), zero-width spaces and joiners (U+200B-U+200D, U+2060), the
+/// BOM (U+FEFF), the soft hyphen, and everything else in Unicode's Format category (Cf).
+fn is_invisible(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{FEFF}'
+    ) || c.general_category() == GeneralCategory::Format
+}
+
+/// Whether Windows takes a file whose name starts with `stem` for a device: CON, PRN, AUX,
+/// NUL, CONIN$, CONOUT$, COM0-9 and LPT0-9 (the superscript digits ¹ ² ³ count as digits
+/// too), in any case, alone or followed by an extension (`con.txt`), and with spaces or dots
+/// before the extension (`con .txt`), which Windows drops.
+fn is_reserved_on_windows(stem: &str) -> bool {
+    let base = stem.split('.').next().unwrap_or("");
+    let base = base.trim_end_matches([' ', '.']).to_uppercase();
+    match base.as_str() {
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
+        _ => {
+            let mut chars = base.chars();
+            let prefix: String = chars.by_ref().take(3).collect();
+            let digit = chars.next();
+            (prefix == "COM" || prefix == "LPT")
+                && matches!(digit, Some('0'..='9' | '¹' | '²' | '³'))
+                && chars.next().is_none()
+        }
     }
 }
 
@@ -59,6 +95,27 @@ fn truncate_at_char(s: &mut String, max: usize) {
         }
         s.truncate(cut);
     }
+}
+
+/// Whether something is already at `path`: a file, a folder, or a symlink, dangling or not
+/// (which `Path::exists` misses, as it follows the link). The check pass uses it so that a
+/// run finds every name it cannot take before it writes anything.
+pub fn occupied(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// Creates a new file at `path`, failing if anything is there already. `create_new` is
+/// `O_CREAT | O_EXCL`, which never follows a symlink (not even a dangling one); `O_NOFOLLOW`
+/// says so once more on Unix for readers of this code and for any platform quirk.
+pub fn create_new_file(path: &Path) -> io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path)
 }
 
 /// Hands out unique file names within one output folder. Names are compared without regard
@@ -113,6 +170,8 @@ impl AtomicFile {
             use std::os::unix::fs::PermissionsExt;
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
+        // tempfile creates its file with O_CREAT | O_EXCL (`create_new`) under a random name,
+        // so a symlink planted there is never followed (the test below checks the renames).
         let tmp = builder.tempfile_in(&dir)?;
         Ok(AtomicFile {
             target: target.to_path_buf(),
@@ -160,8 +219,47 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::{sanitize_stem, write_atomically, NameAllocator};
+    use super::{is_invisible, is_reserved_on_windows, sanitize_stem, write_atomically};
+    use super::{NameAllocator, MAX_STEM_BYTES};
+    use proptest::prelude::{any, prop_assert, proptest, ProptestConfig};
     use std::io::Write;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever the data says, the stem is one safe, visible, bounded file name.
+        #[test]
+        fn any_input_gives_a_safe_stem(raw in any::<String>(), row in 2u64..1_000_000) {
+            check_stem(&raw, row)?;
+        }
+
+        /// The same, from the characters that matter most, so that they meet each other.
+        #[test]
+        fn tricky_inputs_give_a_safe_stem(
+            raw in "([ ./\\\\:.-]|CON|con|COM|LPT|nul|\\$|IN|OUT|[0-9¹²³]|\u{202e}|\u{200b}|\u{feff}|\u{2066}|x|\\.pdf){0,12}",
+            row in 2u64..100,
+        ) {
+            check_stem(&raw, row)?;
+        }
+    }
+
+    fn check_stem(raw: &str, row: u64) -> Result<(), proptest::test_runner::TestCaseError> {
+        let stem = sanitize_stem(raw, row);
+        prop_assert!(!stem.is_empty());
+        prop_assert!(stem.len() <= MAX_STEM_BYTES, "{} bytes", stem.len());
+        prop_assert!(!stem.starts_with('.'), "{stem:?}");
+        prop_assert!(!stem.ends_with(['.', ' ']), "{stem:?}");
+        prop_assert!(
+            !stem.chars().any(|c| c.is_control()
+                || is_invisible(c)
+                || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')),
+            "{stem:?}"
+        );
+        prop_assert!(!is_reserved_on_windows(&stem), "{stem:?}");
+        // The file name it becomes is safe too.
+        prop_assert!(!is_reserved_on_windows(&format!("{stem}.pdf")), "{stem:?}");
+        Ok(())
+    }
 
     #[test]
     fn stems_cannot_leave_the_folder() {
@@ -174,6 +272,57 @@ mod tests {
         assert_eq!(sanitize_stem("CON", 2), "_CON");
         assert_eq!(sanitize_stem("letter.PDF", 2), "letter");
         assert_eq!(sanitize_stem(&"é".repeat(100), 2).len(), 120);
+    }
+
+    #[test]
+    fn invisible_and_bidi_characters_are_dropped() {
+        assert_eq!(sanitize_stem("Invoice\u{202e}fdp.exe", 2), "Invoicefdp.exe");
+        assert_eq!(
+            sanitize_stem(
+                "a\u{200b}b\u{200d}c\u{2060}d\u{feff}e\u{2066}f\u{200e}g\u{61c}h",
+                2
+            ),
+            "abcdefgh"
+        );
+        assert_eq!(sanitize_stem("\u{202e}\u{200b}", 4), "row-4");
+        assert_eq!(sanitize_stem("soft\u{ad}hyphen", 2), "softhyphen");
+    }
+
+    #[test]
+    fn windows_device_names_are_avoided_in_every_form() {
+        for name in [
+            "CON",
+            "con",
+            "Con.txt",
+            "con .txt",
+            "NUL.tar.gz",
+            "aux",
+            "prn",
+            "CONIN$",
+            "conout$",
+            "COM1",
+            "com9",
+            "COM0",
+            "LPT1",
+            "lpt¹",
+            "COM²",
+            "COM³.txt",
+            "con. .x",
+        ] {
+            let stem = sanitize_stem(name, 2);
+            assert!(stem.starts_with('_'), "{name} -> {stem}");
+        }
+        for name in [
+            "CONSOLE",
+            "COM10",
+            "COM",
+            "LPT",
+            "coms",
+            "console.txt",
+            "NULL",
+        ] {
+            assert_eq!(sanitize_stem(name, 2), name, "{name}");
+        }
     }
 
     #[test]
@@ -210,5 +359,33 @@ mod tests {
                 "same mode as any file the user saves"
             );
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn renames_replace_a_symlink_never_its_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let precious = dir.path().join("precious.txt");
+        std::fs::write(&precious, b"keep").unwrap();
+        let link = dir.path().join("letter.pdf");
+        std::os::unix::fs::symlink(&precious, &link).unwrap();
+        // Without overwrite: the link is something there, so it is refused.
+        let err = write_atomically(&link, false, |w| w.write_all(b"new")).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+        // With overwrite: the link itself is replaced by the new file.
+        write_atomically(&link, true, |w| w.write_all(b"new")).unwrap();
+        assert!(!std::fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert_eq!(std::fs::read(&link).unwrap(), b"new");
+        assert_eq!(std::fs::read(&precious).unwrap(), b"keep");
+        // A dangling link: refused without overwrite, and nothing made at its target.
+        let nowhere = dir.path().join("nowhere");
+        let dangling = dir.path().join("other.pdf");
+        std::os::unix::fs::symlink(&nowhere, &dangling).unwrap();
+        assert!(super::occupied(&dangling) && !dangling.exists());
+        assert!(write_atomically(&dangling, false, |w| w.write_all(b"x")).is_err());
+        assert!(!nowhere.exists());
+        // create_new_file does not follow one either.
+        assert!(super::create_new_file(&dangling).is_err());
+        assert!(!nowhere.exists());
     }
 }

@@ -3,11 +3,12 @@
 //! letters (the print engine's own run), or one review page of every selected row.
 
 use crate::check_run::{self, Opened};
+use crate::clash::RunFiles;
 use crate::config::{PdfConfig, PreviewConfig, PreviewOutput, PREVIEW_DEFAULT_ROWS};
 use crate::email;
 use crate::exit_codes::ExitCode;
 use crate::letter::Letter;
-use crate::output::write_atomically;
+use crate::output::{create_new_file, occupied, write_atomically};
 use crate::parallel;
 use crate::print_run;
 use crate::problem::Problem;
@@ -19,10 +20,53 @@ use crate::terminal::escape_bytes;
 use std::io::{self, Write};
 use std::path::Path;
 
+/// The file that marks a folder as preview's own. Preview replaces files without asking
+/// (each preview supersedes the last), so it writes only into a folder it made (or found
+/// empty) and marked: never over real letters that happen to be in `--out`.
+pub const PREVIEW_MARKER: &str = ".lettermerge-preview";
+
+/// Makes `dir` preview's own before anything is written into it: a missing folder is created
+/// and marked, an empty one is marked, a marked one is reused; any other folder is refused
+/// (a usage error naming the folder and one of the files in it).
+pub fn claim_folder(dir: &Path, flag: &str) -> Result<(), String> {
+    let marker = dir.join(PREVIEW_MARKER);
+    if occupied(&marker) {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
+    let mut entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read the folder {}: {e}", dir.display()))?;
+    if let Some(entry) = entries.next() {
+        let name = entry
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .unwrap_or_default();
+        return Err(format!(
+            "{flag} {} already holds files that are not an earlier preview (such as {name:?}); \
+             preview replaces the files in its folder, so it writes only into a new or empty \
+             folder: choose one with {flag}",
+            dir.display()
+        ));
+    }
+    let mut file =
+        create_new_file(&marker).map_err(|e| format!("cannot write {}: {e}", marker.display()))?;
+    file.write_all(
+        b"This folder holds previews written by lettermerge preview, which replaces them on \
+          each run. Do not keep other files here.\n",
+    )
+    .map_err(|e| format!("cannot write {}: {e}", marker.display()))
+}
+
 /// Runs `lettermerge preview` and decides the exit code: 1 when a shown row has an error.
 pub fn run(cfg: &PreviewConfig) -> ExitCode {
     match &cfg.output {
-        PreviewOutput::Pdf { dir } => print_run::run(&pdf_config(cfg, dir)),
+        PreviewOutput::Pdf { dir } => {
+            if let Err(message) = claim_folder(dir, "--out") {
+                eprintln!("error: {message}");
+                return ExitCode::Error;
+            }
+            print_run::run(&pdf_config(cfg, dir))
+        }
         PreviewOutput::Html { file, pdf_dir } => review::run(cfg, file, pdf_dir),
         PreviewOutput::Text => emails(cfg, None, false),
         PreviewOutput::Eml { dir } => emails(cfg, dir.as_deref(), true),
@@ -94,8 +138,18 @@ fn emails(cfg: &PreviewConfig, dir: Option<&Path>, eml: bool) -> ExitCode {
         Err(code) => return code,
     };
     if let Some(dir) = dir {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            eprintln!("error: cannot create the folder {}: {e}", dir.display());
+        let files = RunFiles::for_run(
+            &cfg.input.data,
+            &cfg.input.template,
+            cfg.input.config.as_deref(),
+            &opened.template.style().font,
+        );
+        let claimed = files
+            .outputs_named_in(dir, ".eml file", crate::clash::is_eml_name)
+            .map_err(|e| e.to_string())
+            .and_then(|()| claim_folder(dir, "--out"));
+        if let Err(message) = claimed {
+            eprintln!("error: {message}");
             return ExitCode::Error;
         }
     }
@@ -146,7 +200,7 @@ fn emails(cfg: &PreviewConfig, dir: Option<&Path>, eml: bool) -> ExitCode {
         shown += 1;
         let result = match dir {
             Some(dir) => {
-                let path = dir.join(format!("row-{row:05}.eml"));
+                let path = dir.join(crate::clash::eml_name(row));
                 return write_atomically(&path, true, |w| w.write_all(&bytes))
                     .map_err(|e| format!("cannot write {}: {e}", path.display()));
             }

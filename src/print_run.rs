@@ -5,10 +5,11 @@
 //! the set of file names handed out does, a few bytes per row). The checking pass also
 //! collects the glyphs in use so each font is subset once per run.
 
+use crate::clash::{resolve_entry, RunFiles};
 use crate::config::PdfConfig;
 use crate::exit_codes::ExitCode;
 use crate::images::ImageStore;
-use crate::output::{sanitize_stem, write_atomically, AtomicFile, NameAllocator};
+use crate::output::{occupied, sanitize_stem, write_atomically, AtomicFile, NameAllocator};
 use crate::parallel;
 use crate::pdf::{DocInfo, EmbeddedFonts, EncodedPage, GlyphUsage, PdfWriter};
 use crate::problem::Problem;
@@ -101,6 +102,9 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<Letters, Failure> {
     let typesetters = Typesetter::per_worker(template.style(), parallel::workers())
         .map_err(|e| Failure::problems(format!("{}: {e:#}", cfg.input.template.display())))?;
     let images = ImageStore::default();
+    // The outputs known before any row is read are checked first, so that a --combined
+    // naming the data file is refused at once rather than after the whole check pass.
+    check_clashes(cfg, &template, &images, &HashMap::new())?;
 
     let (checked, mut typesetters) = check_pass(
         cfg,
@@ -111,6 +115,8 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<Letters, Failure> {
         typesetters,
         &images,
     )?;
+    // Now with every letter's name and every image the letters show.
+    check_clashes(cfg, &template, &images, &checked.names)?;
     reporter.problems(&checked.warnings);
     reporter.problems(&checked.errors);
     if !checked.errors.is_empty() && (!cfg.skip_invalid || checked.valid == 0) {
@@ -252,12 +258,17 @@ fn check_pass(
         names: HashMap::new(),
     };
     let mut names = reserved_names();
+    // A batch in the letters' folder keeps its name: a letter that would be called the
+    // same (a row named "batch") gets the next free one, as with the manifest.
+    if let Some(batch) = batch_name_in_out_dir(cfg) {
+        names.reserve(&batch);
+    }
     if !cfg.force {
         for extra in [Some(cfg.out_dir.join(MANIFEST)), cfg.combined.clone()]
             .into_iter()
             .flatten()
         {
-            if extra.exists() {
+            if occupied(&extra) {
                 checked.existing.push(extra);
             }
         }
@@ -327,7 +338,7 @@ fn check_pass(
                 checked.warnings.extend(warnings);
                 let name = letter_file_name(&mut names, filename.as_deref(), row);
                 let path = cfg.out_dir.join(&name);
-                if !cfg.force && !cfg.batch_only && path.exists() {
+                if !cfg.force && !cfg.batch_only && occupied(&path) {
                     checked.existing.push(path);
                 }
                 checked.names.insert(row, name);
@@ -362,6 +373,50 @@ fn check_pass(
     file_level.append(&mut checked.errors);
     checked.errors = file_level;
     Ok((checked, typesetters))
+}
+
+/// Every output of the run (letters, manifest, batch) against every input (data, template,
+/// config, fonts, the images loaded so far) and against each other: a clash is a usage
+/// error, with or without --force.
+fn check_clashes(
+    cfg: &PdfConfig,
+    template: &Template,
+    images: &ImageStore,
+    names: &HashMap<u64, String>,
+) -> Result<(), Failure> {
+    let mut files = RunFiles::for_run(
+        &cfg.input.data,
+        &cfg.input.template,
+        cfg.input.config.as_deref(),
+        &template.style().font,
+    );
+    files.images(images);
+    let usage = |e: crate::clash::Clash| Failure::io(e.to_string());
+    files
+        .output("manifest", &cfg.out_dir.join(MANIFEST))
+        .map_err(usage)?;
+    if let Some(batch) = &cfg.combined {
+        files.output("print batch", batch).map_err(usage)?;
+    }
+    if !cfg.batch_only {
+        let mut rows: Vec<(&u64, &String)> = names.iter().collect();
+        rows.sort();
+        for (row, name) in rows {
+            files
+                .output(&format!("letter of row {row}"), &cfg.out_dir.join(name))
+                .map_err(usage)?;
+        }
+    }
+    Ok(())
+}
+
+/// The batch's file name when it goes into the letters' folder (however either is spelled).
+fn batch_name_in_out_dir(cfg: &PdfConfig) -> Option<String> {
+    let batch = resolve_entry(cfg.combined.as_deref()?);
+    let letters = resolve_entry(&cfg.out_dir.join("letter.pdf"));
+    (batch.parent() == letters.parent())
+        .then(|| batch.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .flatten()
 }
 
 /// The names a letter may not take in the output folder.

@@ -10,13 +10,15 @@
 
 use crate::check_run::{check_and_list, Opened};
 use crate::checks::{plural, CheckReport, Finding};
+use crate::clash::RunFiles;
 use crate::config::PreviewConfig;
 use crate::email;
 use crate::exit_codes::ExitCode;
 use crate::images::ImageStore;
-use crate::output::write_atomically;
+use crate::input_file::open_regular;
+use crate::output::{occupied, write_atomically};
 use crate::parallel;
-use crate::preview_run::{open, pdf_config};
+use crate::preview_run::{claim_folder, open, pdf_config};
 use crate::print_run;
 use crate::problem::{Problem, Severity};
 use crate::records::Record;
@@ -62,10 +64,22 @@ pub fn run(cfg: &PreviewConfig, file: &Path, pdf_dir: &Path) -> ExitCode {
     // A template without `to` is for print only: its rows are checked and shown as letters.
     let for_email = opened.template.has_recipient();
     let settings = for_email.then_some(&opened.settings);
+    if let Err(message) = check_page(cfg, file, &opened, &images) {
+        eprintln!("error: {message}");
+        return ExitCode::Error;
+    }
     let report = match check_and_list(&opened, settings, true, &images, &reporter) {
         Ok(r) => r,
         Err(code) => return code,
     };
+    // Again with the images the letters show, then the PDFs' folder is made preview's own;
+    // all before the first byte is written.
+    if let Err(message) =
+        check_page(cfg, file, &opened, &images).and_then(|()| claim_folder(pdf_dir, "--html"))
+    {
+        eprintln!("error: {message}");
+        return ExitCode::Error;
+    }
 
     // The PDFs: the print engine's own run, the rows with errors left out; its problems
     // are the ones just listed, so it reports nothing itself.
@@ -120,6 +134,58 @@ pub fn run(cfg: &PreviewConfig, file: &Path, pdf_dir: &Path) -> ExitCode {
     }
 }
 
+/// Said in every review page's head, so that a later preview knows the file is its own.
+const GENERATOR: &str = "<meta name=\"generator\" content=\"lettermerge preview --html\">";
+
+/// How much of an existing file is read to recognise an earlier review page.
+const PAGE_HEAD_BYTES: u64 = 4096;
+
+/// The review page may replace neither an input (data, template, config, fonts, images) nor
+/// a file that is not an earlier review page.
+fn check_page(
+    cfg: &PreviewConfig,
+    file: &Path,
+    opened: &Opened,
+    images: &ImageStore,
+) -> Result<(), String> {
+    let mut files = RunFiles::for_run(
+        &cfg.input.data,
+        &cfg.input.template,
+        cfg.input.config.as_deref(),
+        &opened.template.style().font,
+    );
+    files.images(images);
+    files
+        .output("review page", file)
+        .map_err(|e| e.to_string())?;
+    if occupied(file) && !is_review_page(file) {
+        return Err(format!(
+            "--html {} already exists and is not an earlier review page; choose another file \
+             name for the page, or move that file away",
+            file.display()
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the file at `path` is a review page an earlier preview wrote: a regular file whose
+/// head says so (a symlink, a FIFO or anything else is not).
+fn is_review_page(path: &Path) -> bool {
+    if std::fs::symlink_metadata(path).map_or(true, |m| !m.is_file()) {
+        return false;
+    }
+    let Ok(file) = open_regular(path) else {
+        return false;
+    };
+    let mut head = Vec::new();
+    if io::Read::read_to_end(&mut io::Read::take(file, PAGE_HEAD_BYTES), &mut head).is_err() {
+        return false;
+    }
+    let head = String::from_utf8_lossy(&head);
+    head.starts_with("<!DOCTYPE html>")
+        && (head.contains(GENERATOR) || head.contains("<title>Review: "))
+}
+
 /// What the page is made of.
 struct Page<'a> {
     cfg: &'a PreviewConfig,
@@ -158,6 +224,8 @@ impl Page<'_> {
         let template_name = file_name(&self.cfg.input.template);
         out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
         out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+        out.push_str(GENERATOR);
+        out.push('\n');
         // No fetches of any kind: everything the page shows is in this file or beside it.
         out.push_str(
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \

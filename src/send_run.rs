@@ -190,6 +190,19 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
     match &cfg.mode {
         Mode::DryRun { dir } => {
             if let Some(dir) = dir {
+                let mut files = crate::clash::RunFiles::for_run(
+                    &cfg.input.data,
+                    &cfg.input.template,
+                    cfg.input.config.as_deref(),
+                    &prepared.template.style().font,
+                );
+                files.images(&prepared.images);
+                for (what, file) in crate::clash::ledger_files(&cfg.ledger) {
+                    files.input(what, &file);
+                }
+                files
+                    .outputs_named_in(dir, ".eml file", crate::clash::is_eml_name)
+                    .map_err(|e| fail(ExitCode::Error, e.to_string()))?;
                 std::fs::create_dir_all(dir).map_err(|e| {
                     fail(
                         ExitCode::Error,
@@ -218,7 +231,7 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
                         shown += 1;
                         match dir {
                             Some(dir) => {
-                                let path = dir.join(format!("row-{:05}.eml", email.row));
+                                let path = dir.join(crate::clash::eml_name(email.row));
                                 write_atomically(&path, true, |w| w.write_all(&email.formatted))
                                     .map_err(|e| {
                                         fail(ExitCode::Error, format!("{}: {e}", path.display()))
@@ -953,6 +966,17 @@ pub fn status(ledger: &Path, failures: Option<&Path>) -> ExitCode {
 }
 
 fn status_inner(ledger: &Path, failures: Option<&Path>) -> Result<(), String> {
+    // Before the ledger is even opened: the failures CSV written over the ledger (or its WAL)
+    // would destroy the send history, and the next send would resend every row.
+    if let Some(path) = failures {
+        let mut files = crate::clash::RunFiles::new();
+        for (what, file) in crate::clash::ledger_files(ledger) {
+            files.input(what, &file);
+        }
+        files
+            .output("failures CSV", path)
+            .map_err(|e| e.to_string())?;
+    }
     let reader = LedgerReader::open(ledger).map_err(|e| e.to_string())?;
     println!("{}", reader.summary().map_err(|e| e.to_string())?);
     let Some(path) = failures else {

@@ -178,7 +178,10 @@ fn eml_prints_or_writes_the_whole_message_with_the_config_sender() {
         ],
     );
     run.expect_code(0);
-    assert_eq!(w.list("mail"), ["row-00002.eml", "row-00005.eml"]);
+    assert_eq!(
+        w.list("mail"),
+        [".lettermerge-preview", "row-00002.eml", "row-00005.eml"]
+    );
     let eml = std::fs::read_to_string(w.join("mail/row-00005.eml")).unwrap();
     assert!(eml.contains("Subject: Welcome, Senator Orr\r\n"), "{eml}");
 }
@@ -190,14 +193,22 @@ fn pdf_writes_the_selected_letters_into_preview() {
     run.expect_code(0);
     assert_eq!(
         w.list("preview"),
-        ["Moss-Cy.pdf", "Ng-Bob.pdf", "manifest.csv"]
+        [
+            ".lettermerge-preview",
+            "Moss-Cy.pdf",
+            "Ng-Bob.pdf",
+            "manifest.csv"
+        ]
     );
     assert_eq!(pdf_pages(&w.join("preview/Ng-Bob.pdf")), 1);
     assert!(squash(&pdf_text(&w.join("preview/Moss-Cy.pdf"))).contains("Dear Delegate Moss:"));
     // A second preview replaces the files; --out chooses the folder.
     preview(&w, &["--format", "pdf", "--rows", "3-4"]).expect_code(0);
     preview(&w, &["--format", "pdf", "--limit", "1", "--out", "one"]).expect_code(0);
-    assert_eq!(w.list("one"), ["Lee-Ann.pdf", "manifest.csv"]);
+    assert_eq!(
+        w.list("one"),
+        [".lettermerge-preview", "Lee-Ann.pdf", "manifest.csv"]
+    );
 }
 
 #[test]
@@ -357,6 +368,7 @@ fn the_review_page_shows_every_row_its_problems_email_and_pdf_in_chromium() {
     assert_eq!(
         w.list("out/review-pdf"),
         [
+            ".lettermerge-preview",
             "Hax--script-document.title='pwned'--script-Al.pdf",
             "Lee-Ann-2.pdf",
             "Lee-Ann.pdf",

@@ -145,7 +145,8 @@ fn html_pdf_dir(file: &Path) -> PathBuf {
 
 /// Input, selection, the send config file's `from` (when one is given) and its `[offices]`.
 fn rows(args: RowsArgs) -> Result<(Input, SelectSpec, Option<String>, OfficeTable), UsageError> {
-    let input = Input::from_args(args.input)?;
+    let mut input = Input::from_args(args.input)?;
+    input.config = args.config.clone();
     let select = select_spec(&args.select, args.limit)?;
     let from = args
         .config

@@ -34,6 +34,9 @@ pub struct Input {
     pub template: PathBuf,
     pub data: PathBuf,
     pub data_options: DataOptions,
+    /// The `--config` file, when one is given: read like the others, so no output may
+    /// replace it.
+    pub config: Option<PathBuf>,
 }
 
 impl Input {
@@ -57,6 +60,7 @@ impl Input {
                 delimiter,
                 sheet: args.sheet,
             },
+            config: None,
         })
     }
 }
@@ -90,13 +94,22 @@ pub fn select_spec(args: &SelectArgs, limit: Option<usize>) -> Result<SelectSpec
     SelectSpec::parse(args.rows.as_deref(), &args.filters, limit).map_err(|e| UsageError(e.0))
 }
 
-/// The text of the config file given with `--config` (`[smtp]`, `[offices]`).
+/// The largest config file read. A full config (every `[smtp]` key, a long `[offices]`
+/// table) is a few KiB; 1 MiB is hundreds of times that and still nothing to hold in memory,
+/// so a device such as `/dev/zero` or a wrong file given as `--config` is refused at once.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// The text of the config file given with `--config` (`[smtp]`, `[offices]`): a regular
+/// UTF-8 file of at most [`MAX_CONFIG_BYTES`].
 fn read_config(path: &Path) -> Result<String, UsageError> {
-    std::fs::read_to_string(path).map_err(|e| {
-        UsageError(format!(
-            "cannot read the config file {}: {e}; give its path with --config",
+    use crate::input_file::{read_bounded_text, InputError};
+    read_bounded_text(path, MAX_CONFIG_BYTES, "a config file").map_err(|e| match e {
+        InputError::Io { source, .. } => UsageError(format!(
+            "cannot read the config file {}: {source}; give its path with --config",
             path.display()
-        ))
+        )),
+        // These say what to do themselves.
+        other => UsageError(format!("--config {other}")),
     })
 }
 

@@ -355,7 +355,8 @@ pub struct SendConfig {
 
 impl SendConfig {
     pub fn from_args(args: crate::cli::SendArgs) -> Result<SendConfig, UsageError> {
-        let input = super::Input::from_args(args.input)?;
+        let mut input = super::Input::from_args(args.input)?;
+        input.config = Some(args.config.clone());
         let select = super::select_spec(&args.select, None)?;
         let smtp = SmtpConfig::load(&args.config)?;
         let offices = super::forms::load(Some(&args.config))?;

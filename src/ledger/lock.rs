@@ -82,14 +82,37 @@ impl RunLock {
             lock_path: path.clone(),
             source,
         };
+        // A symlink (or anything but a regular file) where the lock goes is refused, never
+        // followed: the lock file is truncated and written below, and through a link that
+        // would empty whatever it points to.
+        if let Ok(meta) = std::fs::symlink_metadata(&path) {
+            if !meta.is_file() {
+                return Err(io_err(not_a_plain_file(&meta)));
+            }
+        }
         // Not truncated on open: the holder's details must survive a refused open.
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io_err)?;
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        // O_NOFOLLOW closes the gap between the check above and the open: a symlink put
+        // there meanwhile makes the open fail (ELOOP) instead of being followed.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        }
+        let mut file = options.open(&path).map_err(|e| {
+            if is_symlink_refusal(&e) {
+                io_err(io::Error::other(
+                    "it is a symlink, which lettermerge never follows where it writes; delete it",
+                ))
+            } else {
+                io_err(e)
+            }
+        })?;
+        let meta = file.metadata().map_err(io_err)?;
+        if !meta.is_file() {
+            return Err(io_err(not_a_plain_file(&meta)));
+        }
         // Called through the trait on purpose: newer std has an inherent `File::try_lock`
         // with another error type, and the crate's rust-version predates it.
         match FileExt::try_lock(&file) {
@@ -120,6 +143,30 @@ impl Drop for RunLock {
         // the kernel releases the lock itself when the file closes.
         let _ = self.file.set_len(0);
         let _ = FileExt::unlock(&self.file);
+    }
+}
+
+/// Why something that is not a regular file cannot be the lock file.
+fn not_a_plain_file(meta: &std::fs::Metadata) -> io::Error {
+    let what = if meta.file_type().is_symlink() {
+        "a symlink, which lettermerge never follows where it writes"
+    } else if meta.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    };
+    io::Error::other(format!("it is {what}; delete it or move it away"))
+}
+
+fn is_symlink_refusal(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
     }
 }
 
@@ -168,8 +215,34 @@ fn host_name() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{lock_path_for, parse_holder, LockHolder};
+    use super::{lock_path_for, parse_holder, LockError, LockHolder, RunLock};
     use std::path::Path;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_where_the_lock_goes_is_refused_and_its_target_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = dir.path().join("l.sqlite");
+        let precious = dir.path().join("precious.txt");
+        std::fs::write(&precious, "keep me").unwrap();
+        std::os::unix::fs::symlink(&precious, lock_path_for(&ledger)).unwrap();
+        let err = RunLock::acquire(&ledger, "c").expect_err("symlink followed");
+        match err {
+            LockError::Io { source, .. } => {
+                assert!(source.to_string().contains("symlink"), "{source}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me");
+        // A dangling one is refused too, and nothing is created at its target.
+        let ledger2 = dir.path().join("m.sqlite");
+        std::os::unix::fs::symlink(dir.path().join("nowhere"), lock_path_for(&ledger2)).unwrap();
+        assert!(RunLock::acquire(&ledger2, "c").is_err());
+        assert!(!dir.path().join("nowhere").exists());
+        // A plain lock file works as before.
+        let ledger3 = dir.path().join("n.sqlite");
+        drop(RunLock::acquire(&ledger3, "c").expect("plain lock"));
+    }
 
     #[test]
     fn lock_file_sits_beside_the_ledger() {
