@@ -438,6 +438,21 @@ fn connect(path: &Path, create: bool) -> Result<Connection, LedgerError> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        // A ledger we create is never made through a symlink: a dangling link where the
+        // ledger goes would otherwise create (or, once made, truncate) its target. A link
+        // to an existing ledger the user set up is followed as before.
+        if !path.exists() {
+            if path.symlink_metadata().is_ok() {
+                return Err(LedgerError::Io {
+                    path: path.to_path_buf(),
+                    source: io::Error::other(
+                        "it is a symlink to a file that does not exist, and a new ledger is \
+                         never made through a symlink; remove the link or give --ledger another path",
+                    ),
+                });
+            }
+            flags |= OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        }
     } else if !path.is_file() {
         return Err(LedgerError::NotFound {
             path: path.to_path_buf(),

@@ -625,3 +625,29 @@ fn outcomes_written_without_their_own_fsync_still_persist() {
     assert_eq!((report.counts.sent, report.counts.failed), (2, 1));
     assert_eq!(l.history("c").unwrap().len(), 2);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_dangling_symlink_where_the_ledger_goes_is_refused_and_its_target_not_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = ledger_path(&dir);
+    let target = dir.path().join("elsewhere.sqlite");
+    std::os::unix::fs::symlink(&target, &path).unwrap();
+    let err = match Ledger::open(&path, &campaign("k", "h"), false) {
+        Ok(_) => panic!("a ledger was created through a dangling symlink"),
+        Err(e) => e,
+    };
+    assert!(!target.exists(), "the symlink's target was created ({err})");
+    assert!(err.to_string().contains("symlink"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_to_an_existing_ledger_is_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.sqlite");
+    drop(open(&real, &campaign("k", "h")));
+    let link = ledger_path(&dir);
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let (_ledger, _report) = open(&link, &campaign("k", "h"));
+}
