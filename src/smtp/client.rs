@@ -9,6 +9,7 @@ use super::auth::{self, Mechanism};
 use super::conn::{Conn, Failure};
 use super::data;
 use super::error::{SendError, SmtpError};
+use super::mask::Masker;
 use super::reply::{Extensions, Reply};
 use super::tls;
 use super::{Secret, Security, SmtpSettings};
@@ -160,7 +161,9 @@ impl SmtpClient {
                 }
                 SendError::Unknown { .. } => true,
                 SendError::Permanent { reply, .. } => reply.closes_connection(),
-                SendError::Connect(_) | SendError::Invalid { .. } => false,
+                // A failed reconnect left no session; a protocol error leaves one out of step.
+                SendError::Connect(_) => true,
+                SendError::Invalid { .. } => false,
             };
             if broken || self.session.as_ref().is_some_and(|s| s.broken) {
                 // Nothing more can be trusted on this connection; the next send starts afresh.
@@ -187,9 +190,20 @@ impl SmtpClient {
             .into());
         };
         let timeout = session.conn.timeout();
-        let lost = |stage: &str, f: Failure| SendError::Temporary {
-            reply: None,
-            detail: format!("{stage}: {}", f.describe(timeout)),
+        let server = format!("{}:{}", self.settings.host, self.settings.port);
+        // Nothing was handed over yet: a broken link may heal (temporary), but a server that
+        // breaks the protocol (a reply past the limits, garbage) will do it again, so that
+        // stops the run as a session error instead of being retried.
+        let lost = |stage: &str, f: Failure| match f {
+            Failure::Malformed(detail) => SendError::Connect(SmtpError::Protocol {
+                server: server.clone(),
+                detail: format!("{stage}: {detail}"),
+                reply: None,
+            }),
+            f => SendError::Temporary {
+                reply: None,
+                detail: format!("{stage}: {}", f.describe(timeout)),
+            },
         };
 
         // The envelope: [RSET] MAIL RCPT... as one write when the server allows pipelining
@@ -345,6 +359,16 @@ impl SmtpClient {
             detail,
             reply,
         };
+        // A failure to read a reply: a protocol error when the server sent what SMTP does not
+        // allow (not worth retrying), otherwise a connection problem.
+        let read_error = |stage: &str, f: Failure| match f {
+            Failure::Malformed(detail) => SmtpError::Protocol {
+                server: server.clone(),
+                detail: format!("{stage}: {detail}"),
+                reply: None,
+            },
+            f => connect_error(format!("{stage}: {}", f.describe(s.timeout)), None),
+        };
         let tls_config = || {
             self.tls_config.clone().ok_or_else(|| SmtpError::Tls {
                 server: server.clone(),
@@ -376,14 +400,15 @@ impl SmtpClient {
         }
         let greeting = conn
             .read_reply()
-            .map_err(|f| connect_error(format!("no greeting: {}", f.describe(s.timeout)), None))?;
+            .map_err(|f| read_error("the greeting", f))?;
         if greeting.code != 220 {
             return Err(connect_error(
                 "the server refused the connection".to_string(),
                 Some(greeting),
             ));
         }
-        let mut ext = ehlo(&mut conn, &hello).map_err(|(d, r)| connect_error(d, r))?;
+        let mut ext =
+            ehlo(&mut conn, &hello).map_err(|e| e.into_error(&read_error, &connect_error))?;
         if s.security == Security::StartTls {
             if !ext.starttls {
                 return Err(SmtpError::StartTlsUnavailable {
@@ -391,8 +416,8 @@ impl SmtpClient {
                     reply: None,
                 });
             }
-            let reply = command(&mut conn, "STARTTLS\r\n")
-                .map_err(|f| connect_error(format!("STARTTLS: {}", f.describe(s.timeout)), None))?;
+            let reply =
+                command(&mut conn, "STARTTLS\r\n").map_err(|f| read_error("STARTTLS", f))?;
             if reply.code != 220 {
                 return Err(SmtpError::StartTlsUnavailable {
                     server,
@@ -401,7 +426,7 @@ impl SmtpClient {
             }
             conn = conn.into_tls(tls_config()?, &s.host).map_err(tls_error)?;
             // RFC 3207: everything learnt before TLS is forgotten and asked again.
-            ext = ehlo(&mut conn, &hello).map_err(|(d, r)| connect_error(d, r))?;
+            ext = ehlo(&mut conn, &hello).map_err(|e| e.into_error(&read_error, &connect_error))?;
         }
         if let Some(username) = &s.username {
             login(
@@ -480,25 +505,45 @@ fn command(conn: &mut Conn, line: &str) -> Result<Reply, Failure> {
     conn.read_reply()
 }
 
+/// Why EHLO failed: reading its reply, or the server's refusal.
+enum HelloError {
+    Read(Failure),
+    Refused(String, Reply),
+}
+
+impl HelloError {
+    fn into_error(
+        self,
+        read_error: &dyn Fn(&str, Failure) -> SmtpError,
+        refused: &dyn Fn(String, Option<Reply>) -> SmtpError,
+    ) -> SmtpError {
+        match self {
+            HelloError::Read(f) => read_error("EHLO", f),
+            HelloError::Refused(detail, reply) => refused(detail, Some(reply)),
+        }
+    }
+}
+
 /// EHLO, or HELO for a server from before 1995.
-fn ehlo(conn: &mut Conn, hello: &str) -> Result<Extensions, (String, Option<Reply>)> {
-    let timeout = conn.timeout();
-    let failed = |f: Failure| (format!("EHLO: {}", f.describe(timeout)), None);
-    let reply = command(conn, &format!("EHLO {hello}\r\n")).map_err(failed)?;
+fn ehlo(conn: &mut Conn, hello: &str) -> Result<Extensions, HelloError> {
+    let reply = command(conn, &format!("EHLO {hello}\r\n")).map_err(HelloError::Read)?;
     if reply.code == 250 {
         return Ok(Extensions::from_ehlo(&reply));
     }
     if reply.code == 421 {
-        return Err((
+        return Err(HelloError::Refused(
             "the server is not taking connections now".to_string(),
-            Some(reply),
+            reply,
         ));
     }
-    let reply = command(conn, &format!("HELO {hello}\r\n")).map_err(failed)?;
+    let reply = command(conn, &format!("HELO {hello}\r\n")).map_err(HelloError::Read)?;
     if reply.code == 250 {
         Ok(Extensions::default())
     } else {
-        Err(("the server refused EHLO and HELO".to_string(), Some(reply)))
+        Err(HelloError::Refused(
+            "the server refused EHLO and HELO".to_string(),
+            reply,
+        ))
     }
 }
 
@@ -516,14 +561,19 @@ fn login(
         reply,
         detail,
     };
-    let io = |f: Failure| {
-        error(
+    let io = |f: Failure| match f {
+        Failure::Malformed(detail) => SmtpError::Protocol {
+            server: server.to_string(),
+            detail: format!("during login: {detail}"),
+            reply: None,
+        },
+        f => error(
             format!(
                 "the connection failed during login: {}",
                 f.describe(timeout)
             ),
             None,
-        )
+        ),
     };
     let Some(secret) = secret else {
         return Err(error("no password or token was given".to_string(), None));
@@ -545,6 +595,8 @@ fn login(
             None,
         ));
     };
+    // From the first AUTH command on, the server has the secret and may quote it back.
+    conn.mask_secrets(Masker::for_login(username, secret));
     let reply = match (mechanism, secret) {
         (Mechanism::Plain, Secret::Password(password)) => {
             let reply = command(conn, &auth::plain_command(username, password)).map_err(io)?;

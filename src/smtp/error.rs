@@ -1,6 +1,7 @@
 //! What can go wrong with SMTP, sorted by what the caller must do about it: connection-level
 //! failures (`SmtpError`) and per-message outcomes (`SendError`). No message ever contains a
-//! password or token: the commands that carry them are never quoted.
+//! password or token: the commands that carry them are never quoted, and what the server says
+//! is masked where it is read (see `mask`).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -156,8 +157,10 @@ pub enum SendError {
     /// The message data was written but no reply came (connection dropped or timed out after
     /// the final "."): the server may or may not have accepted it. Never retry automatically.
     Unknown { detail: String },
-    /// The connection had to be re-made before this message and that failed; nothing was sent.
-    /// `SmtpError::is_temporary` says whether to try again; an `Auth` failure should stop the run.
+    /// The connection had to be re-made before this message and that failed, or the server
+    /// broke the protocol before the message was handed over (a reply past the limits of
+    /// [`super::reply`], garbage): nothing was sent. `SmtpError::is_temporary` says whether to
+    /// try again; an `Auth` or `Protocol` failure should stop the run.
     Connect(SmtpError),
     /// The envelope is unusable (no recipients, an address with a line break or angle bracket);
     /// nothing was sent. A bug or an unchecked row: fix the data.

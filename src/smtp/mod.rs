@@ -10,6 +10,7 @@ mod client;
 mod conn;
 mod data;
 mod error;
+mod mask;
 mod reply;
 mod tls;
 
@@ -19,7 +20,7 @@ use std::time::Duration;
 
 pub use client::{Delivery, SmtpClient};
 pub use error::{SendError, SmtpError};
-pub use reply::Reply;
+pub use reply::{Reply, MAX_REPLY_BYTES, MAX_REPLY_LINE, MAX_REPLY_LINES};
 
 /// How the connection is encrypted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
