@@ -12,6 +12,7 @@ use super::error::{SendError, SmtpError};
 use super::mask::Masker;
 use super::reply::{Extensions, Reply};
 use super::tls;
+use super::wire;
 use super::{Secret, Security, SmtpSettings};
 
 /// A message the server accepted.
@@ -60,6 +61,7 @@ impl SmtpClient {
     /// Opens the session: TCP (or TLS), EHLO, STARTTLS and EHLO again, then AUTH when a
     /// username is set.
     pub fn connect(settings: &SmtpSettings) -> Result<SmtpClient, SmtpError> {
+        check_settings(settings)?;
         let tls_config = match settings.security {
             Security::None => None,
             Security::StartTls | Security::Tls => Some(
@@ -694,6 +696,23 @@ fn check_envelope(from: &str, recipients: &[String]) -> Result<(), SendError> {
                 detail: format!("the recipient {r:?} is not an email address"),
             });
         }
+    }
+    Ok(())
+}
+
+/// The settings that go into commands verbatim, checked before anything is sent: the config
+/// layer names them for the user, and this holds for every other caller of the library too.
+fn check_settings(settings: &SmtpSettings) -> Result<(), SmtpError> {
+    let refuse = |setting: &str, detail: String| SmtpError::Settings {
+        setting: setting.to_string(),
+        detail,
+    };
+    wire::check_one_line(&settings.host).map_err(|d| refuse("host", d))?;
+    if !settings.hello_name.is_empty() {
+        wire::check_hello_name(&settings.hello_name).map_err(|d| refuse("hello_name", d))?;
+    }
+    if let Some(username) = &settings.username {
+        wire::check_one_line(username).map_err(|d| refuse("username", d))?;
     }
     Ok(())
 }

@@ -40,6 +40,9 @@ pub enum SmtpError {
         reply: Option<Reply>,
         detail: String,
     },
+    /// A setting cannot go onto the wire as it is (a CR or LF in the EHLO name, the host or
+    /// the login name): nothing was sent, not even a connection made.
+    Settings { setting: String, detail: String },
     /// The server answered something SMTP does not allow here.
     Protocol {
         server: String,
@@ -58,7 +61,9 @@ impl SmtpError {
             SmtpError::Auth { reply, .. } => reply.as_ref().is_some_and(Reply::is_transient),
             SmtpError::Protocol { reply, .. } => reply.as_ref().is_some_and(Reply::is_transient),
             SmtpError::Tls { untrusted, .. } => !untrusted,
-            SmtpError::CaFile { .. } | SmtpError::StartTlsUnavailable { .. } => false,
+            SmtpError::CaFile { .. }
+            | SmtpError::StartTlsUnavailable { .. }
+            | SmtpError::Settings { .. } => false,
         }
     }
 }
@@ -121,6 +126,10 @@ impl fmt::Display for SmtpError {
                 "{server} refused the login of {username:?}: {detail}{}; check `username` in \
                  [smtp] and the password or token given to lettermerge",
                 with_reply(reply)
+            ),
+            SmtpError::Settings { setting, detail } => write!(
+                f,
+                "the `{setting}` setting cannot be used: {detail}; fix `{setting}` in [smtp]"
             ),
             SmtpError::Protocol {
                 server,
