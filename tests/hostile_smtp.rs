@@ -392,3 +392,91 @@ fn a_hello_name_with_a_line_break_is_refused_before_connecting() {
     );
     assert!(server.commands().is_empty(), "{:?}", server.commands());
 }
+
+/// A server that takes every message.
+fn accepting_server() -> FakeServer {
+    FakeServer::start(|s| {
+        if !s.hello(&[]) {
+            return;
+        }
+        while let Some(c) = s.command() {
+            let reply = match c.as_str() {
+                "DATA" => "354 go ahead\r\n",
+                "QUIT" => "221 bye\r\n",
+                _ => "250 ok\r\n",
+            };
+            s.send(reply);
+            if c == "DATA" {
+                s.data();
+                s.send("250 queued\r\n");
+            }
+            if c == "QUIT" {
+                return;
+            }
+        }
+    })
+}
+
+#[test]
+fn a_quoted_local_part_is_accepted_and_sent_with_its_quotes() {
+    let server = accepting_server();
+    let w = campaign(server.port, "");
+    w.file("d.csv", "name,email\nJane,\"\"\"jane doe\"\"@x.example\"\n");
+    let run = send(&w);
+    run.expect_code(0);
+    assert!(
+        server
+            .commands()
+            .iter()
+            .any(|c| c == "RCPT TO:<\"jane doe\"@x.example>"),
+        "{:?}\n{}",
+        server.commands(),
+        run.stderr
+    );
+}
+
+#[test]
+fn a_300_character_address_is_refused_naming_the_row_and_the_limit() {
+    let server = accepting_server();
+    let w = campaign(server.port, "");
+    let long = format!(
+        "{}@{}.example",
+        "a".repeat(60),
+        vec!["b".repeat(60); 4].join(".")
+    );
+    assert!(long.len() > 254);
+    w.file(
+        "d.csv",
+        format!("name,email\nJane,ok@x.example\nJoe,{long}\n"),
+    );
+    let run = send(&w);
+    run.expect_code(1);
+    assert!(run.stderr.contains("row 3"), "{}", run.stderr);
+    assert!(run.stderr.contains("at most 254"), "{}", run.stderr);
+    assert!(
+        !server.commands().iter().any(|c| c.contains("bbbb")),
+        "{:?}",
+        server.commands()
+    );
+}
+
+#[test]
+fn a_cell_with_ten_thousand_addresses_is_refused_quickly() {
+    let server = accepting_server();
+    let w = campaign(server.port, "");
+    let many: Vec<String> = (0..10_000).map(|i| format!("p{i}@x.example")).collect();
+    w.file(
+        "d.csv",
+        format!("name,email\nJane,\"{}\"\n", many.join(", ")),
+    );
+    let run = send(&w);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("10000 addresses") && run.stderr.contains("at most 100"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("row 2"), "{}", run.stderr);
+    let check = w.run_bounded(&["check", "-t", "t.md", "-d", "d.csv"], &[]);
+    assert!(check.code != 0, "{}", check.stderr);
+}

@@ -679,10 +679,7 @@ fn check_envelope(from: &str, recipients: &[String]) -> Result<(), SendError> {
         });
     }
     for address in std::iter::once(from).chain(recipients.iter().map(String::as_str)) {
-        if address
-            .chars()
-            .any(|c| c.is_control() || c == '<' || c == '>' || c.is_whitespace())
-        {
+        if !fits_in_a_path(address) {
             return Err(SendError::Invalid {
                 detail: format!(
                     "the address {address:?} contains a line break, space or angle bracket"
@@ -715,6 +712,28 @@ fn check_settings(settings: &SmtpSettings) -> Result<(), SmtpError> {
         wire::check_one_line(username).map_err(|d| refuse("username", d))?;
     }
     Ok(())
+}
+
+/// Whether `address` can go between the angle brackets of MAIL FROM or RCPT TO as it is: no
+/// control character or angle bracket anywhere, and a space only inside the quoted local part
+/// (`"jane doe"@example.org`, RFC 5321 section 4.1.2's Quoted-string).
+fn fits_in_a_path(address: &str) -> bool {
+    let (mut quoted, mut escaped) = (false, false);
+    for c in address.chars() {
+        if c.is_control() || c == '<' || c == '>' {
+            return false;
+        }
+        if escaped {
+            escaped = false;
+        } else if quoted && c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            quoted = !quoted;
+        } else if c.is_whitespace() && !(quoted && c == ' ') {
+            return false;
+        }
+    }
+    !quoted
 }
 
 fn with_server(e: SmtpError, settings: &SmtpSettings) -> SmtpError {
@@ -753,5 +772,11 @@ mod tests {
         assert!(check_envelope("a@x\nRCPT TO:<c@x>", &to("b@example.org")).is_err());
         assert!(check_envelope("a@example.org", &to("b example.org")).is_err());
         assert!(check_envelope("a@example.org", &to("nobody")).is_err());
+        // A quoted local part may hold a space; outside the quotes it may not.
+        assert!(check_envelope("a@example.org", &to("\"jane doe\"@example.org")).is_ok());
+        assert!(check_envelope("a@example.org", &to("\"a\\\" b\"@example.org")).is_ok());
+        assert!(check_envelope("a@example.org", &to("\"jane\" doe@example.org")).is_err());
+        assert!(check_envelope("a@example.org", &to("\"open@example.org")).is_err());
+        assert!(check_envelope("a@example.org", &to("\"a\tb\"@example.org")).is_err());
     }
 }
