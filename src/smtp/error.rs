@@ -94,9 +94,12 @@ impl fmt::Display for SmtpError {
                 untrusted: true,
             } => write!(
                 f,
-                "the TLS certificate of {server} is not trusted: {detail}; if your organisation's \
-                 server uses its own certificate authority, set `ca_file` in [smtp] to that CA \
-                 certificate (PEM), and check that `host` is the name the certificate was issued for"
+                "the TLS certificate of {server} is not trusted: {detail}; if this is your \
+                 organisation's self-signed certificate, put it (PEM) in `ca_file` in [smtp] to \
+                 pin it (`openssl s_client -connect {server} -starttls smtp -showcerts` shows \
+                 it; ask the server's administrator that it is the right one); if your \
+                 organisation runs its own certificate authority, set `ca_file` to that CA \
+                 certificate; and check that `host` is the name the certificate was issued for"
             ),
             SmtpError::Tls { server, detail, .. } => write!(
                 f,
