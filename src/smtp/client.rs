@@ -402,7 +402,7 @@ impl SmtpClient {
         }
         let greeting = conn
             .read_reply()
-            .map_err(|f| read_error("the greeting", f))?;
+            .map_err(|f| read_error("no greeting", f))?;
         if greeting.code != 220 {
             return Err(connect_error(
                 "the server refused the connection".to_string(),
