@@ -144,8 +144,12 @@ impl SmtpConfig {
                     .into(),
             )
         })?;
-        if from.contains(['\r', '\n']) {
-            return Err(err("`from` must be one line".into()));
+        if from.chars().any(char::is_control) {
+            return Err(err(
+                "`from` must be one line, without control characters; give one address, e.g. \
+                 from = \"Library Advocacy <advocacy@example.org>\""
+                    .into(),
+            ));
         }
         let security = match string("security")?.as_deref().map(str::to_ascii_lowercase) {
             None => Security::StartTls,
@@ -185,6 +189,31 @@ impl SmtpConfig {
                 )))
             }
         };
+        // Values that go into SMTP commands: a CR or LF would end the command and start one of
+        // the user's (or a data file's author's) choosing.
+        crate::smtp::check_one_line(&host).map_err(|d| {
+            err(format!(
+                "`host` cannot be used: {d}; give the server's name, e.g. host = \"smtp.example.org\""
+            ))
+        })?;
+        let username = string("username")?;
+        if let Some(user) = &username {
+            crate::smtp::check_one_line(user).map_err(|d| {
+                err(format!(
+                    "`username` cannot be used: {d}; give the login name on one line"
+                ))
+            })?;
+        }
+        let hello_name = string("hello_name")?;
+        if let Some(hello) = &hello_name {
+            crate::smtp::check_hello_name(hello).map_err(|d| {
+                err(format!(
+                    "`hello_name` cannot be used: {d}; give this computer's domain name (e.g. \
+                     hello_name = \"office.example.org\") or an address literal such as \
+                     \"[192.0.2.7]\", or leave it out to use this computer's address"
+                ))
+            })?;
+        }
         let ca_file = string("ca_file")?.map(|f| dir.join(f));
         if let Some(ca) = &ca_file {
             if !ca.is_file() {
@@ -198,7 +227,7 @@ impl SmtpConfig {
             host,
             port,
             security,
-            username: string("username")?,
+            username,
             from,
             ca_file,
             accept_invalid_certs,
@@ -207,7 +236,7 @@ impl SmtpConfig {
             max_per_day: number("max_per_day", 100_000_000)?.map(|n| n as u32),
             password_command: string("password_command")?,
             auth,
-            hello_name: string("hello_name")?,
+            hello_name,
             retries: match smtp.get("retries") {
                 Some(toml::Value::Integer(0)) => 0,
                 _ => number("retries", 20)?.unwrap_or(3) as u32,
@@ -309,6 +338,33 @@ mod tests {
         assert!(parse("host = \"h\"\n")
             .unwrap_err()
             .contains("no [smtp] table"));
+    }
+
+    #[test]
+    fn values_that_go_onto_the_wire_cannot_carry_a_line_break() {
+        let base = "[smtp]\nhost = \"h\"\nfrom = \"a@b.org\"\n";
+        let e = parse(&format!(
+            "{base}hello_name = \"me.example.org\\r\\nMAIL FROM:<x@evil.example>\"\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.starts_with("lettermerge.toml: `hello_name` cannot be used"),
+            "{e}"
+        );
+        assert!(
+            e.contains("carriage return") && e.contains("[192.0.2.7]"),
+            "{e}"
+        );
+        assert!(parse(&format!("{base}hello_name = \"two words\"\n")).is_err());
+        let ok = parse(&format!("{base}hello_name = \"[192.0.2.7]\"\n")).unwrap();
+        assert_eq!(ok.hello_name.as_deref(), Some("[192.0.2.7]"));
+        assert!(parse(&format!("{base}hello_name = \"office.example.org\"\n")).is_ok());
+        let e = parse(&format!("{base}username = \"me\\nAUTH PLAIN x\"\n")).unwrap_err();
+        assert!(e.contains("`username` cannot be used"), "{e}");
+        let e = parse("[smtp]\nhost = \"h\\r\\nx\"\nfrom = \"a@b.org\"\n").unwrap_err();
+        assert!(e.contains("`host` cannot be used"), "{e}");
+        let e = parse("[smtp]\nhost = \"h\"\nfrom = \"a@b.org\\u0000\"\n").unwrap_err();
+        assert!(e.contains("`from` must be one line"), "{e}");
     }
 
     #[test]

@@ -7,7 +7,9 @@ use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, 
 use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
-use super::address::{control_char_problem, parse_list, parse_setting};
+use super::address::{
+    control_char_problem, parse_list, parse_setting, too_many_in_total, MAX_RECIPIENTS,
+};
 use super::{html, text, Attachment, Email, EmailSettings, Recipient, RecipientKind, Shown};
 use crate::letter::Letter;
 use crate::problem::Problem;
@@ -56,6 +58,10 @@ fn validate<'a>(letter: &'a Letter, settings: &EmailSettings) -> Result<Valid<'a
     problems.extend(bcc.problems);
     let reply_to = parse_list(headers.reply_to.as_deref(), "reply_to", row);
     problems.extend(reply_to.problems);
+    let recipients = distinct_addresses([&to.mailboxes, &cc.mailboxes, &bcc.mailboxes]).count();
+    if recipients > MAX_RECIPIENTS {
+        problems.push(too_many_in_total(recipients, row));
+    }
 
     let from = match headers.from.as_deref() {
         Some(value) => single_mailbox(value, "from", row, &mut problems),
@@ -149,6 +155,7 @@ fn build_inner(
     // Each address once, the first kind wins: an official listed in To and in Bcc gets one
     // copy, and the headers do not show them twice.
     let mut recipients: Vec<Recipient> = Vec::new();
+    let mut seen = std::collections::HashSet::with_capacity(to.len() + cc.len() + bcc.len());
     let mut to_shown = Vec::with_capacity(to.len());
     let mut cc_shown = Vec::with_capacity(cc.len());
     let mut bcc_shown = Vec::with_capacity(bcc.len());
@@ -158,11 +165,10 @@ fn build_inner(
         (bcc, RecipientKind::Bcc, &mut bcc_shown),
     ] {
         for mailbox in list {
-            let address = mailbox.email.as_ref();
-            if recipients
-                .iter()
-                .any(|r| r.address.eq_ignore_ascii_case(address))
-            {
+            let address: &str = mailbox.email.as_ref();
+            // A set, not a scan of the list so far: a cell with thousands of addresses
+            // would take quadratic time otherwise.
+            if !seen.insert(address.to_ascii_lowercase()) {
                 continue;
             }
             recipients.push(Recipient {
@@ -253,7 +259,20 @@ fn build_inner(
         });
     }
 
+    // The envelope is given, not left to lettre to read back from the headers: its mailbox
+    // parser drops the quotes of a quoted local part (`"jane doe"@example.org`) and then
+    // finds no recipient. Our SMTP client sends to `recipients`; this only satisfies the builder.
+    let envelope_to: Vec<lettre::Address> = match &redirect {
+        Some(test_to) => vec![test_to.email.clone()],
+        None => recipients
+            .iter()
+            .filter_map(|r| r.address.parse().ok())
+            .collect(),
+    };
+    let envelope = lettre::address::Envelope::new(Some(from.email.clone()), envelope_to)
+        .map_err(|e| vec![bug(row, &format!("the envelope was refused: {e}"))])?;
     let mut builder = Message::builder()
+        .envelope(envelope)
         .from(from)
         .subject(subject_sent.clone())
         .date(SystemTime::from(settings.date))
@@ -402,6 +421,16 @@ fn single_mailbox(
         return None;
     }
     parsed.mailboxes.into_iter().next()
+}
+
+/// The addresses of the lists, each once (case folded), in order: linear in their number.
+fn distinct_addresses<'a>(lists: [&'a Vec<Mailbox>; 3]) -> impl Iterator<Item = String> + 'a {
+    let mut seen = std::collections::HashSet::new();
+    lists
+        .into_iter()
+        .flatten()
+        .map(|m| AsRef::<str>::as_ref(&m.email).to_ascii_lowercase())
+        .filter(move |a| seen.insert(a.clone()))
 }
 
 /// The campaign id as it may appear in a Message-ID and a MIME boundary: letters, digits,

@@ -12,9 +12,27 @@ mod text;
 
 use std::fmt::Write;
 
+pub use address::{MAX_ADDRESS, MAX_LABEL, MAX_LOCAL_PART, MAX_RECIPIENTS};
 pub use html::html_body;
 pub use message::{build, build_preview, check, check_settings};
 pub use text::text_body;
+
+/// The addresses of one address header value (`to`, `cc`, `bcc`, `reply_to`) as the letter's
+/// checks read it: the bare addresses as they go into RCPT TO, and a problem for each item that
+/// is not one (naming `row` and the column `key`). For fuzzing and other tools.
+pub fn parse_addresses(
+    value: &str,
+    key: &str,
+    row: u64,
+) -> (Vec<String>, Vec<crate::problem::Problem>) {
+    let parsed = address::parse_list(Some(value), key, row);
+    let addresses = parsed
+        .mailboxes
+        .iter()
+        .map(|m| AsRef::<str>::as_ref(&m.email).to_string())
+        .collect();
+    (addresses, parsed.problems)
+}
 
 /// What every message of a run shares; built once by the send pipeline.
 #[derive(Debug, Clone)]

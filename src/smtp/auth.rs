@@ -38,20 +38,29 @@ pub(crate) fn b64(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
 }
 
-/// `AUTH PLAIN <base64("\0user\0password")>`, with no authorisation identity.
-pub(crate) fn plain_command(username: &str, password: &str) -> String {
+/// The PLAIN initial response before encoding: `\0user\0password`, no authorisation identity.
+pub(crate) fn plain_blob(username: &str, password: &str) -> Vec<u8> {
     let mut raw = Vec::with_capacity(username.len() + password.len() + 2);
     raw.push(0);
     raw.extend_from_slice(username.as_bytes());
     raw.push(0);
     raw.extend_from_slice(password.as_bytes());
-    format!("AUTH PLAIN {}\r\n", b64(&raw))
+    raw
 }
 
-/// `AUTH XOAUTH2 <base64("user=U\x01auth=Bearer T\x01\x01")>` as Google and Microsoft expect.
+/// `AUTH PLAIN <base64("\0user\0password")>`.
+pub(crate) fn plain_command(username: &str, password: &str) -> String {
+    format!("AUTH PLAIN {}\r\n", b64(&plain_blob(username, password)))
+}
+
+/// The XOAUTH2 initial response before encoding, as Google and Microsoft expect it.
+pub(crate) fn xoauth2_blob(username: &str, token: &str) -> Vec<u8> {
+    format!("user={username}\x01auth=Bearer {token}\x01\x01").into_bytes()
+}
+
+/// `AUTH XOAUTH2 <base64("user=U\x01auth=Bearer T\x01\x01")>`.
 pub(crate) fn xoauth2_command(username: &str, token: &str) -> String {
-    let raw = format!("user={username}\x01auth=Bearer {token}\x01\x01");
-    format!("AUTH XOAUTH2 {}\r\n", b64(raw.as_bytes()))
+    format!("AUTH XOAUTH2 {}\r\n", b64(&xoauth2_blob(username, token)))
 }
 
 #[cfg(test)]

@@ -9,8 +9,10 @@ use super::auth::{self, Mechanism};
 use super::conn::{Conn, Failure};
 use super::data;
 use super::error::{SendError, SmtpError};
+use super::mask::Masker;
 use super::reply::{Extensions, Reply};
 use super::tls;
+use super::wire;
 use super::{Secret, Security, SmtpSettings};
 
 /// A message the server accepted.
@@ -59,6 +61,7 @@ impl SmtpClient {
     /// Opens the session: TCP (or TLS), EHLO, STARTTLS and EHLO again, then AUTH when a
     /// username is set.
     pub fn connect(settings: &SmtpSettings) -> Result<SmtpClient, SmtpError> {
+        check_settings(settings)?;
         let tls_config = match settings.security {
             Security::None => None,
             Security::StartTls | Security::Tls => Some(
@@ -160,7 +163,9 @@ impl SmtpClient {
                 }
                 SendError::Unknown { .. } => true,
                 SendError::Permanent { reply, .. } => reply.closes_connection(),
-                SendError::Connect(_) | SendError::Invalid { .. } => false,
+                // A failed reconnect left no session; a protocol error leaves one out of step.
+                SendError::Connect(_) => true,
+                SendError::Invalid { .. } => false,
             };
             if broken || self.session.as_ref().is_some_and(|s| s.broken) {
                 // Nothing more can be trusted on this connection; the next send starts afresh.
@@ -187,9 +192,20 @@ impl SmtpClient {
             .into());
         };
         let timeout = session.conn.timeout();
-        let lost = |stage: &str, f: Failure| SendError::Temporary {
-            reply: None,
-            detail: format!("{stage}: {}", f.describe(timeout)),
+        let server = format!("{}:{}", self.settings.host, self.settings.port);
+        // Nothing was handed over yet: a broken link may heal (temporary), but a server that
+        // breaks the protocol (a reply past the limits, garbage) will do it again, so that
+        // stops the run as a session error instead of being retried.
+        let lost = |stage: &str, f: Failure| match f {
+            Failure::Malformed(detail) => SendError::Connect(SmtpError::Protocol {
+                server: server.clone(),
+                detail: format!("{stage}: {detail}"),
+                reply: None,
+            }),
+            f => SendError::Temporary {
+                reply: None,
+                detail: format!("{stage}: {}", f.describe(timeout)),
+            },
         };
 
         // The envelope: [RSET] MAIL RCPT... as one write when the server allows pipelining
@@ -345,6 +361,16 @@ impl SmtpClient {
             detail,
             reply,
         };
+        // A failure to read a reply: a protocol error when the server sent what SMTP does not
+        // allow (not worth retrying), otherwise a connection problem.
+        let read_error = |stage: &str, f: Failure| match f {
+            Failure::Malformed(detail) => SmtpError::Protocol {
+                server: server.clone(),
+                detail: format!("{stage}: {detail}"),
+                reply: None,
+            },
+            f => connect_error(format!("{stage}: {}", f.describe(s.timeout)), None),
+        };
         let tls_config = || {
             self.tls_config.clone().ok_or_else(|| SmtpError::Tls {
                 server: server.clone(),
@@ -376,14 +402,15 @@ impl SmtpClient {
         }
         let greeting = conn
             .read_reply()
-            .map_err(|f| connect_error(format!("no greeting: {}", f.describe(s.timeout)), None))?;
+            .map_err(|f| read_error("no greeting", f))?;
         if greeting.code != 220 {
             return Err(connect_error(
                 "the server refused the connection".to_string(),
                 Some(greeting),
             ));
         }
-        let mut ext = ehlo(&mut conn, &hello).map_err(|(d, r)| connect_error(d, r))?;
+        let mut ext =
+            ehlo(&mut conn, &hello).map_err(|e| e.into_error(&read_error, &connect_error))?;
         if s.security == Security::StartTls {
             if !ext.starttls {
                 return Err(SmtpError::StartTlsUnavailable {
@@ -391,8 +418,8 @@ impl SmtpClient {
                     reply: None,
                 });
             }
-            let reply = command(&mut conn, "STARTTLS\r\n")
-                .map_err(|f| connect_error(format!("STARTTLS: {}", f.describe(s.timeout)), None))?;
+            let reply =
+                command(&mut conn, "STARTTLS\r\n").map_err(|f| read_error("STARTTLS", f))?;
             if reply.code != 220 {
                 return Err(SmtpError::StartTlsUnavailable {
                     server,
@@ -401,7 +428,7 @@ impl SmtpClient {
             }
             conn = conn.into_tls(tls_config()?, &s.host).map_err(tls_error)?;
             // RFC 3207: everything learnt before TLS is forgotten and asked again.
-            ext = ehlo(&mut conn, &hello).map_err(|(d, r)| connect_error(d, r))?;
+            ext = ehlo(&mut conn, &hello).map_err(|e| e.into_error(&read_error, &connect_error))?;
         }
         if let Some(username) = &s.username {
             login(
@@ -480,25 +507,45 @@ fn command(conn: &mut Conn, line: &str) -> Result<Reply, Failure> {
     conn.read_reply()
 }
 
+/// Why EHLO failed: reading its reply, or the server's refusal.
+enum HelloError {
+    Read(Failure),
+    Refused(String, Reply),
+}
+
+impl HelloError {
+    fn into_error(
+        self,
+        read_error: &dyn Fn(&str, Failure) -> SmtpError,
+        refused: &dyn Fn(String, Option<Reply>) -> SmtpError,
+    ) -> SmtpError {
+        match self {
+            HelloError::Read(f) => read_error("EHLO", f),
+            HelloError::Refused(detail, reply) => refused(detail, Some(reply)),
+        }
+    }
+}
+
 /// EHLO, or HELO for a server from before 1995.
-fn ehlo(conn: &mut Conn, hello: &str) -> Result<Extensions, (String, Option<Reply>)> {
-    let timeout = conn.timeout();
-    let failed = |f: Failure| (format!("EHLO: {}", f.describe(timeout)), None);
-    let reply = command(conn, &format!("EHLO {hello}\r\n")).map_err(failed)?;
+fn ehlo(conn: &mut Conn, hello: &str) -> Result<Extensions, HelloError> {
+    let reply = command(conn, &format!("EHLO {hello}\r\n")).map_err(HelloError::Read)?;
     if reply.code == 250 {
         return Ok(Extensions::from_ehlo(&reply));
     }
     if reply.code == 421 {
-        return Err((
+        return Err(HelloError::Refused(
             "the server is not taking connections now".to_string(),
-            Some(reply),
+            reply,
         ));
     }
-    let reply = command(conn, &format!("HELO {hello}\r\n")).map_err(failed)?;
+    let reply = command(conn, &format!("HELO {hello}\r\n")).map_err(HelloError::Read)?;
     if reply.code == 250 {
         Ok(Extensions::default())
     } else {
-        Err(("the server refused EHLO and HELO".to_string(), Some(reply)))
+        Err(HelloError::Refused(
+            "the server refused EHLO and HELO".to_string(),
+            reply,
+        ))
     }
 }
 
@@ -516,14 +563,19 @@ fn login(
         reply,
         detail,
     };
-    let io = |f: Failure| {
-        error(
+    let io = |f: Failure| match f {
+        Failure::Malformed(detail) => SmtpError::Protocol {
+            server: server.to_string(),
+            detail: format!("during login: {detail}"),
+            reply: None,
+        },
+        f => error(
             format!(
                 "the connection failed during login: {}",
                 f.describe(timeout)
             ),
             None,
-        )
+        ),
     };
     let Some(secret) = secret else {
         return Err(error("no password or token was given".to_string(), None));
@@ -545,6 +597,8 @@ fn login(
             None,
         ));
     };
+    // From the first AUTH command on, the server has the secret and may quote it back.
+    conn.mask_secrets(Masker::for_login(username, secret));
     let reply = match (mechanism, secret) {
         (Mechanism::Plain, Secret::Password(password)) => {
             let reply = command(conn, &auth::plain_command(username, password)).map_err(io)?;
@@ -625,10 +679,7 @@ fn check_envelope(from: &str, recipients: &[String]) -> Result<(), SendError> {
         });
     }
     for address in std::iter::once(from).chain(recipients.iter().map(String::as_str)) {
-        if address
-            .chars()
-            .any(|c| c.is_control() || c == '<' || c == '>' || c.is_whitespace())
-        {
+        if !fits_in_a_path(address) {
             return Err(SendError::Invalid {
                 detail: format!(
                     "the address {address:?} contains a line break, space or angle bracket"
@@ -644,6 +695,45 @@ fn check_envelope(from: &str, recipients: &[String]) -> Result<(), SendError> {
         }
     }
     Ok(())
+}
+
+/// The settings that go into commands verbatim, checked before anything is sent: the config
+/// layer names them for the user, and this holds for every other caller of the library too.
+fn check_settings(settings: &SmtpSettings) -> Result<(), SmtpError> {
+    let refuse = |setting: &str, detail: String| SmtpError::Settings {
+        setting: setting.to_string(),
+        detail,
+    };
+    wire::check_one_line(&settings.host).map_err(|d| refuse("host", d))?;
+    if !settings.hello_name.is_empty() {
+        wire::check_hello_name(&settings.hello_name).map_err(|d| refuse("hello_name", d))?;
+    }
+    if let Some(username) = &settings.username {
+        wire::check_one_line(username).map_err(|d| refuse("username", d))?;
+    }
+    Ok(())
+}
+
+/// Whether `address` can go between the angle brackets of MAIL FROM or RCPT TO as it is: no
+/// control character or angle bracket anywhere, and a space only inside the quoted local part
+/// (`"jane doe"@example.org`, RFC 5321 section 4.1.2's Quoted-string).
+fn fits_in_a_path(address: &str) -> bool {
+    let (mut quoted, mut escaped) = (false, false);
+    for c in address.chars() {
+        if c.is_control() || c == '<' || c == '>' {
+            return false;
+        }
+        if escaped {
+            escaped = false;
+        } else if quoted && c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            quoted = !quoted;
+        } else if c.is_whitespace() && !(quoted && c == ' ') {
+            return false;
+        }
+    }
+    !quoted
 }
 
 fn with_server(e: SmtpError, settings: &SmtpSettings) -> SmtpError {
@@ -682,5 +772,11 @@ mod tests {
         assert!(check_envelope("a@x\nRCPT TO:<c@x>", &to("b@example.org")).is_err());
         assert!(check_envelope("a@example.org", &to("b example.org")).is_err());
         assert!(check_envelope("a@example.org", &to("nobody")).is_err());
+        // A quoted local part may hold a space; outside the quotes it may not.
+        assert!(check_envelope("a@example.org", &to("\"jane doe\"@example.org")).is_ok());
+        assert!(check_envelope("a@example.org", &to("\"a\\\" b\"@example.org")).is_ok());
+        assert!(check_envelope("a@example.org", &to("\"jane\" doe@example.org")).is_err());
+        assert!(check_envelope("a@example.org", &to("\"open@example.org")).is_err());
+        assert!(check_envelope("a@example.org", &to("\"a\tb\"@example.org")).is_err());
     }
 }

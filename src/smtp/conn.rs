@@ -9,11 +9,8 @@ use std::time::{Duration, Instant};
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
-use super::reply::{Reply, ReplyParser, Step};
-
-/// A reply line longer than this is not SMTP (RFC 5321 allows 512 octets); stop reading rather
-/// than buffer without bound.
-const MAX_LINE: usize = 64 * 1024;
+use super::mask::Masker;
+use super::reply::{Reply, ReplyParser, Step, MAX_REPLY_LINE};
 
 enum Transport {
     Plain(TcpStream),
@@ -71,6 +68,9 @@ pub(crate) struct Conn {
     /// The read/write timeout the socket has now: setting it costs two system calls, so it
     /// is changed only when the deadline needs it (see [`Conn::arm`]).
     armed: Option<Duration>,
+    /// Hides the login secret in what the server says; empty until the login begins (a
+    /// server cannot echo what it was never sent).
+    masker: Masker,
 }
 
 impl Conn {
@@ -94,6 +94,7 @@ impl Conn {
                         pos: 0,
                         timeout,
                         armed: None,
+                        masker: Masker::default(),
                     });
                 }
                 Err(e) if e.kind() == io::ErrorKind::TimedOut => {
@@ -158,6 +159,7 @@ impl Conn {
             pos: 0,
             timeout: self.timeout,
             armed: None,
+            masker: self.masker,
         })
     }
 
@@ -173,15 +175,28 @@ impl Conn {
         result.map_err(Failure::from_io)
     }
 
-    /// Reads one complete reply, which must arrive within the timeout.
+    /// From now on, every reply and every quoted bad line has the login secret masked.
+    pub(crate) fn mask_secrets(&mut self, masker: Masker) {
+        self.masker = masker;
+    }
+
+    /// Reads one complete reply, which must arrive within the timeout and within the limits of
+    /// [`super::reply`]. This is where what the server sent becomes text: the secret is masked
+    /// here, once, for every use (errors, the ledger, the failures CSV).
     pub(crate) fn read_reply(&mut self) -> Result<Reply, Failure> {
         let deadline = Instant::now() + self.timeout;
         let mut parser = ReplyParser::default();
         loop {
             let line = self.read_line(deadline)?;
-            match parser.line(&line).map_err(Failure::Malformed)? {
-                Step::Done(reply) => return Ok(reply),
-                Step::More => {}
+            match parser.line(&line) {
+                Ok(Step::Done(reply)) => {
+                    return Ok(Reply {
+                        code: reply.code,
+                        text: self.masker.mask(&reply.text),
+                    })
+                }
+                Ok(Step::More) => {}
+                Err(detail) => return Err(Failure::Malformed(self.masker.mask(&detail))),
             }
         }
     }
@@ -204,9 +219,11 @@ impl Conn {
                 }
                 return Ok(line);
             }
-            if self.buf.len() - self.pos > MAX_LINE {
+            // The CRLF may be all that is missing from a line of the longest length allowed.
+            if self.buf.len() - self.pos > MAX_REPLY_LINE + 2 {
                 return Err(Failure::Malformed(format!(
-                    "the server sent a line longer than {MAX_LINE} bytes"
+                    "the server sent a reply line of more than {MAX_REPLY_LINE} bytes (the \
+                     limit for one line; SMTP allows 512)"
                 )));
             }
             if self.pos > 0 {

@@ -1,6 +1,7 @@
 //! What can go wrong with SMTP, sorted by what the caller must do about it: connection-level
 //! failures (`SmtpError`) and per-message outcomes (`SendError`). No message ever contains a
-//! password or token: the commands that carry them are never quoted.
+//! password or token: the commands that carry them are never quoted, and what the server says
+//! is masked where it is read (see `mask`).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -39,6 +40,9 @@ pub enum SmtpError {
         reply: Option<Reply>,
         detail: String,
     },
+    /// A setting cannot go onto the wire as it is (a CR or LF in the EHLO name, the host or
+    /// the login name): nothing was sent, not even a connection made.
+    Settings { setting: String, detail: String },
     /// The server answered something SMTP does not allow here.
     Protocol {
         server: String,
@@ -57,7 +61,9 @@ impl SmtpError {
             SmtpError::Auth { reply, .. } => reply.as_ref().is_some_and(Reply::is_transient),
             SmtpError::Protocol { reply, .. } => reply.as_ref().is_some_and(Reply::is_transient),
             SmtpError::Tls { untrusted, .. } => !untrusted,
-            SmtpError::CaFile { .. } | SmtpError::StartTlsUnavailable { .. } => false,
+            SmtpError::CaFile { .. }
+            | SmtpError::StartTlsUnavailable { .. }
+            | SmtpError::Settings { .. } => false,
         }
     }
 }
@@ -88,9 +94,12 @@ impl fmt::Display for SmtpError {
                 untrusted: true,
             } => write!(
                 f,
-                "the TLS certificate of {server} is not trusted: {detail}; if your organisation's \
-                 server uses its own certificate authority, set `ca_file` in [smtp] to that CA \
-                 certificate (PEM), and check that `host` is the name the certificate was issued for"
+                "the TLS certificate of {server} is not trusted: {detail}; if this is your \
+                 organisation's self-signed certificate, put it (PEM) in `ca_file` in [smtp] to \
+                 pin it (`openssl s_client -connect {server} -starttls smtp -showcerts` shows \
+                 it; ask the server's administrator that it is the right one); if your \
+                 organisation runs its own certificate authority, set `ca_file` to that CA \
+                 certificate; and check that `host` is the name the certificate was issued for"
             ),
             SmtpError::Tls { server, detail, .. } => write!(
                 f,
@@ -120,6 +129,10 @@ impl fmt::Display for SmtpError {
                 "{server} refused the login of {username:?}: {detail}{}; check `username` in \
                  [smtp] and the password or token given to lettermerge",
                 with_reply(reply)
+            ),
+            SmtpError::Settings { setting, detail } => write!(
+                f,
+                "the `{setting}` setting cannot be used: {detail}; fix `{setting}` in [smtp]"
             ),
             SmtpError::Protocol {
                 server,
@@ -156,8 +169,10 @@ pub enum SendError {
     /// The message data was written but no reply came (connection dropped or timed out after
     /// the final "."): the server may or may not have accepted it. Never retry automatically.
     Unknown { detail: String },
-    /// The connection had to be re-made before this message and that failed; nothing was sent.
-    /// `SmtpError::is_temporary` says whether to try again; an `Auth` failure should stop the run.
+    /// The connection had to be re-made before this message and that failed, or the server
+    /// broke the protocol before the message was handed over (a reply past the limits of
+    /// [`super::reply`], garbage): nothing was sent. `SmtpError::is_temporary` says whether to
+    /// try again; an `Auth` or `Protocol` failure should stop the run.
     Connect(SmtpError),
     /// The envelope is unusable (no recipients, an address with a line break or angle bracket);
     /// nothing was sent. A bug or an unchecked row: fix the data.

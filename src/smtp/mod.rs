@@ -10,8 +10,10 @@ mod client;
 mod conn;
 mod data;
 mod error;
+mod mask;
 mod reply;
 mod tls;
+mod wire;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -19,7 +21,8 @@ use std::time::Duration;
 
 pub use client::{Delivery, SmtpClient};
 pub use error::{SendError, SmtpError};
-pub use reply::Reply;
+pub use reply::{Reply, MAX_REPLY_BYTES, MAX_REPLY_LINE, MAX_REPLY_LINES};
+pub use wire::{check_domain, check_hello_name, check_one_line, MAX_DOMAIN, MAX_LABEL};
 
 /// How the connection is encrypted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

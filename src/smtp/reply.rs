@@ -1,9 +1,28 @@
 //! SMTP replies (RFC 5321 section 4.2): the three-digit code and text, parsed from one or more
-//! lines, and the EHLO extensions read from them.
+//! lines within fixed bounds, and the EHLO extensions read from them.
 
 use std::fmt;
 
-/// One server reply. A multi-line reply keeps its lines joined with `\n` in `text`.
+/// The longest reply line taken, without its CRLF. RFC 5321 section 4.5.3.1.5 allows 512
+/// octets including the CRLF; real servers stay well inside that, but some put long
+/// diagnostics (a quoted policy URL, a long queue id) on one line, so we allow eight times
+/// as much. Anything longer is not an SMTP server talking, and it is refused rather than
+/// buffered.
+pub const MAX_REPLY_LINE: usize = 4096;
+
+/// The most lines one (multi-line) reply may have. The longest replies are EHLO's: one line
+/// per extension, 10 to 30 in practice; a few hundred leaves room for any real server while
+/// an endless `250-` stream stops here instead of growing memory.
+pub const MAX_REPLY_LINES: usize = 256;
+
+/// The most text one reply may hold, all its lines together (bytes, without the CRLFs and
+/// the codes): 64 KiB is far beyond any real reply, and bounds the memory a hostile server
+/// can make the client hold to that per connection.
+pub const MAX_REPLY_BYTES: usize = 64 * 1024;
+
+/// One server reply. A multi-line reply keeps its lines joined with `\n` in `text`. Control
+/// characters the server sent (other than tab) are replaced by U+FFFD, so a reply shown on a
+/// terminal or stored in the ledger cannot carry an escape sequence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     pub code: u16,
@@ -26,6 +45,45 @@ impl Reply {
     /// 421: the server is closing the transmission channel, whatever command it answered.
     pub fn closes_connection(&self) -> bool {
         self.code == 421
+    }
+
+    /// Parses one complete reply from the bytes a server sent (lines ending in CRLF or a bare
+    /// LF; the last line's ending may be missing), with the same rules and limits as the
+    /// client applies on a connection. Bytes after the reply's last line are an error.
+    pub fn parse(bytes: &[u8]) -> Result<Reply, String> {
+        let mut parser = ReplyParser::default();
+        let mut rest = bytes;
+        loop {
+            let (line, after) = match rest.iter().position(|&b| b == b'\n') {
+                Some(n) => (&rest[..n], &rest[n + 1..]),
+                None => (rest, &rest[rest.len()..]),
+            };
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if let Step::Done(reply) = parser.line(line)? {
+                if !after.is_empty() {
+                    return Err("the server sent more after the end of the reply".to_string());
+                }
+                return Ok(reply);
+            }
+            if after.is_empty() {
+                return Err("the reply ended in the middle (its last line has a `-`)".to_string());
+            }
+            rest = after;
+        }
+    }
+
+    /// The reply as a server sends it: `250-first\r\n250 last\r\n`. [`Reply::parse`] gives
+    /// back the same reply.
+    pub fn to_wire(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.text.len() + 8);
+        let mut lines = self.text.split('\n').peekable();
+        while let Some(line) = lines.next() {
+            let separator = if lines.peek().is_some() { '-' } else { ' ' };
+            out.extend_from_slice(format!("{:03}{separator}", self.code).as_bytes());
+            out.extend_from_slice(line.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        out
     }
 }
 
@@ -53,21 +111,59 @@ pub(crate) enum Step {
 pub(crate) struct ReplyParser {
     code: Option<u16>,
     text: String,
+    lines: usize,
+}
+
+/// At most this much of a bad line is quoted in an error: enough to recognise it.
+const QUOTED: usize = 80;
+
+/// A bad line as an error message quotes it: cut short, control characters replaced.
+fn quoted(line: &[u8]) -> String {
+    let cut = &line[..line.len().min(QUOTED)];
+    let mut shown = clean(&String::from_utf8_lossy(cut));
+    if line.len() > QUOTED {
+        shown.push('…');
+    }
+    format!("{shown:?}")
+}
+
+/// Server text with control characters (tab excepted) replaced by U+FFFD: RFC 5321's
+/// textstring is tab and printable characters only, and anything else would reach a
+/// terminal or a CSV as it came.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c != '\t' && c.is_control() {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 impl ReplyParser {
     pub(crate) fn line(&mut self, line: &[u8]) -> Result<Step, String> {
-        let shown = || String::from_utf8_lossy(line).into_owned();
+        if line.len() > MAX_REPLY_LINE {
+            return Err(format!(
+                "the server sent a reply line of more than {MAX_REPLY_LINE} bytes (the limit \
+                 for one line; SMTP allows 512), starting {}",
+                quoted(line)
+            ));
+        }
         if line.len() < 3 || !line[..3].iter().all(u8::is_ascii_digit) {
-            return Err(format!("the server sent {:?}, not an SMTP reply", shown()));
+            return Err(format!(
+                "the server sent {}, not an SMTP reply",
+                quoted(line)
+            ));
         }
         let code = u16::from(line[0] - b'0') * 100
             + u16::from(line[1] - b'0') * 10
             + u16::from(line[2] - b'0');
         if !(200..600).contains(&code) {
             return Err(format!(
-                "the server sent an invalid reply code: {:?}",
-                shown()
+                "the server sent an invalid reply code: {}",
+                quoted(line)
             ));
         }
         let continuing = self.code.is_some();
@@ -84,16 +180,29 @@ impl ReplyParser {
             Some(b'-') => false,
             Some(_) => {
                 return Err(format!(
-                    "the server sent a malformed reply line: {:?}",
-                    shown()
+                    "the server sent a malformed reply line: {}",
+                    quoted(line)
                 ))
             }
         };
-        let text = line.get(4..).unwrap_or_default();
+        self.lines += 1;
+        if self.lines > MAX_REPLY_LINES {
+            return Err(format!(
+                "the server sent a reply of more than {MAX_REPLY_LINES} lines (the limit for \
+                 one reply)"
+            ));
+        }
+        let text = clean(&String::from_utf8_lossy(line.get(4..).unwrap_or_default()));
+        if self.text.len() + text.len() + 1 > MAX_REPLY_BYTES {
+            return Err(format!(
+                "the server sent a reply of more than {MAX_REPLY_BYTES} bytes (the limit for \
+                 one reply)"
+            ));
+        }
         if continuing {
             self.text.push('\n');
         }
-        self.text.push_str(&String::from_utf8_lossy(text));
+        self.text.push_str(&text);
         if last {
             Ok(Step::Done(Reply {
                 code,
@@ -149,7 +258,10 @@ impl Extensions {
 
 #[cfg(test)]
 mod tests {
-    use super::{Extensions, Reply, ReplyParser, Step};
+    use super::{
+        Extensions, Reply, ReplyParser, Step, MAX_REPLY_BYTES, MAX_REPLY_LINE, MAX_REPLY_LINES,
+    };
+    use proptest::prelude::{any, prop, proptest, ProptestConfig};
 
     fn parse(lines: &[&str]) -> Result<Reply, String> {
         let mut parser = ReplyParser::default();
@@ -214,5 +326,84 @@ mod tests {
         assert_eq!(ext.auth, ["LOGIN", "PLAIN", "XOAUTH2"]);
         let bare = Extensions::from_ehlo(&parse(&["250 only.greeting"]).unwrap());
         assert_eq!(bare, Extensions::default());
+    }
+
+    #[test]
+    fn an_endless_multi_line_reply_stops_at_the_line_limit() {
+        let mut parser = ReplyParser::default();
+        let mut outcome = Ok(Step::More);
+        for _ in 0..=MAX_REPLY_LINES {
+            outcome = parser.line(b"250-more");
+            if outcome.is_err() {
+                break;
+            }
+        }
+        let e = outcome.expect_err("stops");
+        assert!(
+            e.contains(&format!("more than {MAX_REPLY_LINES} lines")),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn long_lines_and_large_replies_are_refused() {
+        let long = format!("250 {}", "x".repeat(MAX_REPLY_LINE));
+        let e = Reply::parse(long.as_bytes()).unwrap_err();
+        assert!(
+            e.contains(&format!("more than {MAX_REPLY_LINE} bytes")),
+            "{e}"
+        );
+        assert!(e.len() < 400, "the line is quoted cut short: {e}");
+        let line = format!("250-{}\r\n", "y".repeat(MAX_REPLY_LINE - 4));
+        let big = line.repeat(MAX_REPLY_BYTES / (MAX_REPLY_LINE - 4) + 1) + "250 end\r\n";
+        let e = Reply::parse(big.as_bytes()).unwrap_err();
+        assert!(
+            e.contains(&format!("more than {MAX_REPLY_BYTES} bytes")),
+            "{e}"
+        );
+        // Just inside the limits is fine.
+        let fits = format!("250 {}", "z".repeat(MAX_REPLY_LINE - 4));
+        assert!(Reply::parse(fits.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn control_characters_from_the_server_are_replaced() {
+        let r = Reply::parse(b"550 no\x1b]0;owned\x07 such\tuser\r\n").unwrap();
+        assert_eq!(r.text, "no\u{FFFD}]0;owned\u{FFFD} such\tuser");
+        let e = Reply::parse(b"\x1b[2Jhello").unwrap_err();
+        assert!(!e.contains('\x1b'), "{e}");
+    }
+
+    #[test]
+    fn parse_takes_whole_replies_only() {
+        assert_eq!(Reply::parse(b"250-a\r\n250 b\r\n").unwrap().text, "a\nb");
+        assert_eq!(Reply::parse(b"250 ok").unwrap().text, "ok");
+        assert!(Reply::parse(b"250-a\r\n").is_err());
+        assert!(Reply::parse(b"250 a\r\n250 b\r\n").is_err());
+        assert!(Reply::parse(b"").is_err());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// A reply rendered as a server sends it parses back to itself.
+        #[test]
+        fn a_rendered_reply_parses_back_to_itself(
+            code in 200u16..600,
+            lines in prop::collection::vec("[ -~\t\u{a0}-\u{2fff}]{0,60}", 1..12),
+        ) {
+            let reply = Reply { code, text: lines.join("\n") };
+            let wire = reply.to_wire();
+            assert_eq!(Reply::parse(&wire), Ok(reply));
+        }
+
+        /// Any bytes give a reply or an error, never a panic, and a reply stays in bounds.
+        #[test]
+        fn any_bytes_parse_within_bounds(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+            if let Ok(reply) = Reply::parse(&bytes) {
+                assert!(reply.text.len() <= MAX_REPLY_BYTES);
+                assert_eq!(Reply::parse(&reply.to_wire()), Ok(reply));
+            }
+        }
     }
 }
