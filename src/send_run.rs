@@ -20,6 +20,7 @@ use crate::report::Reporter;
 use crate::smtp::{Secret, Security, SendError, SmtpClient, SmtpError, SmtpSettings};
 use crate::template::Template;
 use crate::typeset::Typesetter;
+use std::collections::HashSet;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -140,12 +141,23 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
 
     // Printing a dry run shows headers and text only: no MIME message is needed.
     let preview_only = matches!(cfg.mode, Mode::DryRun { dir: None }) && !cfg.attach_pdf;
-    let render = |ts: &mut Vec<Typesetter>, record: Result<Record, Problem>| -> Option<Email> {
-        let record = record.ok()?;
-        let letter = prepared.template.render(&record).ok()?;
+    // A row the check pass refused (sent only with --skip-invalid) is skipped quietly: its
+    // problems are listed already. Any other row that cannot be built now stops the run,
+    // by name, so that no row is ever dropped without a word.
+    let refused: HashSet<u64> = checked.errors.iter().filter_map(|p| p.row).collect();
+    let render = |ts: &mut Vec<Typesetter>, record: Result<Record, Problem>| -> Rendered {
+        let row_of = |p: &Problem| p.row;
+        let record = record.map_err(|p| (row_of(&p), p.message))?;
+        let row = Some(record.row);
+        let letter = prepared
+            .template
+            .render(&record)
+            .map_err(|p| (row, p.message))?;
         let attachment = match (fonts.as_ref(), ts.first_mut()) {
             (Some(fonts), Some(typesetter)) => {
-                let typeset = typesetter.typeset(&letter, &prepared.images).ok()?;
+                let typeset = typesetter
+                    .typeset(&letter, &prepared.images)
+                    .map_err(|p| (row, p.message))?;
                 let recipient = letter.address.first().cloned().unwrap_or_default();
                 let author = prepared.template.style().letterhead.as_ref();
                 let info = DocInfo::lettermerge(
@@ -155,7 +167,7 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
                 );
                 let bytes =
                     pdf::write_pdf(Vec::new(), &typeset.pages, fonts, &prepared.images, info)
-                        .ok()?;
+                        .map_err(|e| (row, format!("its PDF could not be made: {e}")))?;
                 let stem = letter
                     .filename
                     .as_deref()
@@ -168,10 +180,29 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
             }
             _ => None,
         };
-        if preview_only {
-            email::build_preview(&letter, &prepared.settings).ok()
+        let built = if preview_only {
+            email::build_preview(&letter, &prepared.settings)
         } else {
-            email::build(&letter, &prepared.settings, attachment.as_ref()).ok()
+            email::build(&letter, &prepared.settings, attachment.as_ref())
+        };
+        built.map_err(|problems| {
+            let why: Vec<String> = problems.into_iter().map(|p| p.message).collect();
+            (row, why.join("; "))
+        })
+    };
+    let accept = |rendered: Rendered| -> Result<Option<Email>, Halt> {
+        match rendered {
+            Ok(email) => Ok(Some(email)),
+            Err((Some(row), _)) if refused.contains(&row) => Ok(None),
+            Err((row, why)) => Err(fail(
+                ExitCode::Problems,
+                format!(
+                    "{}could not be made into a message although it passed the check ({why}); \
+                     the run stopped there and nothing was sent for it; run `lettermerge check` \
+                     and report this",
+                    row.map(|r| format!("row {r} ")).unwrap_or_default()
+                ),
+            )),
         }
     };
     let states: Vec<Vec<Typesetter>> = typesetters.into_iter().map(|t| vec![t]).collect();
@@ -223,8 +254,10 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
                         .try_for_each(|text| print_text(&mut out, text))
                 }
                 None => {
-                    let sink = |email: Option<Email>| -> Result<(), Halt> {
-                        let Some(email) = email else { return Ok(()) };
+                    let sink = |rendered: Rendered| -> Result<(), Halt> {
+                        let Some(email) = accept(rendered)? else {
+                            return Ok(());
+                        };
                         if shown >= limit {
                             return Err(Halt::Limit);
                         }
@@ -266,8 +299,10 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
             let mut client = connect(cfg)?;
             let limit = cfg.limit.unwrap_or(1);
             let mut delivered = 0usize;
-            let sink = |email: Option<Email>| -> Result<(), Halt> {
-                let Some(email) = email else { return Ok(()) };
+            let sink = |rendered: Rendered| -> Result<(), Halt> {
+                let Some(email) = accept(rendered)? else {
+                    return Ok(());
+                };
                 if delivered >= limit {
                     return Err(Halt::Limit);
                 }
@@ -330,8 +365,10 @@ fn run_inner(cfg: &SendConfig, reporter: &Reporter) -> Result<ExitCode, Halt> {
                 held: None,
             };
             let limit = cfg.limit.unwrap_or(usize::MAX);
-            let sink = |email: Option<Email>| -> Result<(), Halt> {
-                let Some(email) = email else { return Ok(()) };
+            let sink = |rendered: Rendered| -> Result<(), Halt> {
+                let Some(email) = accept(rendered)? else {
+                    return Ok(());
+                };
                 if sender.outcome.attempted >= limit {
                     return Err(Halt::Limit);
                 }
@@ -408,6 +445,9 @@ fn print_text(out: &mut impl Write, text: &str) -> Result<(), Halt> {
         }
     })
 }
+
+/// A row's message, or why it could not be made: (the row, the reason).
+type Rendered = Result<Email, (Option<u64>, String)>;
 
 /// One message as a dry run prints it.
 pub(crate) fn dry_run_text(email: &Email) -> String {

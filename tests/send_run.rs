@@ -345,6 +345,39 @@ fn a_header_injection_row_is_refused_before_anything_is_sent() {
 }
 
 #[test]
+fn skip_invalid_sends_the_good_rows_names_the_refused_one_and_records_it_unsent() {
+    let server = TestServer::start(Options::new());
+    let w = campaign(
+        &server,
+        "",
+        &[
+            "A,One,Mayor,a@x.example,,fine",
+            "B,Two,Mayor,not-an-address,,bad",
+            "C,Three,Mayor,c@x.example,,fine",
+        ],
+    );
+    let run = send(&w, &["--yes", "--skip-invalid"]);
+    run.expect_code(1);
+    assert!(run.stderr.contains("d.csv row 3"), "{}", run.stderr);
+    assert!(run.stderr.contains("Sent 2 messages"), "{}", run.stderr);
+    assert_eq!(messages_to(&server, "a@x.example"), 1);
+    assert_eq!(messages_to(&server, "c@x.example"), 1);
+    assert_eq!(server.messages().len(), 2);
+    // With the address fixed, a rerun sends that row and only that row.
+    w.file(
+        "d.csv",
+        data(&[
+            "A,One,Mayor,a@x.example,,fine",
+            "B,Two,Mayor,b@x.example,,bad",
+            "C,Three,Mayor,c@x.example,,fine",
+        ]),
+    );
+    send(&w, &["--yes"]).expect_code(0);
+    assert_eq!(messages_to(&server, "b@x.example"), 1);
+    assert_eq!(server.messages().len(), 3, "{}", server.log());
+}
+
+#[test]
 fn dry_run_renders_without_connecting_and_never_says_sent() {
     let server = TestServer::start(Options::new());
     let w = campaign(
