@@ -42,6 +42,13 @@ pub const RATIO_FREE_BYTES: u64 = 4 * 1024 * 1024;
 /// 2 million is far more distinct texts than any list of officials has.
 pub const MAX_SHARED_STRINGS: u64 = 2_000_000;
 
+/// The grid an OpenDocument sheet may span, from its first filled cell to its last (rows ×
+/// columns). calamine builds an .ods sheet as one dense grid of that size (about 32 bytes a
+/// cell) before lettermerge sees a cell, and a row or cell "repeated" a million times costs
+/// a few bytes of XML; 5 million cells (160 MiB) is the bound the .xlsx reader puts on
+/// filled cells, and more than any list of officials spans.
+pub const MAX_ODS_GRID_CELLS: u64 = 5_000_000;
+
 /// Checks the workbook's zip before it is read. `Ok` when the file is not a zip at all
 /// (calamine then says what it is not).
 pub fn check(path: &Path) -> Result<(), DataError> {
@@ -88,6 +95,14 @@ pub fn check(path: &Path) -> Result<(), DataError> {
         };
         let outcome = if lower.ends_with("sharedstrings.xml") {
             count_shared_strings(&mut guarded)
+        } else if lower == "content.xml" {
+            ods_grid(&mut guarded).map(|r| {
+                r.map_err(|(table, cells)| {
+                    format!(
+                        "sheet \"{table}\" spans {cells} cells from its first filled cell to its last (counting repeated rows and cells), over the limit of {MAX_ODS_GRID_CELLS}; delete the stray cells far below or to the right of the data, or save the sheet as .xlsx or CSV"
+                    )
+                })
+            })
         } else {
             io::copy(&mut guarded, &mut io::sink())
                 .map(|_| Ok(()))
@@ -99,11 +114,7 @@ pub fn check(path: &Path) -> Result<(), DataError> {
         }
         match outcome {
             Ok(Ok(())) => {}
-            Ok(Err(count)) => {
-                return Err(limit(format!(
-                    "its shared-strings table ({name}) holds {count} entries or more, over the limit of {MAX_SHARED_STRINGS}; save the workbook again in Excel, or export the sheet as CSV"
-                )))
-            }
+            Ok(Err(message)) => return Err(limit(message)),
             Err(message) => {
                 return Err(DataError::Workbook {
                     path: path.to_path_buf(),
@@ -173,7 +184,106 @@ impl<R: Read> Read for Guarded<R> {
 
 /// Reads the whole shared-strings part, counting its entries (and its declared count).
 /// `Ok(Err(n))` when there are too many.
-fn count_shared_strings(reader: &mut impl Read) -> Result<Result<(), u64>, String> {
+fn count_shared_strings(reader: &mut impl Read) -> Result<Result<(), String>, String> {
+    Ok(shared_strings_count(reader)?.map_err(|count| {
+        format!(
+            "its shared-strings table holds {count} entries or more, over the limit of {MAX_SHARED_STRINGS}; save the workbook again in Excel, or export the sheet as CSV"
+        )
+    }))
+}
+
+/// The span of filled cells of each table of an OpenDocument `content.xml`, with repeated
+/// rows and cells counted as calamine expands them; `Err((table, cells))` for the first
+/// table over [`MAX_ODS_GRID_CELLS`]. A cell is filled when it has a value type or content.
+fn ods_grid(reader: &mut impl Read) -> Result<Result<(), (String, u64)>, String> {
+    let mut xml = quick_xml::Reader::from_reader(BufReader::new(reader));
+    xml.config_mut().check_end_names = false;
+    let mut buf = Vec::new();
+    let repeat = |e: &quick_xml::events::BytesStart, key: &str| -> u64 {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == key)
+            .and_then(|a| a.value.trim().parse::<u64>().ok())
+            .unwrap_or(1)
+            .max(1)
+    };
+    let (mut table, mut row, mut col, mut row_repeat) = (String::new(), 0u64, 0u64, 1u64);
+    // (first row, last row, first column, last column) of the filled cells of this table.
+    let mut span: Option<(u64, u64, u64, u64)> = None;
+    let mut open_cell: Option<(u64, u64)> = None;
+    let area = |s: Option<(u64, u64, u64, u64)>| {
+        s.map_or(0, |(r0, r1, c0, c1)| {
+            (r1 - r0)
+                .saturating_add(1)
+                .saturating_mul((c1 - c0).saturating_add(1))
+        })
+    };
+    let fill = |span: &mut Option<(u64, u64, u64, u64)>, r0: u64, r1: u64, c0: u64, c1: u64| {
+        *span = Some(match *span {
+            None => (r0, r1, c0, c1),
+            Some((a, b, c, d)) => (a.min(r0), b.max(r1), c.min(c0), d.max(c1)),
+        });
+    };
+    loop {
+        let event = xml.read_event_into(&mut buf).map_err(|e| e.to_string())?;
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let empty = matches!(event, Event::Empty(_));
+                match e.name().as_ref() {
+                    "table:table" => {
+                        table = e
+                            .attributes()
+                            .flatten()
+                            .find(|a| a.key.as_ref() == "table:name")
+                            .map(|a| a.value.to_string())
+                            .unwrap_or_default();
+                        (row, span) = (0, None);
+                    }
+                    "table:table-row" => {
+                        row_repeat = repeat(e, "table:number-rows-repeated");
+                        col = 0;
+                        if empty {
+                            row = row.saturating_add(row_repeat);
+                        }
+                    }
+                    "table:table-cell" | "table:covered-table-cell" => {
+                        let n = repeat(e, "table:number-columns-repeated");
+                        let (c0, c1) = (col, col.saturating_add(n - 1));
+                        col = col.saturating_add(n);
+                        let valued = e.attributes().flatten().any(|a| {
+                            a.key.as_ref() == "office:value-type"
+                                || a.key.as_ref() == "calcext:value-type"
+                        });
+                        if valued {
+                            fill(&mut span, row, row.saturating_add(row_repeat - 1), c0, c1);
+                        } else if !empty {
+                            open_cell = Some((c0, c1));
+                        }
+                    }
+                    _ => {
+                        // Content inside a cell without a value type (text:p) fills it.
+                        if let Some((c0, c1)) = open_cell.take() {
+                            fill(&mut span, row, row.saturating_add(row_repeat - 1), c0, c1);
+                        }
+                    }
+                }
+                if area(span) > MAX_ODS_GRID_CELLS {
+                    return Ok(Err((table, area(span))));
+                }
+            }
+            Event::End(ref e) => match e.name().as_ref() {
+                "table:table-row" => row = row.saturating_add(row_repeat),
+                "table:table-cell" | "table:covered-table-cell" => open_cell = None,
+                _ => {}
+            },
+            Event::Eof => return Ok(Ok(())),
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+fn shared_strings_count(reader: &mut impl Read) -> Result<Result<(), u64>, String> {
     let mut xml = quick_xml::Reader::from_reader(BufReader::new(reader));
     xml.config_mut().check_end_names = false;
     let mut buf = Vec::new();
@@ -275,6 +385,44 @@ mod tests {
             ],
         );
         check(&path).unwrap();
+    }
+
+    fn ods_content(rows: &str) -> Vec<u8> {
+        format!(
+            "<?xml version=\"1.0\"?><office:document-content xmlns:office=\"o\" xmlns:table=\"t\" xmlns:text=\"x\"><office:body><office:spreadsheet><table:table table:name=\"Officials\">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn an_ods_sheet_spanning_a_huge_grid_is_refused_and_trailing_empties_are_not_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let a1 = "<table:table-row><table:table-cell office:value-type=\"string\"><text:p>Name</text:p></table:table-cell>\
+                  <table:table-cell table:number-columns-repeated=\"16383\"/></table:table-row>";
+        // What LibreOffice writes for an ordinary sheet: a filled row, then the rest of the
+        // sheet as repeated empty rows and cells. Its span is one cell.
+        let ordinary = format!(
+            "{a1}<table:table-row table:number-rows-repeated=\"1048575\"><table:table-cell table:number-columns-repeated=\"16384\"/></table:table-row>"
+        );
+        let path = zip_with(dir.path(), &[("content.xml", &ods_content(&ordinary))]);
+        check(&path).unwrap();
+        // One stray text cell far below and to the right: 1,000,000 x 16,000 cells.
+        let stray = format!(
+            "{a1}<table:table-row table:number-rows-repeated=\"999998\"><table:table-cell/></table:table-row>\
+             <table:table-row><table:table-cell table:number-columns-repeated=\"15999\"/><table:table-cell><text:p>x</text:p></table:table-cell></table:table-row>"
+        );
+        let path = zip_with(dir.path(), &[("content.xml", &ods_content(&stray))]);
+        match check(&path) {
+            Err(DataError::Limit { message, .. }) => {
+                assert!(message.contains("sheet \"Officials\""), "{message}");
+                assert!(message.contains("5000000"), "{message}");
+            }
+            other => panic!("a huge .ods grid got past: {other:?}"),
+        }
+        // A filled row repeated a million times spans a million rows too.
+        let repeated = "<table:table-row table:number-rows-repeated=\"1000000\"><table:table-cell office:value-type=\"float\" table:number-columns-repeated=\"10\"/></table:table-row>";
+        let path = zip_with(dir.path(), &[("content.xml", &ods_content(repeated))]);
+        assert!(matches!(check(&path), Err(DataError::Limit { .. })));
     }
 }
 
