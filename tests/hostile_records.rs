@@ -313,3 +313,29 @@ fn the_manifest_defuses_formula_looking_cells() {
         }
     }
 }
+
+#[test]
+fn an_ods_sheet_with_a_stray_cell_far_away_is_refused_before_its_dense_grid_is_built() {
+    let w = Workdir::new();
+    let content = r#"<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="Officials"><table:table-row><table:table-cell office:value-type="string"><text:p>Name</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>Email</text:p></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="100000"><table:table-cell/></table:table-row><table:table-row><table:table-cell table:number-columns-repeated="900"/><table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#;
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(w.join("far.ods")).unwrap());
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("content.xml", deflated).unwrap();
+    zip.write_all(content.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    let run = check(&w, "far.ods");
+    run.expect_code(1);
+    assert!(run.stderr.contains("far.ods"), "{}", run.stderr);
+    assert!(run.stderr.contains("sheet \"Officials\""), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("over the limit of 5000000"),
+        "{}",
+        run.stderr
+    );
+}
