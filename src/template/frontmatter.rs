@@ -464,8 +464,9 @@ fn resolve(
         return Ok(());
     };
     let full = resolve_path(p, dir);
-    if let Ok(meta) = std::fs::metadata(&full) {
-        if !meta.is_file() {
+    match std::fs::metadata(&full) {
+        Ok(meta) if meta.is_file() => {}
+        Ok(_) => {
             return Err(LineError::new(
                 line,
                 format!(
@@ -473,18 +474,18 @@ fn resolve(
                     p.display()
                 ),
             )
-            .hint("give the path of a font or image file"));
+            .hint("give the path of a font or image file"))
         }
-    }
-    if !full.is_file() {
-        return Err(LineError::new(
-            line,
-            format!("the file `{}` given as `{name}` was not found", p.display()),
-        )
-        .hint(format!(
-            "paths are relative to the template's folder ({}); check the name and that the file is there",
-            display_dir(dir)
-        )));
+        Err(_) => {
+            return Err(LineError::new(
+                line,
+                format!("the file `{}` given as `{name}` was not found", p.display()),
+            )
+            .hint(format!(
+                "paths are relative to the template's folder ({}); check the name and that the file is there",
+                display_dir(dir)
+            )))
+        }
     }
     *p = full;
     Ok(())

@@ -22,6 +22,22 @@ fn too_deep() -> BodyError {
     }
 }
 
+/// Counts the quotes and lists `event` opens or closes; `true` once they nest past
+/// [`MAX_MARKDOWN_NESTING`]. One rule for the template's own body and every rendered one.
+fn too_deep_after(depth: &mut usize, event: &Event<'_>) -> bool {
+    match event {
+        Event::Start(Tag::BlockQuote(_) | Tag::List(_)) => {
+            *depth += 1;
+            *depth > MAX_MARKDOWN_NESTING
+        }
+        Event::End(TagEnd::BlockQuote(_) | TagEnd::List(_)) => {
+            *depth = depth.saturating_sub(1);
+            false
+        }
+        _ => false,
+    }
+}
+
 /// A problem with the body: an image's width, or nesting past the limit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BodyError {
@@ -87,15 +103,9 @@ pub fn to_blocks(markdown: &str, dir: &Path) -> Result<Vec<Block>, BodyError> {
     };
     let parser = Parser::new_ext(markdown, Options::ENABLE_SMART_PUNCTUATION);
     for event in parser {
-        if let Event::Start(Tag::BlockQuote(_) | Tag::List(_)) = event {
-            b.depth += 1;
-            if b.depth > MAX_MARKDOWN_NESTING {
-                // Stop before building anything deeper.
-                return Err(too_deep());
-            }
-        }
-        if let Event::End(TagEnd::BlockQuote(_) | TagEnd::List(_)) = event {
-            b.depth = b.depth.saturating_sub(1);
+        if too_deep_after(&mut b.depth, &event) {
+            // Stop before building anything deeper.
+            return Err(too_deep());
         }
         b.event(event);
     }
@@ -396,23 +406,16 @@ pub fn check_body(source: &str) -> Result<(), (usize, BodyError)> {
     let line_of = |at: usize| source[..at].matches('\n').count() + 1;
     let mut depth = 0usize;
     for (event, range) in Parser::new_ext(source, Options::empty()).into_offset_iter() {
-        match event {
-            Event::Start(Tag::BlockQuote(_) | Tag::List(_)) => {
-                depth += 1;
-                if depth > MAX_MARKDOWN_NESTING {
-                    return Err((line_of(range.start), too_deep()));
-                }
-            }
-            Event::End(TagEnd::BlockQuote(_) | TagEnd::List(_)) => {
-                depth = depth.saturating_sub(1);
-            }
-            // A width filled in from the data is checked per row instead.
-            Event::Start(Tag::Image { title, .. }) if !title.contains("{{") => {
+        if too_deep_after(&mut depth, &event) {
+            return Err((line_of(range.start), too_deep()));
+        }
+        // A width filled in from the data is checked per row instead.
+        if let Event::Start(Tag::Image { title, .. }) = event {
+            if !title.contains("{{") {
                 if let Err(e) = image_width(&title) {
                     return Err((line_of(range.start), e));
                 }
             }
-            _ => {}
         }
     }
     Ok(())
