@@ -5,6 +5,7 @@
 pub mod csv_out;
 pub mod email;
 pub mod exit_codes;
+pub mod fields;
 pub mod images;
 pub mod input_file;
 pub mod ledger;
