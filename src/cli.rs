@@ -232,6 +232,11 @@ pub struct InputArgs {
     /// Field delimiter of a CSV data file: ',', ';' or 'tab' (default: detected).
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<String>,
+
+    /// Which office to write to when the data has two (Open States): capitol (the default)
+    /// or district; each falls back to the other where it is empty.
+    #[arg(long, value_name = "OFFICE")]
+    pub address: Option<String>,
 }
 
 /// The help heading of `--rows`, `--where` and `--limit`.

@@ -146,7 +146,7 @@ fn html_pdf_dir(file: &Path) -> PathBuf {
 /// Input, selection, the send config file's `from` (when one is given) and its `[offices]`.
 fn rows(args: RowsArgs) -> Result<(Input, SelectSpec, Option<String>, OfficeTable), UsageError> {
     let mut input = Input::from_args(args.input)?;
-    input.config = args.config.clone();
+    input.use_config(args.config.as_deref())?;
     let select = select_spec(&args.select, args.limit)?;
     let from = args
         .config

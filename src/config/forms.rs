@@ -16,7 +16,7 @@ use crate::template::forms::{OfficeTable, DEFAULT_HONORIFIC};
 use std::path::Path;
 
 /// The tables a lettermerge config file may have.
-pub const TABLES: [&str; 2] = ["smtp", "offices"];
+pub const TABLES: [&str; 4] = ["smtp", "offices", "columns", "data"];
 
 const KEYS: [&str; 3] = ["title", "honorific", "match"];
 
@@ -44,7 +44,7 @@ pub fn parse(text: &str, name: &str) -> Result<OfficeTable, UsageError> {
             };
             return Err(err(format!(
                 "unknown table or key `{key}`{hint} (a lettermerge config has the tables {})",
-                TABLES.map(|t| format!("[{t}]")).join(" and ")
+                TABLES.map(|t| format!("[{t}]")).join(", ")
             )));
         }
     }

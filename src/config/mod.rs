@@ -3,6 +3,7 @@
 //! at clap types.
 
 mod check;
+pub mod columns;
 pub mod forms;
 mod pdf;
 pub mod secret;
@@ -37,9 +38,23 @@ pub struct Input {
     /// The `--config` file, when one is given: read like the others, so no output may
     /// replace it.
     pub config: Option<PathBuf>,
+    /// `--address`, kept to win over the config's `[data] address`.
+    address_flag: Option<crate::fields::AddressChoice>,
 }
 
 impl Input {
+    /// Records the `--config` file and reads its `[columns]` and `[data]` tables into the
+    /// field matching.
+    pub fn use_config(&mut self, config: Option<&Path>) -> Result<(), UsageError> {
+        self.config = config.map(Path::to_path_buf);
+        if let Some(path) = config {
+            let text = read_config(path)?;
+            self.data_options.fields =
+                columns::parse(&text, &path.display().to_string(), self.address_flag)?;
+        }
+        Ok(())
+    }
+
     pub fn from_args(args: InputArgs) -> Result<Input, UsageError> {
         require_file(&args.template, "--template", "the letter template")?;
         require_file(&args.data, "--data", "the data file")?;
@@ -52,6 +67,17 @@ impl Input {
                 )));
             }
         }
+        let address_flag = args
+            .address
+            .as_deref()
+            .map(|a| {
+                crate::fields::AddressChoice::parse(a).ok_or_else(|| {
+                    UsageError(format!(
+                        "--address {a} is not an office I know; use --address capitol or --address district"
+                    ))
+                })
+            })
+            .transpose()?;
         Ok(Input {
             template: args.template,
             data: args.data,
@@ -59,8 +85,13 @@ impl Input {
                 encoding: args.encoding,
                 delimiter,
                 sheet: args.sheet,
+                fields: crate::fields::FieldOptions {
+                    address: address_flag.unwrap_or_default(),
+                    ..Default::default()
+                },
             },
             config: None,
+            address_flag,
         })
     }
 }

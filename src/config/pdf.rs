@@ -26,7 +26,7 @@ pub struct PdfConfig {
 impl PdfConfig {
     pub fn from_args(args: PdfArgs) -> Result<PdfConfig, UsageError> {
         let mut input = Input::from_args(args.input)?;
-        input.config = args.config.clone();
+        input.use_config(args.config.as_deref())?;
         let offices = super::forms::load(args.config.as_deref())?;
         let select = select_spec(&args.select, args.limit)?;
         if args.out.is_file() {

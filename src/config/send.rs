@@ -412,7 +412,7 @@ pub struct SendConfig {
 impl SendConfig {
     pub fn from_args(args: crate::cli::SendArgs) -> Result<SendConfig, UsageError> {
         let mut input = super::Input::from_args(args.input)?;
-        input.config = Some(args.config.clone());
+        input.use_config(Some(&args.config))?;
         let select = super::select_spec(&args.select, None)?;
         let smtp = SmtpConfig::load(&args.config)?;
         let offices = super::forms::load(Some(&args.config))?;

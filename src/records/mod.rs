@@ -21,6 +21,7 @@ pub use self::select::{SelectError, SelectSpec, Selected, Selection};
 pub use self::xlsx::is_workbook;
 
 use self::line_ends::LineEnds;
+use crate::fields::{FieldOptions, FieldPlan, Note};
 use crate::input_file::{human_size, open_regular, InputError};
 use crate::problem::Problem;
 use csv::ByteRecord;
@@ -45,6 +46,9 @@ pub struct DataOptions {
     /// The worksheet to read from a workbook (default: the first visible one). Not used for
     /// CSV files.
     pub sheet: Option<String>,
+    /// How the file's columns are matched to the standard fields (`[columns]`, the office
+    /// to write to).
+    pub fields: FieldOptions,
 }
 
 /// The longest CSV record (one row, all its cells, after decoding) read. A row of officials
@@ -113,6 +117,11 @@ pub enum DataError {
     /// Over one of the reader's limits (a cell, a row, a zip part, the cells of a sheet):
     /// `message` names the part, row or cell and the limit, and says what to do.
     Limit {
+        path: PathBuf,
+        message: String,
+    },
+    /// A `[columns]` entry of the config that does not fit the file.
+    Fields {
         path: PathBuf,
         message: String,
     },
@@ -187,6 +196,11 @@ impl fmt::Display for DataError {
                 path.display()
             ),
             DataError::Limit { path, message } => write!(f, "{}: {message}", path.display()),
+            DataError::Fields { path, message } => write!(
+                f,
+                "{message}; fix the [columns] table of the config to match {}",
+                path.display()
+            ),
             DataError::WorkbookNamedCsv { path } => write!(
                 f,
                 "{} is a spreadsheet workbook, not a CSV file; give it its real extension (.xlsx, or .ods), or save it from the spreadsheet as CSV",
@@ -204,7 +218,11 @@ pub struct DataSource {
     path: PathBuf,
     encoding: &'static Encoding,
     delimiter: u8,
+    /// The file's own columns.
+    file_headers: Arc<Headers>,
+    /// The file's columns followed by the standard fields matched or derived from them.
     headers: Arc<Headers>,
+    plan: Arc<FieldPlan>,
     notices: Vec<String>,
     /// For a workbook: the sheet, already read. `None` for CSV.
     sheet: Option<Arc<xlsx::Sheet>>,
@@ -320,11 +338,14 @@ impl DataSource {
         }
         let (headers, header_notices) = Headers::new(&cells);
         notices.extend(header_notices.into_iter().map(|n| format!("{name}: {n}")));
+        let (plan, extended) = match_fields(path, &headers, &opts.fields, &mut notices)?;
         Ok(DataSource {
             path: path.to_path_buf(),
             encoding,
             delimiter,
-            headers: Arc::new(headers),
+            file_headers: Arc::new(headers),
+            headers: extended,
+            plan,
             notices,
             sheet: None,
         })
@@ -335,11 +356,14 @@ impl DataSource {
         let (headers, header_notices) = Headers::new(&sheet.header);
         let label = format!("{}, sheet \"{}\"", file_name(path), sheet.name);
         notices.extend(header_notices.into_iter().map(|n| format!("{label}: {n}")));
+        let (plan, extended) = match_fields(path, &headers, &opts.fields, &mut notices)?;
         Ok(DataSource {
             path: path.to_path_buf(),
             encoding: UTF_8,
             delimiter: b',',
-            headers: Arc::new(headers),
+            file_headers: Arc::new(headers),
+            headers: extended,
+            plan,
             notices,
             sheet: Some(Arc::new(sheet)),
         })
@@ -350,8 +374,14 @@ impl DataSource {
         self.sheet.as_deref().map(|s| s.name.as_str())
     }
 
+    /// The columns a template sees: the file's, then the standard fields matched to them.
     pub fn headers(&self) -> &Arc<Headers> {
         &self.headers
+    }
+
+    /// How the file's columns were matched to the standard fields.
+    pub fn fields(&self) -> &FieldPlan {
+        &self.plan
     }
 
     /// Things the user should know that are not errors (encoding guessed, duplicate columns).
@@ -377,7 +407,7 @@ impl DataSource {
     /// A new pass over the data rows, reading the file again from the start.
     pub fn records(&self) -> Result<Records, DataError> {
         if let Some(sheet) = &self.sheet {
-            return Ok(Records(RecordsFrom::Sheet(sheet.records(&self.headers))));
+            return Ok(self.wrap(RecordsFrom::Sheet(sheet.records(&self.file_headers))));
         }
         let (mut reader, budget) = csv_reader(&self.path, self.encoding, self.delimiter)?;
         let mut record = ByteRecord::new();
@@ -394,10 +424,10 @@ impl DataSource {
         }
         budget.reset();
         let next_row = reader.position().line().saturating_sub(embedded_newlines);
-        Ok(Records(RecordsFrom::Csv(CsvRecords {
+        Ok(self.wrap(RecordsFrom::Csv(CsvRecords {
             reader,
             record,
-            headers: Arc::clone(&self.headers),
+            headers: Arc::clone(&self.file_headers),
             delimiter: self.delimiter,
             embedded_newlines,
             next_row,
@@ -405,6 +435,40 @@ impl DataSource {
             done: false,
         })))
     }
+
+    fn wrap(&self, from: RecordsFrom) -> Records {
+        Records {
+            from,
+            plan: (!self.plan.is_empty()).then(|| Arc::clone(&self.plan)),
+            headers: Arc::clone(&self.headers),
+        }
+    }
+}
+
+/// Matches the file's columns to the standard fields; returns the plan and the headers the
+/// template sees.
+fn match_fields(
+    path: &Path,
+    headers: &Headers,
+    opts: &FieldOptions,
+    notices: &mut Vec<String>,
+) -> Result<(Arc<FieldPlan>, Arc<Headers>), DataError> {
+    let plan = FieldPlan::build(&headers.names, &headers.keys, opts).map_err(|e| {
+        DataError::Fields {
+            path: path.to_path_buf(),
+            message: e.0,
+        }
+    })?;
+    notices.extend(plan.notices().iter().cloned());
+    let appended = plan.appended();
+    let extended = if appended.is_empty() {
+        headers.clone()
+    } else {
+        let mut names = headers.names.clone();
+        names.extend(appended.iter().map(|s| s.to_string()));
+        Headers::new(&names).0
+    };
+    Ok((Arc::new(plan), Arc::new(extended)))
 }
 
 /// One data row.
@@ -416,6 +480,9 @@ pub struct Record {
     /// The cells in header order, decoded, NFC, line ends as `\n`.
     pub fields: Vec<String>,
     headers: Arc<Headers>,
+    /// Problems found while deriving the standard fields (an address that cannot be split,
+    /// none at all).
+    pub notes: Vec<Note>,
 }
 
 impl Record {
@@ -426,6 +493,7 @@ impl Record {
             row,
             fields,
             headers,
+            notes: Vec::new(),
         }
     }
 
@@ -435,6 +503,7 @@ impl Record {
         self.fields.get(i).map(String::as_str)
     }
 
+    /// The columns a template sees: the file's, then the standard fields matched to them.
     pub fn headers(&self) -> &Arc<Headers> {
         &self.headers
     }
@@ -443,7 +512,12 @@ impl Record {
 /// A streaming pass over the data rows: `Ok(record)` per row, `Err(problem)` for a ragged
 /// row or a workbook cell showing an Excel error (the pass goes on) or an unreadable file (the
 /// pass ends).
-pub struct Records(RecordsFrom);
+pub struct Records {
+    from: RecordsFrom,
+    /// Derives the standard fields; `None` when the file has them all under their names.
+    plan: Option<Arc<FieldPlan>>,
+    headers: Arc<Headers>,
+}
 
 enum RecordsFrom {
     Csv(CsvRecords),
@@ -454,10 +528,18 @@ impl Iterator for Records {
     type Item = Result<Record, Problem>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        match &mut self.0 {
+        let item = match &mut self.from {
             RecordsFrom::Csv(r) => r.next(),
             RecordsFrom::Sheet(r) => r.next(),
-        }
+        }?;
+        let Some(plan) = &self.plan else {
+            return Some(item);
+        };
+        Some(item.map(|mut record| {
+            record.notes = plan.derive(record.row, &mut record.fields, &record.headers.names);
+            record.headers = Arc::clone(&self.headers);
+            record
+        }))
     }
 }
 
@@ -574,11 +656,7 @@ impl CsvRecords {
             .take(expected)
             .map(|f| decode_field(f).into_owned())
             .collect();
-        Ok(Record {
-            row,
-            fields,
-            headers: Arc::clone(&self.headers),
-        })
+        Ok(Record::new(row, fields, Arc::clone(&self.headers)))
     }
 }
 
