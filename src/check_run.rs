@@ -144,6 +144,13 @@ pub fn open(
     for notice in data.notices() {
         reporter.notice(notice);
     }
+    let table = data.fields().table(&template.used_names());
+    if !table.is_empty() {
+        reporter.notice(&format!(
+            "the template's fields come from these columns:\n    {}",
+            table.join("\n    ")
+        ));
+    }
     let selection = select.resolve(data.headers()).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::Error

@@ -36,6 +36,8 @@ pub enum Kind {
     DuplicateRow,
     DuplicateAddress,
     ExtraPage,
+    MailingAddress,
+    Office,
 }
 
 impl Kind {
@@ -55,6 +57,8 @@ impl Kind {
             Kind::DuplicateRow => "duplicate rows",
             Kind::DuplicateAddress => "duplicate addresses",
             Kind::ExtraPage => "letters longer than one page",
+            Kind::MailingAddress => "mailing addresses missing or split without confidence",
+            Kind::Office => "offices lettermerge does not know",
         }
     }
 }
@@ -341,6 +345,18 @@ fn check_row(
         filename: None,
         has_from: true,
     };
+    for note in &record.notes {
+        if typesetter.is_some() || !note.print_only {
+            let kind = if note.print_only {
+                Kind::MailingAddress
+            } else {
+                Kind::Office
+            };
+            facts
+                .findings
+                .push(Finding::new(kind, note.problem.clone()));
+        }
+    }
     for (i, column) in printed {
         if record.fields.get(*i).is_some_and(|v| v.trim().is_empty()) {
             facts.findings.push(Finding::new(

@@ -294,6 +294,12 @@ fn check_pass(
             Err(p) => return RowCheck::Fatal(p),
         };
         let row = record.row;
+        // A row the fields could not be worked out for (no mailing address) is not printed.
+        if let Some(note) = record.notes.iter().find(|n| n.problem.is_error()) {
+            return RowCheck::Invalid(note.problem.clone());
+        }
+        let notes = record.notes.iter().map(|n| n.problem.clone());
+        let notes: Vec<Problem> = notes.collect();
         let typeset = template
             .render(&record)
             .and_then(|letter| typesetter.typeset(&letter, images).map(|t| (letter, t)));
@@ -302,10 +308,12 @@ fn check_pass(
                 for page in &typeset.pages {
                     usage.add_page(page);
                 }
+                let mut warnings = notes;
+                warnings.extend(typeset.warnings);
                 RowCheck::Valid {
                     row,
                     filename: letter.filename,
-                    warnings: typeset.warnings,
+                    warnings,
                 }
             }
             Err(p) if p.row.is_none() => RowCheck::Invalid(p.at_row(row)),

@@ -55,7 +55,8 @@ pub fn parse(
     if let Some(data) = doc.get("data") {
         let Some(data) = data.as_table() else {
             return Err(err(
-                "`data` must be a table: write [data] and under it address = \"district\"".to_string(),
+                "`data` must be a table: write [data] and under it address = \"district\""
+                    .to_string(),
             ));
         };
         for (key, value) in data {
@@ -65,9 +66,12 @@ pub fn parse(
                     DATA_KEYS.join(", ")
                 )));
             }
-            let choice = value.as_str().and_then(AddressChoice::parse).ok_or_else(|| {
-                err("[data] address must be \"capitol\" or \"district\"".to_string())
-            })?;
+            let choice = value
+                .as_str()
+                .and_then(AddressChoice::parse)
+                .ok_or_else(|| {
+                    err("[data] address must be \"capitol\" or \"district\"".to_string())
+                })?;
             opts.address = choice;
         }
     }
@@ -98,7 +102,12 @@ mod tests {
             ]
         );
         assert_eq!(o.address, AddressChoice::District);
-        let o = parse("[data]\naddress = \"district\"\n", "c", Some(AddressChoice::Capitol)).unwrap();
+        let o = parse(
+            "[data]\naddress = \"district\"\n",
+            "c",
+            Some(AddressChoice::Capitol),
+        )
+        .unwrap();
         assert_eq!(o.address, AddressChoice::Capitol);
     }
 

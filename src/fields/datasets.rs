@@ -159,17 +159,22 @@ impl Dataset {
                 address: line,
                 is_new,
             } => {
-                let split = format!("{} (split)", names[*line]);
+                let split = format!("{}, split", names[*line]);
                 match field {
-                    "title" => d(Derived::Title, format!("{} + {}", names[*kind], names[*state])),
+                    "title" => d(
+                        Derived::Title,
+                        format!("{} + {}", names[*kind], names[*state]),
+                    ),
                     "body" => d(Derived::Body, names[*kind].clone()),
                     "address" => d(Derived::Street, split),
                     "city" => d(Derived::City, split),
                     "state" => d(Derived::State, split),
                     "zip" => d(Derived::Zip, split),
                     "represented_state" => col(*state),
-                    "new_member" => is_new.and_then(col),
-                    "returning" => is_new.map(|i| (Source::Negated(i), format!("not {}", names[i]))),
+                    "new_member" => is_new.map(|i| (Source::YesNo(i), names[i].clone())),
+                    "returning" => {
+                        is_new.map(|i| (Source::Negated(i), format!("not {}", names[i])))
+                    }
                     _ => None,
                 }
             }
@@ -185,17 +190,25 @@ impl Dataset {
                     AddressChoice::Capitol => (*capitol, *district),
                     AddressChoice::District => (*district, *capitol),
                 };
-                let split = format!("{} or {} (split)", names[first], names[second]);
+                let split = format!("{} (else {}), split", names[first], names[second]);
                 match field {
-                    "title" => d(Derived::Title, format!("{} + {}", names[*chamber], names[*state])),
-                    "body" => d(Derived::Body, format!("{} + {}", names[*chamber], names[*state])),
+                    "title" => d(
+                        Derived::Title,
+                        format!("{} + {}", names[*chamber], names[*state]),
+                    ),
+                    "body" => d(
+                        Derived::Body,
+                        format!("{} + {}", names[*chamber], names[*state]),
+                    ),
                     "address" => d(Derived::Street, split),
                     "city" => d(Derived::City, split),
                     "state" => d(Derived::State, split),
                     "zip" => d(Derived::Zip, split),
                     "represented_state" => col(*state),
-                    "new_member" => is_new.and_then(col),
-                    "returning" => is_new.map(|i| (Source::Negated(i), format!("not {}", names[i]))),
+                    "new_member" => is_new.map(|i| (Source::YesNo(i), names[i].clone())),
+                    "returning" => {
+                        is_new.map(|i| (Source::Negated(i), format!("not {}", names[i])))
+                    }
                     _ => None,
                 }
             }
@@ -237,7 +250,10 @@ impl Dataset {
                         out.title = seat.title.to_string();
                         out.body = seat.body;
                     }
-                    None => out.notes.push(unknown_seat(row, names, *kind, cell(*kind), cell(*state))),
+                    None => {
+                        out.notes
+                            .push(unknown_seat(row, names, *kind, cell(*kind), cell(*state)))
+                    }
                 }
                 out.split_address(row, &[(*line, cell(*line))], names);
             }
@@ -255,8 +271,13 @@ impl Dataset {
                     }
                     None => {
                         out.body = cell(*chamber).to_string();
-                        out.notes
-                            .push(unknown_seat(row, names, *chamber, cell(*chamber), cell(*state)));
+                        out.notes.push(unknown_seat(
+                            row,
+                            names,
+                            *chamber,
+                            cell(*chamber),
+                            cell(*state),
+                        ));
                     }
                 }
                 let order = match address {
@@ -286,7 +307,12 @@ fn unknown_seat(row: u64, names: &[String], column: usize, value: &str, state: &
 impl DerivedRow {
     /// Splits the first non-empty of the one-line addresses into street, city, state, ZIP.
     fn split_address(&mut self, row: u64, candidates: &[(usize, &str)], names: &[String]) {
-        let Some(&(column, line)) = candidates.iter().find(|(_, l)| !l.is_empty()) else {
+        // A cell that holds only a state ("KY") or a ZIP is no address: try the next one.
+        let usable = |line: &str| {
+            line.chars().filter(|c| c.is_alphabetic()).count() > 2
+                && line.split_whitespace().count() > 1
+        };
+        let Some(&(column, line)) = candidates.iter().find(|(_, l)| usable(l)) else {
             let columns: Vec<String> = candidates
                 .iter()
                 .map(|(i, _)| format!("`{}`", names[*i]))
@@ -294,9 +320,14 @@ impl DerivedRow {
             self.notes.push(Note {
                 print_only: true,
                 problem: Problem::error(format!(
-                    "no mailing address: {} {} empty",
+                    "no mailing address: {} {} empty{}",
                     columns.join(" and "),
-                    if columns.len() == 1 { "is" } else { "are both" }
+                    if columns.len() == 1 { "is" } else { "are both" },
+                    if candidates.iter().any(|(_, l)| !l.is_empty()) {
+                        " or hold no more than a state or ZIP"
+                    } else {
+                        ""
+                    }
                 ))
                 .at_row(row)
                 .in_column(names[candidates[0].0].clone())

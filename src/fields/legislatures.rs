@@ -8,12 +8,21 @@ pub struct Seat {
 
 pub fn congress(kind: &str, _state: &str) -> Option<Seat> {
     match kind {
-        "sen" => Some(Seat { title: "U.S. Senator", body: "United States Senate".into() }),
-        "rep" => Some(Seat { title: "U.S. Representative", body: "U.S. House of Representatives".into() }),
+        "sen" => Some(Seat {
+            title: "U.S. Senator",
+            body: "United States Senate".into(),
+        }),
+        "rep" => Some(Seat {
+            title: "U.S. Representative",
+            body: "U.S. House of Representatives".into(),
+        }),
         _ => None,
     }
 }
 
 pub fn state_legislature(state: &str, chamber: &str) -> Option<Seat> {
-    Some(Seat { title: "State Senator", body: format!("{state} {chamber}") })
+    Some(Seat {
+        title: "State Senator",
+        body: format!("{state} {chamber}"),
+    })
 }

@@ -79,6 +79,8 @@ enum Source {
     Lines(Vec<usize>),
     /// The first of several values in one cell (Google joins them with ` ::: `).
     FirstValue(usize),
+    /// Yes/no from a yes/no column: "yes", "no" or "" when it does not say (`?`).
+    YesNo(usize),
     /// Yes/no from a column that says the opposite (`returning` from `is_new`).
     Negated(usize),
     /// Worked out from a recognised dataset's columns.
@@ -164,7 +166,13 @@ impl FieldPlan {
         for standard in STANDARD {
             let field = standard.name;
             if let Some(&(_, index)) = configured.iter().find(|(f, _)| *f == field) {
-                plan.add(field, Source::Column(index), names[index].clone(), "config", keys);
+                plan.add(
+                    field,
+                    Source::Column(index),
+                    names[index].clone(),
+                    "config",
+                    keys,
+                );
                 continue;
             }
             if let Some(dataset) = &plan.dataset {
@@ -192,7 +200,19 @@ impl FieldPlan {
                 _ => None,
             };
             if let Some(partner) = partner {
-                if let Some(index) = plan.column_of(partner, keys) {
+                let partner_column = configured
+                    .iter()
+                    .find(|(f, _)| *f == partner)
+                    .map(|&(_, i)| i)
+                    .or_else(|| find_key(partner))
+                    .or_else(|| {
+                        let standard = standard::find(partner)?;
+                        match standard::synonym_source(standard, names, keys)?.0 {
+                            Source::YesNo(i) | Source::Column(i) => Some(i),
+                            _ => None,
+                        }
+                    });
+                if let Some(index) = partner_column {
                     plan.add(
                         field,
                         Source::Negated(index),
@@ -250,17 +270,6 @@ impl FieldPlan {
         });
     }
 
-    /// The file column a standard field was matched to, if it is one column.
-    fn column_of(&self, field: &str, keys: &[String]) -> Option<usize> {
-        if let Some(c) = self.columns.iter().find(|c| c.name == field) {
-            return match c.source {
-                Source::Column(i) | Source::FirstValue(i) => Some(i),
-                _ => None,
-            };
-        }
-        keys.iter().position(|k| k == field)
-    }
-
     /// The names of the columns [`derive`](Self::derive) appends, in order (standard fields
     /// the file does not have under their own name).
     pub fn appended(&self) -> Vec<&'static str> {
@@ -283,6 +292,35 @@ impl FieldPlan {
     /// How each standard field was matched, in the standard order.
     pub fn matches(&self) -> &[Match] {
         &self.matches
+    }
+
+    /// The matching table `check` and `preview` print: one line per source, for the
+    /// standard fields among `used` (the names a template uses) that do not simply match a
+    /// column of the same name. Empty when there is nothing to say.
+    pub fn table(&self, used: &[String]) -> Vec<String> {
+        let mut rows: Vec<(Vec<&'static str>, String)> = Vec::new();
+        for m in &self.matches {
+            if m.how == "name"
+                || !used
+                    .iter()
+                    .any(|u| standard::find(u).is_some_and(|s| s.name == m.field))
+            {
+                continue;
+            }
+            let from = format!("{} ({})", m.from, m.how);
+            match rows.iter_mut().find(|(_, f)| *f == from) {
+                Some((fields, _)) => fields.push(m.field),
+                None => rows.push((vec![m.field], from)),
+            }
+        }
+        let width = rows
+            .iter()
+            .map(|(f, _)| f.join(", ").chars().count())
+            .max()
+            .unwrap_or(0);
+        rows.into_iter()
+            .map(|(fields, from)| format!("{:width$} <- {from}", fields.join(", ")))
+            .collect()
     }
 
     /// The dataset recognised from the header, if any.
@@ -324,9 +362,18 @@ impl FieldPlan {
                 }
                 Source::FirstValue(i) => first_value(cell(*i)).to_string(),
                 Source::Negated(i) => negate(cell(*i)).to_string(),
+                Source::YesNo(i) => match yes_no(cell(*i)) {
+                    Some(true) => "yes",
+                    Some(false) => "no",
+                    None => "",
+                }
+                .to_string(),
                 Source::Empty => String::new(),
                 Source::Dataset(d) => {
-                    let dataset = self.dataset.as_ref().expect("a dataset source has a dataset");
+                    let dataset = self
+                        .dataset
+                        .as_ref()
+                        .expect("a dataset source has a dataset");
                     let derived = cache.get_or_insert_with(|| {
                         dataset.derive_row(row, &fields[..file_len], names, self.address)
                     });

@@ -75,7 +75,7 @@ pub const STANDARD: &[Standard] = &[
         "full_name",
         "the whole name as one text",
         true,
-        &["name", "fullname", "displayname", "officialname", "contactname"],
+        &["name", "displayname", "officialname", "contactname"],
     ),
     field(
         "salutation",
@@ -316,9 +316,11 @@ pub(super) fn synonym_source(
                 .join(" + ");
             Some((Source::Lines(cols), desc))
         }
-        "email" if compacts[index].starts_with("email1") => {
-            Some((Source::FirstValue(index), format!("{from} (its first address)")))
-        }
+        "email" if compacts[index].starts_with("email1") => Some((
+            Source::FirstValue(index),
+            format!("{from} (its first address)"),
+        )),
+        "returning" | "new_member" => Some((Source::YesNo(index), from)),
         _ => Some((Source::Column(index), from)),
     }
 }

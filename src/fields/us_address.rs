@@ -23,7 +23,10 @@ pub fn split(one_line: &str) -> Split {
         let mut it = last.split_whitespace();
         if let (Some(st), Some(zip)) = (it.next(), it.next()) {
             return Split::Sure(Parsed {
-                lines: parts[..parts.len() - 2].iter().map(|s| s.to_string()).collect(),
+                lines: parts[..parts.len() - 2]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
                 city: parts[parts.len() - 2].to_string(),
                 state: st.to_string(),
                 zip: zip.to_string(),

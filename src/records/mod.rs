@@ -379,6 +379,11 @@ impl DataSource {
         &self.headers
     }
 
+    /// The file's own columns, without the standard fields matched to them.
+    pub fn file_headers(&self) -> &Arc<Headers> {
+        &self.file_headers
+    }
+
     /// How the file's columns were matched to the standard fields.
     pub fn fields(&self) -> &FieldPlan {
         &self.plan
@@ -453,12 +458,11 @@ fn match_fields(
     opts: &FieldOptions,
     notices: &mut Vec<String>,
 ) -> Result<(Arc<FieldPlan>, Arc<Headers>), DataError> {
-    let plan = FieldPlan::build(&headers.names, &headers.keys, opts).map_err(|e| {
-        DataError::Fields {
+    let plan =
+        FieldPlan::build(&headers.names, &headers.keys, opts).map_err(|e| DataError::Fields {
             path: path.to_path_buf(),
             message: e.0,
-        }
-    })?;
+        })?;
     notices.extend(plan.notices().iter().cloned());
     let appended = plan.appended();
     let extended = if appended.is_empty() {

@@ -314,6 +314,24 @@ impl Template {
         problems
     }
 
+    /// Every data name the template uses (front matter and body), each once, in order.
+    pub fn used_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        let templates = self
+            .fields
+            .iter()
+            .filter_map(|f| self.plain.get_template(f.key))
+            .chain(self.body.get_template(BODY));
+        for t in templates {
+            for u in columns::uses(t) {
+                if !names.contains(&u.name) {
+                    names.push(u.name);
+                }
+            }
+        }
+        names
+    }
+
     /// The columns the template prints without testing them anywhere (front matter and
     /// body): an empty cell there leaves a gap in the letter. See [`columns::printed`].
     pub fn printed_columns(&self) -> Vec<String> {
