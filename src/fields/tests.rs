@@ -253,3 +253,16 @@ fn the_table_names_what_the_template_uses() {
     );
     assert!(table[1].starts_with("zip"), "{table:?}");
 }
+
+#[test]
+fn the_readme_table_lists_every_standard_field() {
+    let readme = include_str!("../../README.md");
+    for s in super::STANDARD {
+        let row = format!("| `{}` | {} |", s.name, if s.optional { "○" } else { "" });
+        assert!(
+            readme.contains(&row),
+            "README's standard fields table lacks the row for {} (as `{row}`)",
+            s.name
+        );
+    }
+}
