@@ -175,6 +175,10 @@ impl Dataset {
                     "returning" => {
                         is_new.map(|i| (Source::Negated(i), format!("not {}", names[i])))
                     }
+                    // No email column: the letters are for print (see the notice).
+                    "email" if !names.iter().any(|n| n == "email") => {
+                        Some((Source::Empty, String::new()))
+                    }
                     _ => None,
                 }
             }
