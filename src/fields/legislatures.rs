@@ -13,7 +13,7 @@
 //! "<State> Senate" is used; the entries where that choice was a close call are marked.
 
 /// A seat's title and body: what a letter says about the office.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seat {
     /// The member's title: "U.S. Senator", "U.S. Representative", "Delegate",
     /// "Resident Commissioner", "State Senator", "State Representative",
@@ -22,11 +22,28 @@ pub struct Seat {
     /// The body's full name: "United States Senate", "U.S. House of Representatives",
     /// "California State Assembly", "Nebraska Legislature",
     /// "Council of the District of Columbia".
-    pub body: &'static str,
+    pub body: String,
 }
 
-const fn seat(title: &'static str, body: &'static str) -> Seat {
-    Seat { title, body }
+/// A row of the built-in table; the `Seat` handed out owns its body, which the derived
+/// fields store as they store text from the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    title: &'static str,
+    body: &'static str,
+}
+
+impl From<Entry> for Seat {
+    fn from(e: Entry) -> Seat {
+        Seat {
+            title: e.title,
+            body: e.body.to_string(),
+        }
+    }
+}
+
+const fn seat(title: &'static str, body: &'static str) -> Entry {
+    Entry { title, body }
 }
 
 const US_SENATE: &str = "United States Senate";
@@ -39,15 +56,18 @@ const US_HOUSE: &str = "U.S. House of Representatives";
 /// from a place that has none (DC and the territories).
 pub fn congress(kind: &str, state: &str) -> Option<Seat> {
     let place = place(state)?;
-    match kind.trim().to_ascii_lowercase().as_str() {
-        "sen" => place.is_state().then_some(seat("U.S. Senator", US_SENATE)),
-        "rep" => Some(match place.code {
+    let entry = match kind.trim().to_ascii_lowercase().as_str() {
+        "sen" => place
+            .is_state()
+            .then_some(seat("U.S. Senator", US_SENATE))?,
+        "rep" => match place.code {
             "DC" | "GU" | "VI" | "AS" | "MP" => seat("Delegate", US_HOUSE),
             "PR" => seat("Resident Commissioner", US_HOUSE),
             _ => seat("U.S. Representative", US_HOUSE),
-        }),
-        _ => None,
-    }
+        },
+        _ => return None,
+    };
+    Some(entry.into())
 }
 
 /// The seat of a member of a state legislature (or of the Council of the District of
@@ -66,12 +86,13 @@ pub fn state_legislature(state: &str, chamber: &str) -> Option<Seat> {
         "legislature" => Chamber::Whole,
         _ => return None,
     };
-    match (place(state)?.legislature, chamber) {
-        (Legislature::Two { upper, .. }, Chamber::Upper) => Some(upper),
-        (Legislature::Two { lower, .. }, Chamber::Lower) => Some(lower),
-        (Legislature::One(seat), Chamber::Whole | Chamber::Upper) => Some(seat),
-        _ => None,
-    }
+    let entry = match (place(state)?.legislature, chamber) {
+        (Legislature::Two { upper, .. }, Chamber::Upper) => upper,
+        (Legislature::Two { lower, .. }, Chamber::Lower) => lower,
+        (Legislature::One(seat), Chamber::Whole | Chamber::Upper) => seat,
+        _ => return None,
+    };
+    Some(entry.into())
 }
 
 /// The name of a state or territory from its USPS code (any case): "WA" -> "Washington",
@@ -91,10 +112,10 @@ enum Chamber {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Legislature {
     Two {
-        upper: Seat,
-        lower: Seat,
+        upper: Entry,
+        lower: Entry,
     },
-    One(Seat),
+    One(Entry),
     /// Guam, the Virgin Islands, American Samoa and the Northern Marianas have
     /// legislatures, but Open States has no data for them, so nothing is derived.
     NotCovered,
@@ -526,39 +547,39 @@ mod tests {
             congress("sen", "WA"),
             Some(Seat {
                 title: "U.S. Senator",
-                body: "United States Senate"
+                body: "United States Senate".into()
             })
         );
         assert_eq!(
             congress("rep", "DC"),
             Some(Seat {
                 title: "Delegate",
-                body: "U.S. House of Representatives"
+                body: "U.S. House of Representatives".into()
             })
         );
         assert_eq!(
             state_legislature("CA", "House"),
             Some(Seat {
                 title: "Assembly Member",
-                body: "California State Assembly"
+                body: "California State Assembly".into()
             })
         );
         assert_eq!(
-            state_legislature("MD", "House").map(|s| s.body),
+            state_legislature("MD", "House").map(|s| s.body).as_deref(),
             Some("Maryland House of Delegates")
         );
         assert_eq!(
             state_legislature("NE", "Legislature"),
             Some(Seat {
                 title: "State Senator",
-                body: "Nebraska Legislature"
+                body: "Nebraska Legislature".into()
             })
         );
         assert_eq!(
             state_legislature("DC", "Legislature"),
             Some(Seat {
                 title: "Councilmember",
-                body: "Council of the District of Columbia"
+                body: "Council of the District of Columbia".into()
             })
         );
         assert_eq!(state_name("WA"), Some("Washington"));
@@ -665,34 +686,29 @@ mod tests {
 
     #[test]
     fn state_chambers_have_their_own_names() {
-        let body = |state, chamber| state_legislature(state, chamber).map(|s| s.body);
-        assert_eq!(body("NY", "Senate"), Some("New York State Senate"));
-        assert_eq!(body("CA", "Senate"), Some("California State Senate"));
-        assert_eq!(body("TX", "Senate"), Some("Texas Senate"));
-        assert_eq!(body("MA", "Senate"), Some("Massachusetts Senate"));
-        assert_eq!(body("VA", "Senate"), Some("Senate of Virginia"));
-        assert_eq!(body("NJ", "House"), Some("New Jersey General Assembly"));
-        assert_eq!(body("NV", "House"), Some("Nevada Assembly"));
-        assert_eq!(body("WI", "House"), Some("Wisconsin State Assembly"));
-        assert_eq!(body("NY", "House"), Some("New York State Assembly"));
-        assert_eq!(
-            body("WV", "House"),
-            Some("West Virginia House of Delegates")
-        );
-        assert_eq!(body("VA", "House"), Some("Virginia House of Delegates"));
-        assert_eq!(
-            body("PA", "House"),
-            Some("Pennsylvania House of Representatives")
-        );
+        let body = |state, chamber| {
+            state_legislature(state, chamber)
+                .map(|s| s.body)
+                .unwrap_or_default()
+        };
+        assert_eq!(body("NY", "Senate"), "New York State Senate");
+        assert_eq!(body("CA", "Senate"), "California State Senate");
+        assert_eq!(body("TX", "Senate"), "Texas Senate");
+        assert_eq!(body("MA", "Senate"), "Massachusetts Senate");
+        assert_eq!(body("VA", "Senate"), "Senate of Virginia");
+        assert_eq!(body("NJ", "House"), "New Jersey General Assembly");
+        assert_eq!(body("NV", "House"), "Nevada Assembly");
+        assert_eq!(body("WI", "House"), "Wisconsin State Assembly");
+        assert_eq!(body("NY", "House"), "New York State Assembly");
+        assert_eq!(body("WV", "House"), "West Virginia House of Delegates");
+        assert_eq!(body("VA", "House"), "Virginia House of Delegates");
+        assert_eq!(body("PA", "House"), "Pennsylvania House of Representatives");
         assert_eq!(
             body("NH", "House"),
-            Some("New Hampshire House of Representatives")
+            "New Hampshire House of Representatives"
         );
-        assert_eq!(body("PR", "Senate"), Some("Senate of Puerto Rico"));
-        assert_eq!(
-            body("PR", "House"),
-            Some("Puerto Rico House of Representatives")
-        );
+        assert_eq!(body("PR", "Senate"), "Senate of Puerto Rico");
+        assert_eq!(body("PR", "House"), "Puerto Rico House of Representatives");
     }
 
     /// What "Dear ___ Doe:" should say for a state's lower chamber, written out apart from
@@ -712,32 +728,32 @@ mod tests {
                 let seat = state_legislature(state, "Legislature").unwrap();
                 assert_eq!(seat.title, "State Senator");
                 assert_eq!(greeting(seat.title, state), "Senator");
-                assert_eq!(greeting(seat.body, state), "Senator");
+                assert_eq!(greeting(&seat.body, state), "Senator");
                 assert_eq!(greeting("Legislature", state), "Senator");
                 continue;
             }
             let upper = state_legislature(state, "Senate").unwrap();
             assert_eq!(upper.title, "State Senator");
             // The title, the body's name and Open States' chamber code all agree.
-            for office in [upper.title, upper.body, "Senate", "upper"] {
+            for office in [upper.title, &upper.body, "Senate", "upper"] {
                 assert_eq!(greeting(office, state), "Senator", "{state} {office}");
             }
             let lower = state_legislature(state, "House").unwrap();
             let want = lower_greeting(state);
-            for office in [lower.title, lower.body, "House", "lower"] {
+            for office in [lower.title, &lower.body, "House", "lower"] {
                 assert_eq!(greeting(office, state), want, "{state} {office}");
             }
         }
         let dc = state_legislature("DC", "Legislature").unwrap();
-        for office in [dc.title, dc.body, "Legislature"] {
+        for office in [dc.title, &dc.body, "Legislature"] {
             assert_eq!(greeting(office, "DC"), "Councilmember", "{office}");
         }
         let upper = state_legislature("PR", "Senate").unwrap();
         let lower = state_legislature("PR", "House").unwrap();
-        for office in [upper.title, upper.body, "Senate"] {
+        for office in [upper.title, &upper.body, "Senate"] {
             assert_eq!(greeting(office, "PR"), "Senator", "{office}");
         }
-        for office in [lower.title, lower.body, "House"] {
+        for office in [lower.title, &lower.body, "House"] {
             assert_eq!(greeting(office, "PR"), "Representative", "{office}");
         }
     }
@@ -752,11 +768,11 @@ mod tests {
                 _ => "Representative",
             };
             let rep = congress("rep", state).unwrap();
-            for office in [rep.title, rep.body, "rep"] {
+            for office in [rep.title, &rep.body, "rep"] {
                 assert_eq!(greeting(office, state), want, "{state} {office}");
             }
             if let Some(sen) = congress("sen", state) {
-                for office in [sen.title, sen.body, "sen"] {
+                for office in [sen.title, &sen.body, "sen"] {
                     assert_eq!(greeting(office, state), "Senator", "{state} {office}");
                 }
             }
