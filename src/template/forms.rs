@@ -106,6 +106,10 @@ const BUILT_IN: &[(&str, &[&str], Rule)] = &[
             "congress",
             "us house",
             "united states house",
+            // Longer than the Fixed "house of representatives", so the body's own name
+            // follows `rep`: Delegate for DC and the territories.
+            "us house of representatives",
+            "united states house of representatives",
         ],
         Rule::UsHouse,
     ),
@@ -191,7 +195,12 @@ const BUILT_IN: &[(&str, &[&str], Rule)] = &[
         ],
         Rule::Fixed,
     ),
-    ("Councilmember", &["councilmember"], Rule::Fixed),
+    (
+        "Councilmember",
+        // The Council's own usage, longer than the generic "council".
+        &["councilmember", "council of the district of columbia"],
+        Rule::Fixed,
+    ),
     ("Councilman", &["councilman"], Rule::Fixed),
     ("Councilwoman", &["councilwoman"], Rule::Fixed),
     (

@@ -144,6 +144,19 @@ fn congress_legislators_type_and_state() {
         title(&t, "rep", Some("PR")).as_deref(),
         Some("Resident Commissioner")
     );
+    // The body's full name follows `rep`, as "U.S. House" does.
+    assert_eq!(
+        title(&t, "U.S. House of Representatives", Some("GU")).as_deref(),
+        Some("Delegate")
+    );
+    assert_eq!(
+        title(&t, "United States House of Representatives", Some("PR")).as_deref(),
+        Some("Resident Commissioner")
+    );
+    assert_eq!(
+        title(&t, "U.S. House of Representatives", Some("OH")).as_deref(),
+        Some("Representative")
+    );
     // A plain "Representative" is never turned into a Delegate: a state column in the data
     // is often the mailing address's (DC for the whole Congress).
     assert_eq!(
@@ -191,6 +204,10 @@ fn open_states_chambers_by_state() {
     );
     assert_eq!(
         title(&t, "Legislature", Some("DC")).as_deref(),
+        Some("Councilmember")
+    );
+    assert_eq!(
+        title(&t, "Council of the District of Columbia", None).as_deref(),
         Some("Councilmember")
     );
     assert_eq!(
