@@ -245,7 +245,7 @@ fn a_missing_column_names_row_and_column_and_nothing_is_written() {
     let w = Workdir::new();
     w.file(
         "t.md",
-        TEMPLATE.replace("Note: {{note}}", "Your district: {{district}}"),
+        TEMPLATE.replace("Note: {{note}}", "Your precinct: {{precinct}}"),
     );
     w.file("d.csv", three_officials());
     let run = w.run(&[
@@ -262,7 +262,7 @@ fn a_missing_column_names_row_and_column_and_nothing_is_written() {
     run.expect_code(1);
     // One error for the column, naming the template line and every row it breaks.
     assert_eq!(
-        run.stderr.matches("column \"district\"").count(),
+        run.stderr.matches("column \"precinct\"").count(),
         1,
         "{}",
         run.stderr

@@ -80,7 +80,9 @@ pub const STANDARD: &[Standard] = &[
     field(
         "salutation",
         "a greeting that overrides the one lettermerge writes: Dear Dr. Pérez:",
-        true,
+        // Not always there: a bare `{{salutation}}` without the column is the helper called
+        // without its arguments, and says so, instead of printing an empty column.
+        false,
         &["greeting", "dear", "salutationline"],
     ),
     field(
@@ -208,7 +210,9 @@ pub const STANDARD: &[Standard] = &[
     field(
         "email",
         "email address",
-        false,
+        // Always there, so a list without addresses still prints; `send` and `check` name
+        // every row whose `to` is then empty.
+        true,
         &[
             "emailaddress",
             "mail",
