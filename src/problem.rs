@@ -22,6 +22,12 @@ pub struct Problem {
     pub message: String,
     /// What to do about it.
     pub hint: Option<String>,
+    /// How the problem reads when it is said once for many rows, when `message` names
+    /// something of this row's own (a value, an earlier row's number): the same text for
+    /// every row with this problem, so that they are one entry. `None`: `message` already is.
+    pub group: Option<String>,
+    /// The hint for that one entry, when `hint` names this row's own values.
+    pub group_hint: Option<String>,
 }
 
 impl Problem {
@@ -32,6 +38,8 @@ impl Problem {
             column: None,
             message: message.into(),
             hint: None,
+            group: None,
+            group_hint: None,
         }
     }
 
@@ -55,6 +63,28 @@ impl Problem {
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+
+    /// The text the problem is grouped under and shown with for many rows (see `group`).
+    pub fn grouped_as(mut self, text: impl Into<String>) -> Self {
+        self.group = Some(text.into());
+        self
+    }
+
+    /// The hint shown once for many rows with this problem (see `group_hint`).
+    pub fn with_group_hint(mut self, hint: impl Into<String>) -> Self {
+        self.group_hint = Some(hint.into());
+        self
+    }
+
+    /// The message said of every row with this problem alike.
+    pub fn group_message(&self) -> &str {
+        self.group.as_deref().unwrap_or(&self.message)
+    }
+
+    /// The hint said once for every row with this problem.
+    pub fn group_hint(&self) -> Option<&str> {
+        self.group_hint.as_deref().or(self.hint.as_deref())
     }
 
     pub fn is_error(&self) -> bool {
@@ -85,18 +115,27 @@ impl fmt::Display for Problem {
 
 /// `5, 9-12, 20` for row numbers in ascending order, at most `max` runs (then `...`).
 pub fn row_runs(rows: &[u64], max: usize) -> String {
+    match first_runs(rows, max) {
+        (named, 0) => named,
+        (named, _) if named.is_empty() => "...".to_string(),
+        (named, _) => format!("{named}, ..."),
+    }
+}
+
+/// The first `max` runs of row numbers in ascending order (`5, 9-12, 20`), and how many
+/// rows come after them.
+pub fn first_runs(rows: &[u64], max: usize) -> (String, usize) {
     let mut parts: Vec<String> = Vec::new();
     let mut i = 0;
     while i < rows.len() {
+        if parts.len() == max {
+            return (parts.join(", "), rows.len() - i);
+        }
         let start = rows[i];
         let mut end = start;
         while i + 1 < rows.len() && rows[i + 1] == end + 1 {
             i += 1;
             end = rows[i];
-        }
-        if parts.len() == max {
-            parts.push("...".to_string());
-            break;
         }
         parts.push(if start == end {
             start.to_string()
@@ -105,18 +144,23 @@ pub fn row_runs(rows: &[u64], max: usize) -> String {
         });
         i += 1;
     }
-    parts.join(", ")
+    (parts.join(", "), 0)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{row_runs, Problem};
+    use super::{first_runs, row_runs, Problem};
 
     #[test]
     fn row_runs_collapse_and_stop_at_max() {
         assert_eq!(row_runs(&[5, 9, 10, 11, 12, 20], 5), "5, 9-12, 20");
         assert_eq!(row_runs(&[1, 3, 5, 7], 2), "1, 3, ...");
         assert_eq!(row_runs(&[], 3), "");
+        assert_eq!(
+            first_runs(&[1, 3, 4, 5, 7, 8], 2),
+            ("1, 3-5".to_string(), 2)
+        );
+        assert_eq!(first_runs(&[1, 2], 2), ("1-2".to_string(), 0));
     }
 
     #[test]

@@ -325,8 +325,8 @@ fn every_problem_of_a_row_is_reported_at_once() {
     assert_eq!(
         problems[0].to_string(),
         "error: row 7, column \"to\": the `to` value `jane.doe@` is not an email address\n  \
-         hint: check the email address in the data that fills `to` in row 7; an address looks \
-         like name@example.org or Jane Doe <name@example.org>"
+         hint: check the email address in the data that fills `to`; an address looks like \
+         name@example.org or Jane Doe <name@example.org>"
     );
 }
 

@@ -711,6 +711,7 @@ fn usage_problem(message: String, hint: String) -> RenderError {
         message,
         hint: Some(hint),
         column: None,
+        group: None,
     }))
     .into()
 }
