@@ -22,12 +22,19 @@ pub struct Problem {
     pub message: String,
     /// What to do about it.
     pub hint: Option<String>,
-    /// How the problem reads when it is said once for many rows, when `message` names
-    /// something of this row's own (a value, an earlier row's number): the same text for
-    /// every row with this problem, so that they are one entry. `None`: `message` already is.
-    pub group: Option<String>,
-    /// The hint for that one entry, when `hint` names this row's own values.
-    pub group_hint: Option<String>,
+    /// How the problem reads when it is said once for many rows, where `message` or
+    /// `hint` names something of this row's own (a value, an earlier row's number).
+    /// `None`: they already read the same for every row with this problem.
+    pub group: Option<Box<GroupText>>,
+}
+
+/// The message and hint of a problem said of every row with it alike: the text the same
+/// problem in many rows is grouped under (see [`crate::report::group_by`]) and shown with.
+/// Each `None` is the problem's own.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupText {
+    pub message: Option<String>,
+    pub hint: Option<String>,
 }
 
 impl Problem {
@@ -39,7 +46,6 @@ impl Problem {
             message: message.into(),
             hint: None,
             group: None,
-            group_hint: None,
         }
     }
 
@@ -65,26 +71,34 @@ impl Problem {
         self
     }
 
-    /// The text the problem is grouped under and shown with for many rows (see `group`).
-    pub fn grouped_as(mut self, text: impl Into<String>) -> Self {
-        self.group = Some(text.into());
+    /// The message the problem is grouped under and shown with for many rows (see
+    /// `group`), when `message` names this row's own values.
+    pub fn grouped_as(mut self, message: impl Into<String>) -> Self {
+        self.group.get_or_insert_with(Box::default).message = Some(message.into());
         self
     }
 
-    /// The hint shown once for many rows with this problem (see `group_hint`).
+    /// The hint shown once for many rows with this problem, when `hint` names this row's
+    /// own values.
     pub fn with_group_hint(mut self, hint: impl Into<String>) -> Self {
-        self.group_hint = Some(hint.into());
+        self.group.get_or_insert_with(Box::default).hint = Some(hint.into());
         self
     }
 
     /// The message said of every row with this problem alike.
     pub fn group_message(&self) -> &str {
-        self.group.as_deref().unwrap_or(&self.message)
+        self.group
+            .as_ref()
+            .and_then(|g| g.message.as_deref())
+            .unwrap_or(&self.message)
     }
 
     /// The hint said once for every row with this problem.
     pub fn group_hint(&self) -> Option<&str> {
-        self.group_hint.as_deref().or(self.hint.as_deref())
+        self.group
+            .as_ref()
+            .and_then(|g| g.hint.as_deref())
+            .or(self.hint.as_deref())
     }
 
     pub fn is_error(&self) -> bool {
