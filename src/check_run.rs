@@ -1,7 +1,7 @@
 //! The check run (`lettermerge check`): every selected row rendered, typeset and its email
 //! checked, every problem listed at once, grouped, nothing written and nothing sent.
 
-use crate::checks::{CheckReport, Checker, Finding};
+use crate::checks::{plural, CheckReport, Checker, Kind};
 use crate::config::{CheckConfig, Input};
 use crate::email::{self, EmailSettings};
 use crate::exit_codes::ExitCode;
@@ -9,11 +9,12 @@ use crate::images::ImageStore;
 use crate::parallel;
 use crate::problem::Problem;
 use crate::records::{DataSource, SelectSpec, Selection};
-use crate::report::Reporter;
+use crate::report::{thousands, Group, Reporter};
 use crate::send_run::{campaign_key, email_settings};
 use crate::template::forms::OfficeTable;
 use crate::template::Template;
 use crate::typeset::Typesetter;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 /// The sender used to check the emails when no config file gives one; never shown as
@@ -48,7 +49,7 @@ pub fn run(cfg: &CheckConfig) -> ExitCode {
         reporter.notice("the template has no `to`, so the rows were checked as letters only");
     }
     let settings = email.then_some(&opened.settings);
-    let report = match check_and_list(&opened, settings, cfg.pdf, &images, &reporter) {
+    let report = match check_and_list(&opened, settings, cfg.pdf, cfg.all, &images, &reporter) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -170,11 +171,13 @@ pub fn open(
     })
 }
 
-/// Checks every selected row and lists the problems on the terminal.
+/// Checks every selected row and lists the problems on the terminal (`all`: every row's
+/// one by one, see [`print_findings`]).
 pub fn check_and_list(
     opened: &Opened,
     settings: Option<&EmailSettings>,
     print: bool,
+    all: bool,
     images: &ImageStore,
     reporter: &Reporter,
 ) -> Result<CheckReport, ExitCode> {
@@ -190,7 +193,7 @@ pub fn check_and_list(
         eprintln!("error: {message}");
         ExitCode::Problems
     })?;
-    print_findings(reporter, &report);
+    print_findings(reporter, &report, all);
     Ok(report)
 }
 
@@ -237,12 +240,62 @@ pub fn check_rows(
     .map_err(|p| p.to_string())
 }
 
-/// Warnings first, then errors (the last lines on the screen are the ones that stop a run),
-/// each the same problem in several rows once with all its rows.
-pub fn print_findings(reporter: &Reporter, report: &CheckReport) {
-    let problems = |f: &mut dyn Iterator<Item = &Finding>| -> Vec<Problem> {
-        f.map(|f| f.problem.clone()).collect()
-    };
-    reporter.problems(&problems(&mut report.warnings()));
-    reporter.problems(&problems(&mut report.errors()));
+/// The lines of the terminal the problems of one severity take at most by default: the
+/// warnings, the errors, a line for each saying what is not shown, the counts and the
+/// notes fit on one 50-line screen whatever the mix.
+pub const LINES_PER_SEVERITY: usize = 16;
+
+/// Warnings first, then errors (the last lines on the screen are the ones that stop a run).
+/// By default the same problem in many rows is one entry ([`CheckReport::groups`]), and
+/// each severity takes at most [`LINES_PER_SEVERITY`] lines, then one line says how many
+/// problems are not shown; `all` lists every finding on its own, in row order.
+pub fn print_findings(reporter: &Reporter, report: &CheckReport, all: bool) {
+    for errors in [false, true] {
+        if all {
+            for f in report.findings.iter() {
+                if f.problem.is_error() == errors {
+                    reporter.problem(&f.problem);
+                }
+            }
+        } else {
+            for text in one_screen(reporter, &report.groups(errors), LINES_PER_SEVERITY) {
+                reporter.text(&text);
+            }
+        }
+    }
+}
+
+/// The groups formatted, as many as fit in `lines` lines (at least one), then, if some do
+/// not, a line that counts them and every finding and row in them.
+fn one_screen(reporter: &Reporter, groups: &[Group<'_, Kind>], lines: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut used = 0;
+    for g in groups {
+        let text = reporter.format_group(g);
+        let n = text.lines().count();
+        if !out.is_empty() && used + n > lines {
+            break;
+        }
+        used += n;
+        out.push(text);
+    }
+    let hidden = &groups[out.len()..];
+    if let Some(first) = hidden.first() {
+        let findings: usize = hidden.iter().map(|g| g.members.len()).sum();
+        let rows: BTreeSet<u64> = hidden.iter().flat_map(|g| g.rows.iter().copied()).collect();
+        let what = if first.first().is_error() {
+            plural(findings, "error", "errors")
+        } else {
+            plural(findings, "warning", "warnings")
+        };
+        out.push(format!(
+            "... and {} more {} ({} {what} in {} {}) not shown; --all lists every one",
+            thousands(hidden.len() as u64),
+            plural(hidden.len(), "problem", "problems"),
+            thousands(findings as u64),
+            thousands(rows.len() as u64),
+            plural(rows.len(), "row", "rows"),
+        ));
+    }
+    out
 }

@@ -14,9 +14,10 @@ use crate::parallel;
 use crate::print_run::{letter_file_name, reserved_names};
 use crate::problem::Problem;
 use crate::records::{DataSource, Record, Selection};
-use crate::report::rows_phrase;
+use crate::report::{group_by, thousands, Group};
 use crate::template::Template;
 use crate::typeset::Typesetter;
+use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 
@@ -99,6 +100,9 @@ pub struct CheckReport {
     pub error_rows: BTreeSet<u64>,
     /// Rows whose letter has no `from` of its own, so the sender comes from the config.
     pub rows_without_from: u64,
+    /// Rows broken by a column the data lacks, ascending: their problem is the one
+    /// file-level missing-columns finding, not one of their own.
+    pub broken_rows: Vec<u64>,
 }
 
 impl CheckReport {
@@ -110,11 +114,33 @@ impl CheckReport {
         self.findings.iter().filter(|f| !f.problem.is_error())
     }
 
-    /// Every finding of one row.
+    /// Every finding of one row, the missing columns that break it included.
     pub fn for_row(&self, row: u64) -> impl Iterator<Item = &Finding> {
-        self.findings
-            .iter()
-            .filter(move |f| f.problem.row == Some(row))
+        let broken = self.broken_rows.binary_search(&row).is_ok();
+        self.findings.iter().filter(move |f| {
+            f.problem.row == Some(row)
+                || (broken && f.kind == Kind::MissingColumn && f.problem.row.is_none())
+        })
+    }
+
+    /// The errors (or the warnings) as the report lists them: the same problem in many
+    /// rows one entry ([`group_by`] on kind, severity, column and group text); the
+    /// problems of no row first, then those of the most rows, then by first row.
+    pub fn groups(&self, errors: bool) -> Vec<Group<'_, Kind>> {
+        let mut groups = group_by(
+            self.findings
+                .iter()
+                .filter(|f| f.problem.is_error() == errors)
+                .map(|f| (f.kind, &f.problem)),
+        );
+        groups.sort_by_key(|g| {
+            (
+                !g.rows.is_empty(),
+                Reverse(g.rows.len()),
+                g.rows.first().copied(),
+            )
+        });
+        groups
     }
 
     /// How many findings of each kind, errors and warnings apart, most frequent first.
@@ -141,7 +167,7 @@ impl CheckReport {
             let items: Vec<String> = counts
                 .iter()
                 .filter(|c| c.1 == errors)
-                .map(|(kind, _, n)| format!("{} ({n})", kind.label()))
+                .map(|(kind, _, n)| format!("{} ({})", kind.label(), thousands(*n as u64)))
                 .collect();
             let what = if errors { "errors" } else { "warnings" };
             (!items.is_empty()).then(|| format!("{what}: {}", items.join(", ")))
@@ -150,19 +176,19 @@ impl CheckReport {
         Some(parts.join("; "))
     }
 
-    /// "12 rows checked: 3 errors in 2 rows, 4 warnings".
+    /// "7,453 rows checked: 3 errors in 2 rows, 4,721 warnings": every finding counted.
     pub fn summary(&self) -> String {
         let errors = self.errors().count();
         let warnings = self.warnings().count();
         format!(
             "{} {} checked: {} {} in {} {}, {} {}",
-            self.rows,
+            thousands(self.rows),
             plural(self.rows as usize, "row", "rows"),
-            errors,
+            thousands(errors as u64),
             plural(errors, "error", "errors"),
-            self.error_rows.len(),
+            thousands(self.error_rows.len() as u64),
             plural(self.error_rows.len(), "row", "rows"),
-            warnings,
+            thousands(warnings as u64),
             plural(warnings, "warning", "warnings"),
         )
     }
@@ -198,20 +224,13 @@ struct RowFacts {
     has_from: bool,
 }
 
-/// Columns of `missing` (file-level errors) and the rows each one breaks.
-type Missing = Vec<(Finding, Vec<u64>)>;
-
 impl Checker<'_> {
     /// Checks every selected row. `Err` only when the data file cannot be read any further.
     pub fn run(self) -> Result<CheckReport, Problem> {
         let mut report = CheckReport::default();
         let headers = self.data.headers();
-        let mut missing: Missing = self
-            .template
-            .check_columns(headers)
-            .into_iter()
-            .map(|p| (Finding::new(Kind::MissingColumn, p), Vec::new()))
-            .collect();
+        let missing = self.template.check_columns(headers);
+        let mut broken: Vec<u64> = Vec::new();
         // An empty cell only matters in a column the template prints without testing it.
         let printed: Vec<(usize, String)> = self
             .template
@@ -269,20 +288,14 @@ impl Checker<'_> {
             }
             let row = facts.row;
             let mut findings = facts.findings;
-            // Rows broken by a missing column are listed once, with that column.
+            // Rows broken by a missing column are listed once, with the missing columns.
             findings.retain(|f| {
-                let known = missing.iter_mut().find(|(m, _)| {
-                    f.problem.is_error()
-                        && f.problem.column.is_some()
-                        && m.problem.column == f.problem.column
-                });
-                match known {
-                    Some((_, rows)) => {
-                        rows.push(row);
-                        report.error_rows.insert(row);
-                        false
-                    }
-                    None => true,
+                if missing.covers(&f.problem) {
+                    broken.push(row);
+                    report.error_rows.insert(row);
+                    false
+                } else {
+                    true
                 }
             });
             findings.extend(seen.across_rows(
@@ -308,19 +321,16 @@ impl Checker<'_> {
             work,
             sink,
         )?;
+        broken.sort_unstable();
+        broken.dedup();
         let mut file_level: Vec<Finding> = missing
+            .problem(&broken)
+            .map(|p| Finding::new(Kind::MissingColumn, p))
             .into_iter()
-            .map(|(mut f, rows)| {
-                if !rows.is_empty() {
-                    f.problem
-                        .message
-                        .push_str(&format!(" (it breaks {})", rows_phrase(&rows)));
-                }
-                f
-            })
             .collect();
         file_level.append(&mut report.findings);
         report.findings = file_level;
+        report.broken_rows = broken;
         Ok(report)
     }
 }
@@ -413,6 +423,7 @@ fn check_row(
                         Kind::ExtraPage,
                         Problem::warning(format!("the letter runs onto {pages} pages"))
                             .at_row(row)
+                            .grouped_as("the letter runs onto more than one page")
                             .with_hint(
                                 "shorten the letter or this row's text, or make `font.size` or \
                                  `margins` smaller in the template",
@@ -475,7 +486,12 @@ impl Seen {
                         .at_row(row)
                         .with_hint(format!(
                             "delete one of rows {first} and {row}, or the official gets two letters"
-                        )),
+                        ))
+                        .grouped_as("the row repeats an earlier row exactly")
+                        .with_group_hint(
+                            "delete the repeats (check --all names the earlier row of each), \
+                             or those officials get two letters",
+                        ),
                 ));
             } else {
                 self.rows.insert(fp, row);
@@ -489,7 +505,12 @@ impl Seen {
                         .at_row(row)
                         .with_hint(format!(
                             "check rows {first} and {row}: one official listed twice gets two letters"
-                        )),
+                        ))
+                        .grouped_as("the row has the same address as an earlier row")
+                        .with_group_hint(
+                            "check each against the earlier row (check --all names it): one \
+                             official listed twice gets two letters",
+                        ),
                 )),
                 Some(_) => {}
                 None => {
@@ -508,7 +529,12 @@ impl Seen {
                     .in_column("to")
                     .with_hint(format!(
                         "check rows {first} and {row}: that address would get two messages"
-                    )),
+                    ))
+                    .grouped_as("the row has the same email address as an earlier row")
+                    .with_group_hint(
+                        "check each against the earlier row (check --all names it): that \
+                         address would get two messages",
+                    ),
                 )),
                 Some(_) => {}
                 None => {
@@ -539,6 +565,10 @@ impl Seen {
                     .with_hint(
                         "make the template's `filename` give every letter its own name, e.g. \
                          add a column such as {{district}} to it",
+                    )
+                    .grouped_as(
+                        "the letter's file name is already another letter's (pdf would add -2, \
+                         -3, ... to it)",
                     ),
                 ));
             }

@@ -287,8 +287,9 @@ pub enum CheckFor {
 /// Check every row for every problem at once; write and send nothing.
 ///
 /// Every selected row is rendered (and typeset, for pdf) exactly as `pdf` and `send` would,
-/// and every problem is listed at once, grouped, with its spreadsheet row, its column and
-/// what to do. Nothing is written and no connection is made.
+/// and every problem is listed at once, with its spreadsheet row, its column and what to
+/// do: the same problem in many rows once, with its count and first rows (--all lists
+/// every row's). Nothing is written and no connection is made.
 ///
 /// Errors (exit code 1): a column the template uses is missing, a ragged row, an empty or
 /// invalid email address or one with a line break (for email), two letters with the same
@@ -308,6 +309,16 @@ pub struct CheckArgs {
     /// Check for printing only, or for email only (default: both).
     #[arg(long = "for", value_name = "pdf|email")]
     pub check_for: Option<CheckFor>,
+
+    /// List every row's problems one by one, however many.
+    ///
+    /// By default the same problem in many rows is one line with its count and first rows
+    /// ("in 1,207 rows: rows 57, 81, 105 and 1,204 more"), and the report fits on one
+    /// screen: past that, a line says how many more problems there are. With --all every
+    /// problem of every row is its own line, with its own values and rows; the counts at
+    /// the end are the same either way.
+    #[arg(long)]
+    pub all: bool,
 
     /// No summary line or notes; problems are still listed.
     #[arg(long, short = 'q')]

@@ -14,7 +14,7 @@ use crate::parallel;
 use crate::pdf::{DocInfo, EmbeddedFonts, EncodedPage, GlyphUsage, PdfWriter};
 use crate::problem::Problem;
 use crate::records::{DataSource, Record, Selection};
-use crate::report::{rows_phrase, Reporter};
+use crate::report::Reporter;
 use crate::template::Template;
 use crate::typeset::page::Page;
 use crate::typeset::Typesetter;
@@ -275,11 +275,8 @@ fn check_pass(
     }
     // Columns the template names that the data lacks, in any branch: reported once, with
     // the rows they break, instead of once per row.
-    let mut missing_columns: Vec<(Problem, Vec<u64>)> = template
-        .check_columns(data.headers())
-        .into_iter()
-        .map(|p| (p, Vec::new()))
-        .collect();
+    let missing_columns = template.check_columns(data.headers());
+    let mut broken: Vec<u64> = Vec::new();
     let records = selection.apply(
         data.records()
             .map_err(|e| Failure::problems(e.to_string()))?,
@@ -328,12 +325,10 @@ fn check_pass(
                 checked.rows += 1;
                 let row = p.row.unwrap_or_default();
                 checked.invalid_rows.push(row);
-                let known = missing_columns
-                    .iter_mut()
-                    .find(|(m, _)| m.column.is_some() && m.column == p.column);
-                match known {
-                    Some((_, rows)) => rows.push(row),
-                    None => checked.errors.push(p),
+                if missing_columns.covers(&p) {
+                    broken.push(row);
+                } else {
+                    checked.errors.push(p);
                 }
             }
             RowCheck::Valid {
@@ -368,16 +363,7 @@ fn check_pass(
         checked.usage.merge(&usage);
         typesetters.push(typesetter);
     }
-    let mut file_level: Vec<Problem> = missing_columns
-        .into_iter()
-        .map(|(mut p, rows)| {
-            if !rows.is_empty() {
-                p.message
-                    .push_str(&format!(" (it breaks {})", rows_phrase(&rows)));
-            }
-            p
-        })
-        .collect();
+    let mut file_level: Vec<Problem> = missing_columns.problem(&broken).into_iter().collect();
     file_level.append(&mut checked.errors);
     checked.errors = file_level;
     Ok((checked, typesetters))

@@ -22,6 +22,19 @@ pub struct Problem {
     pub message: String,
     /// What to do about it.
     pub hint: Option<String>,
+    /// How the problem reads when it is said once for many rows, where `message` or
+    /// `hint` names something of this row's own (a value, an earlier row's number).
+    /// `None`: they already read the same for every row with this problem.
+    pub group: Option<Box<GroupText>>,
+}
+
+/// The message and hint of a problem said of every row with it alike: the text the same
+/// problem in many rows is grouped under (see [`crate::report::group_by`]) and shown with.
+/// Each `None` is the problem's own.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupText {
+    pub message: Option<String>,
+    pub hint: Option<String>,
 }
 
 impl Problem {
@@ -32,6 +45,7 @@ impl Problem {
             column: None,
             message: message.into(),
             hint: None,
+            group: None,
         }
     }
 
@@ -55,6 +69,36 @@ impl Problem {
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+
+    /// The message the problem is grouped under and shown with for many rows (see
+    /// `group`), when `message` names this row's own values.
+    pub fn grouped_as(mut self, message: impl Into<String>) -> Self {
+        self.group.get_or_insert_with(Box::default).message = Some(message.into());
+        self
+    }
+
+    /// The hint shown once for many rows with this problem, when `hint` names this row's
+    /// own values.
+    pub fn with_group_hint(mut self, hint: impl Into<String>) -> Self {
+        self.group.get_or_insert_with(Box::default).hint = Some(hint.into());
+        self
+    }
+
+    /// The message said of every row with this problem alike.
+    pub fn group_message(&self) -> &str {
+        self.group
+            .as_ref()
+            .and_then(|g| g.message.as_deref())
+            .unwrap_or(&self.message)
+    }
+
+    /// The hint said once for every row with this problem.
+    pub fn group_hint(&self) -> Option<&str> {
+        self.group
+            .as_ref()
+            .and_then(|g| g.hint.as_deref())
+            .or(self.hint.as_deref())
     }
 
     pub fn is_error(&self) -> bool {
@@ -85,18 +129,27 @@ impl fmt::Display for Problem {
 
 /// `5, 9-12, 20` for row numbers in ascending order, at most `max` runs (then `...`).
 pub fn row_runs(rows: &[u64], max: usize) -> String {
+    match first_runs(rows, max) {
+        (named, 0) => named,
+        (named, _) if named.is_empty() => "...".to_string(),
+        (named, _) => format!("{named}, ..."),
+    }
+}
+
+/// The first `max` runs of row numbers in ascending order (`5, 9-12, 20`), and how many
+/// rows come after them.
+pub fn first_runs(rows: &[u64], max: usize) -> (String, usize) {
     let mut parts: Vec<String> = Vec::new();
     let mut i = 0;
     while i < rows.len() {
+        if parts.len() == max {
+            return (parts.join(", "), rows.len() - i);
+        }
         let start = rows[i];
         let mut end = start;
         while i + 1 < rows.len() && rows[i + 1] == end + 1 {
             i += 1;
             end = rows[i];
-        }
-        if parts.len() == max {
-            parts.push("...".to_string());
-            break;
         }
         parts.push(if start == end {
             start.to_string()
@@ -105,18 +158,23 @@ pub fn row_runs(rows: &[u64], max: usize) -> String {
         });
         i += 1;
     }
-    parts.join(", ")
+    (parts.join(", "), 0)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{row_runs, Problem};
+    use super::{first_runs, row_runs, Problem};
 
     #[test]
     fn row_runs_collapse_and_stop_at_max() {
         assert_eq!(row_runs(&[5, 9, 10, 11, 12, 20], 5), "5, 9-12, 20");
         assert_eq!(row_runs(&[1, 3, 5, 7], 2), "1, 3, ...");
         assert_eq!(row_runs(&[], 3), "");
+        assert_eq!(
+            first_runs(&[1, 3, 4, 5, 7, 8], 2),
+            ("1, 3-5".to_string(), 2)
+        );
+        assert_eq!(first_runs(&[1, 2], 2), ("1-2".to_string(), 0));
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! What the user sees on the terminal during a run: problems pointing into their data file,
 //! a progress bar (only on a terminal), and the one-line summary.
 
-use crate::problem::{row_runs, Problem, Severity};
+use crate::problem::{first_runs, Problem, Severity};
 use crate::terminal::escape_controls;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::HashMap;
+use std::hash::Hash;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
@@ -45,11 +47,41 @@ impl Reporter {
     /// Formats a problem so it points into the data file:
     /// `error: officials.csv row 7, column "email": ...`.
     pub fn format(&self, p: &Problem) -> String {
-        self.format_rows(p, p.row.as_slice())
+        let mut s = self.place(p, p.row.as_slice());
+        s.push_str(&p.message);
+        if let Some(hint) = &p.hint {
+            s.push_str("\n  hint: ");
+            s.push_str(hint);
+        }
+        s
     }
 
-    /// Formats a problem with all the rows it occurs in (see [`group`]).
-    pub fn format_rows(&self, p: &Problem, rows: &[u64]) -> String {
+    /// Formats one problem of many rows once: `warning: officials.csv, column "email":
+    /// `{{email}}` is empty, ..., in 13 rows: rows 1687, 1697, 1723 and 10 more`, with
+    /// the text and hint said of all of them alike. A problem of one row (or of none) is
+    /// formatted as itself, every time it occurs.
+    pub fn format_group<K>(&self, g: &Group<'_, K>) -> String {
+        if g.rows.len() < 2 {
+            let lines: Vec<String> = g.members.iter().map(|p| self.format(p)).collect();
+            return lines.join("\n");
+        }
+        let p = g.first();
+        let mut s = self.place(p, &[]);
+        s.push_str(&format!(
+            "{}, in {} rows: {}",
+            p.group_message(),
+            thousands(g.rows.len() as u64),
+            rows_phrase(&g.rows)
+        ));
+        if let Some(hint) = p.group_hint() {
+            s.push_str("\n  hint: ");
+            s.push_str(hint);
+        }
+        s
+    }
+
+    /// `error: officials.csv row 7, column "email": `.
+    fn place(&self, p: &Problem, rows: &[u64]) -> String {
         let label = match p.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -63,11 +95,6 @@ impl Reporter {
             s.push_str(&format!(", column \"{col}\""));
         }
         s.push_str(": ");
-        s.push_str(&p.message);
-        if let Some(hint) = &p.hint {
-            s.push_str("\n  hint: ");
-            s.push_str(hint);
-        }
         s
     }
 
@@ -78,14 +105,21 @@ impl Reporter {
         eprintln!("{}", escape_controls(&self.format(p)));
     }
 
-    /// Prints problems, the same problem in several rows once with all its rows
-    /// ("rows 2-4, 9"), in the order each first appeared.
+    /// Prints problems, the same problem in several rows once with its count and first
+    /// rows, in the order each first appeared.
     pub fn problems(&self, problems: &[Problem]) {
         if self.silent {
             return;
         }
-        for (p, rows) in group(problems) {
-            eprintln!("{}", escape_controls(&self.format_rows(p, &rows)));
+        for g in group(problems) {
+            self.text(&self.format_group(&g));
+        }
+    }
+
+    /// Prints text made of formatted problems (nothing when silent).
+    pub fn text(&self, text: &str) {
+        if !self.silent {
+            eprintln!("{}", escape_controls(text));
         }
     }
 
@@ -134,45 +168,105 @@ impl Reporter {
     }
 }
 
-/// What makes two problems "the same" apart from their row.
-type GroupKey<'a> = (Severity, Option<&'a str>, &'a str, Option<&'a str>);
+/// One problem said once for every row it occurs in: problems of the same kind (`K`, what
+/// the caller tells apart, e.g. the check's finding kinds; `()` for none), severity and
+/// column, with the same [`Problem::group_message`].
+#[derive(Debug)]
+pub struct Group<'a, K> {
+    pub key: K,
+    /// Every occurrence, in the order they came.
+    pub members: Vec<&'a Problem>,
+    /// The rows they occur in, ascending, each once; empty for a problem of no row.
+    pub rows: Vec<u64>,
+}
 
-/// Groups problems that differ only in their row, keeping first-appearance order.
-pub fn group(problems: &[Problem]) -> Vec<(&Problem, Vec<u64>)> {
-    let mut groups: Vec<(&Problem, Vec<u64>)> = Vec::new();
-    let mut index: std::collections::HashMap<GroupKey<'_>, usize> =
-        std::collections::HashMap::new();
-    for p in problems {
-        let key = (
+impl<'a, K> Group<'a, K> {
+    pub fn first(&self) -> &'a Problem {
+        self.members[0]
+    }
+}
+
+/// Groups problems that differ only in their row (see [`Group`]), keeping first-appearance
+/// order. A problem of no row (a file-level one) is a group of its own.
+pub fn group_by<'a, K: Clone + Eq + Hash>(
+    items: impl IntoIterator<Item = (K, &'a Problem)>,
+) -> Vec<Group<'a, K>> {
+    let mut groups: Vec<Group<'a, K>> = Vec::new();
+    let mut index: HashMap<(K, Severity, Option<&'a str>, &'a str), usize> = HashMap::new();
+    for (key, p) in items {
+        let Some(row) = p.row else {
+            groups.push(Group {
+                key,
+                members: vec![p],
+                rows: Vec::new(),
+            });
+            continue;
+        };
+        let at = (
+            key.clone(),
             p.severity,
             p.column.as_deref(),
-            p.message.as_str(),
-            p.hint.as_deref(),
+            p.group_message(),
         );
-        match (p.row, index.get(&key)) {
-            (Some(row), Some(&i)) => groups[i].1.push(row),
-            _ => {
-                index.insert(key, groups.len());
-                groups.push((p, p.row.into_iter().collect()));
+        match index.get(&at) {
+            Some(&i) => {
+                groups[i].members.push(p);
+                groups[i].rows.push(row);
+            }
+            None => {
+                index.insert(at, groups.len());
+                groups.push(Group {
+                    key,
+                    members: vec![p],
+                    rows: vec![row],
+                });
             }
         }
     }
-    for (_, rows) in &mut groups {
-        rows.sort_unstable();
-        rows.dedup();
+    for g in &mut groups {
+        g.rows.sort_unstable();
+        g.rows.dedup();
     }
     groups
 }
 
-/// "row 7" or "rows 2-4, 7, 9-10": row numbers (ascending) with runs collapsed.
+/// [`group_by`] with nothing but the problems themselves to tell apart.
+pub fn group(problems: &[Problem]) -> Vec<Group<'_, ()>> {
+    group_by(problems.iter().map(|p| ((), p)))
+}
+
+/// How many runs of rows [`rows_phrase`] names before it counts the rest.
+pub const ROWS_NAMED: usize = 3;
+
+/// "row 7", "rows 2-4, 7, 9-10" or "rows 57, 81, 105 and 1,204 more": row numbers
+/// (ascending) with runs collapsed, the first [`ROWS_NAMED`] runs named and the other rows
+/// counted.
 pub fn rows_phrase(rows: &[u64]) -> String {
     let label = if rows.len() == 1 { "row" } else { "rows" };
-    format!("{label} {}", row_runs(rows, usize::MAX))
+    let (named, rest) = first_runs(rows, ROWS_NAMED);
+    if rest == 0 {
+        format!("{label} {named}")
+    } else {
+        format!("{label} {named} and {} more", thousands(rest as u64))
+    }
+}
+
+/// `1204` -> "1,204".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{rows_phrase, Reporter};
+    use super::{group, group_by, rows_phrase, thousands, Reporter};
     use crate::problem::Problem;
     use std::path::Path;
 
@@ -185,20 +279,82 @@ mod tests {
             same(4),
             same(5),
         ];
-        let groups = super::group(&problems);
+        let groups = group(&problems);
         assert_eq!(groups.len(), 2);
-        assert_eq!(groups[0].1, [2, 4, 5]);
+        assert_eq!(groups[0].rows, [2, 4, 5]);
         let r = Reporter::new(Path::new("d.csv"), true);
         assert_eq!(
-            r.format_rows(groups[0].0, &groups[0].1),
-            "error: d.csv rows 2, 4-5: cannot use the image x.png: file not found"
+            r.format_group(&groups[0]),
+            "error: d.csv: cannot use the image x.png: file not found, in 3 rows: rows 2, 4-5"
         );
+        // A problem of one row reads as itself.
+        assert_eq!(r.format_group(&groups[1]), "warning: d.csv row 3: other");
     }
 
     #[test]
-    fn row_runs_collapse() {
+    fn a_message_naming_the_rows_own_values_is_grouped_by_its_group_text() {
+        let bad = |row: u64, value: &str| {
+            Problem::error(format!("the `to` value `{value}` is not an email address"))
+                .at_row(row)
+                .in_column("to")
+                .with_hint(format!("check the address in row {row}"))
+                .grouped_as("the `to` value is not an email address")
+                .with_group_hint("check the addresses in the data")
+        };
+        let problems = [
+            bad(9, "x"),
+            bad(4, "y"),
+            // Another column, another severity or a problem of no row: apart.
+            bad(5, "z").in_column("cc"),
+            Problem::warning("the `to` value is not an email address")
+                .at_row(6)
+                .in_column("to"),
+            Problem::error("the template has a mistake"),
+            Problem::error("the template has a mistake"),
+        ];
+        let groups = group(&problems);
+        let rows: Vec<&[u64]> = groups.iter().map(|g| g.rows.as_slice()).collect();
+        assert_eq!(rows, [&[4, 9][..], &[5], &[6], &[], &[]]);
+        let r = Reporter::new(Path::new("d.csv"), true);
+        assert_eq!(
+            r.format_group(&groups[0]),
+            "error: d.csv, column \"to\": the `to` value is not an email address, in 2 rows: \
+             rows 4, 9\n  hint: check the addresses in the data"
+        );
+        assert_eq!(
+            r.format_group(&groups[1]),
+            "error: d.csv row 5, column \"cc\": the `to` value `z` is not an email address\n  \
+             hint: check the address in row 5"
+        );
+        // The same problem twice in one row: both said, each as itself.
+        let twice = [bad(3, "a"), bad(3, "b")];
+        let groups = group(&twice);
+        assert_eq!(groups.len(), 1);
+        assert_eq!(r.format_group(&groups[0]).matches("row 3,").count(), 2);
+        // Kinds the caller tells apart stay apart.
+        let by_kind = group_by([(1, &problems[0]), (2, &problems[1])]);
+        assert_eq!(by_kind.len(), 2);
+    }
+
+    #[test]
+    fn the_rows_phrase_names_the_first_runs_and_counts_the_rest() {
         assert_eq!(rows_phrase(&[7]), "row 7");
         assert_eq!(rows_phrase(&[2, 3, 4, 7, 9, 10]), "rows 2-4, 7, 9-10");
+        assert_eq!(
+            rows_phrase(&[2, 3, 4, 7, 9, 10, 12]),
+            "rows 2-4, 7, 9-10 and 1 more"
+        );
+        let many: Vec<u64> = (0..1207).map(|i| 57 + 24 * i).collect();
+        assert_eq!(rows_phrase(&many), "rows 57, 81, 105 and 1,204 more");
+        assert_eq!(rows_phrase(&(2..7455).collect::<Vec<u64>>()), "rows 2-7454");
+    }
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1204), "1,204");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

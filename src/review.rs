@@ -22,7 +22,7 @@ use crate::preview_run::{claim_folder, open, pdf_config};
 use crate::print_run;
 use crate::problem::{Problem, Severity};
 use crate::records::Record;
-use crate::report::{group, rows_phrase, Reporter};
+use crate::report::{thousands, Reporter};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -68,7 +68,7 @@ pub fn run(cfg: &PreviewConfig, file: &Path, pdf_dir: &Path) -> ExitCode {
         eprintln!("error: {message}");
         return ExitCode::Error;
     }
-    let report = match check_and_list(&opened, settings, true, &images, &reporter) {
+    let report = match check_and_list(&opened, settings, true, false, &images, &reporter) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -282,13 +282,19 @@ impl Page<'_> {
                 );
             }
             out.push_str("</table>\n<h3>Every problem</h3>\n<ul class=\"problems\">\n");
-            let all: Vec<Problem> = r.findings.iter().map(|f| f.problem.clone()).collect();
-            let mut grouped = group(&all);
-            grouped.sort_by_key(|(p, _)| std::cmp::Reverse(p.severity));
-            for (p, rows) in grouped {
-                out.push_str("<li>");
-                problem_html(p, &rows, out);
-                out.push_str("</li>\n");
+            // The same problem in many rows is one item, with links to all its rows.
+            for g in r.groups(true).into_iter().chain(r.groups(false)) {
+                if g.rows.len() < 2 {
+                    for p in &g.members {
+                        out.push_str("<li>");
+                        problem_html(p, p.row.as_slice(), false, out);
+                        out.push_str("</li>\n");
+                    }
+                } else {
+                    out.push_str("<li>");
+                    problem_html(g.first(), &g.rows, true, out);
+                    out.push_str("</li>\n");
+                }
             }
             out.push_str("</ul>\n");
         }
@@ -353,7 +359,7 @@ impl Page<'_> {
             out.push_str("<ul class=\"problems\">\n");
             for f in &findings {
                 out.push_str("<li>");
-                problem_html(&f.problem, &[], &mut out);
+                problem_html(&f.problem, &[], false, &mut out);
                 out.push_str("</li>\n");
             }
             out.push_str("</ul>\n");
@@ -412,8 +418,9 @@ impl Page<'_> {
     }
 }
 
-/// One problem as a list item's content: severity, rows, column, message, hint.
-fn problem_html(p: &Problem, rows: &[u64], out: &mut String) {
+/// One problem as a list item's content: severity, rows, column, message, hint; `grouped`:
+/// the text said of all its rows alike.
+fn problem_html(p: &Problem, rows: &[u64], grouped: bool, out: &mut String) {
     let class = match p.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
@@ -426,7 +433,7 @@ fn problem_html(p: &Problem, rows: &[u64], out: &mut String) {
             .map(|r| format!("<a href=\"#row-{r}\">{r}</a>"))
             .collect();
         let more = if rows.len() > 50 {
-            format!(" … ({})", esc(&rows_phrase(rows)))
+            format!(" and {} more", thousands(rows.len() as u64 - 50))
         } else {
             String::new()
         };
@@ -437,8 +444,13 @@ fn problem_html(p: &Problem, rows: &[u64], out: &mut String) {
         let sep = if rows.is_empty() { " in" } else { "," };
         let _ = write!(out, "{sep} column “{}”", esc(column));
     }
-    let _ = write!(out, ": {}", esc(&p.message));
-    if let Some(hint) = &p.hint {
+    let (message, hint) = if grouped {
+        (p.group_message(), p.group_hint())
+    } else {
+        (p.message.as_str(), p.hint.as_deref())
+    };
+    let _ = write!(out, ": {}", esc(message));
+    if let Some(hint) = hint {
         let _ = write!(out, "<span class=\"hint\">hint: {}</span>", esc(hint));
     }
 }

@@ -467,11 +467,15 @@ fn check_pass(
         rows: 0,
         valid: 0,
         invalid: 0,
-        errors: prepared.template.check_columns(prepared.data.headers()),
+        errors: Vec::new(),
         warnings: Vec::new(),
         printed: (matches!(cfg.mode, Mode::DryRun { dir: None }) && !cfg.attach_pdf).then(Vec::new),
         printed_len: 0,
     };
+    // Columns the template names that the data lacks, in any branch: one error for the
+    // file, with the rows they break, instead of one per row.
+    let missing = prepared.template.check_columns(prepared.data.headers());
+    let mut broken: Vec<u64> = Vec::new();
     let print = checked.printed.is_some();
     let print_limit = cfg.limit.unwrap_or(usize::MAX);
     let records = prepared.selection.apply(
@@ -548,13 +552,22 @@ fn check_pass(
         } else {
             checked.invalid += 1;
         }
-        checked.errors.extend(errors);
+        for p in errors {
+            match p.row {
+                Some(row) if missing.covers(&p) => broken.push(row),
+                _ => checked.errors.push(p),
+            }
+        }
         checked.warnings.extend(warnings);
         Ok(())
     };
     let states = parallel::ordered_map(records, states, work, sink);
     pb.finish_and_clear();
     let states = states?;
+    broken.dedup();
+    if let Some(p) = missing.problem(&broken) {
+        checked.errors.insert(0, p);
+    }
     let mut usage_all: Option<GlyphUsage> = None;
     let mut typesetters = Vec::new();
     for (ts, usage) in states {

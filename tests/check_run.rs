@@ -145,10 +145,10 @@ fn every_problem_of_messy_data_is_reported_in_one_run_with_its_row() {
     let w = Workdir::new();
     w.file("t.md", TEMPLATE);
     w.file("d.csv", messy());
-    let run = check(&w, &[]);
+    let run = check(&w, &["--all"]);
     run.expect_code(1);
     let e = &run.stderr;
-    // Each problem on its own line, starting with its row (and column).
+    // With --all, each problem on its own line, starting with its row (and column).
     for (start, says) in [
         // Errors.
         (
@@ -207,6 +207,33 @@ fn every_problem_of_messy_data_is_reported_in_one_run_with_its_row() {
     assert!(tally.contains("; warnings: "), "{tally}");
     assert!(tally.contains("ragged rows (1)"), "{tally}");
     assert_eq!(w.list(""), ["d.csv", "t.md"], "check writes nothing");
+
+    // By default the same problem in several rows is one entry, said of all of them alike;
+    // the counts are the same.
+    let grouped = check(&w, &[]);
+    grouped.expect_code(1);
+    let g = &grouped.stderr;
+    assert_eq!(
+        line(g, "error: d.csv, column \"to\":"),
+        "error: d.csv, column \"to\": the `to` value is not an email address, in 2 rows: rows 4, 7"
+    );
+    assert!(
+        line(
+            g,
+            "error: d.csv: the letter's file name is already another letter's"
+        )
+        .ends_with(", in 2 rows: rows 3, 6"),
+        "{g}"
+    );
+    assert!(!g.contains("not-an-address"), "{g}");
+    assert!(
+        line(g, "error: d.csv row 5:").contains("row 5 has 6 fields"),
+        "{g}"
+    );
+    assert_eq!(
+        g.lines().rev().take(2).collect::<Vec<_>>(),
+        e.lines().rev().take(2).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -224,15 +251,13 @@ fn the_same_problem_in_several_rows_is_listed_once_with_its_rows() {
     let run = check(&w, &[]);
     // Warnings only: exit code 0.
     run.expect_code(0);
-    assert!(
-        line(
-            &run.stderr,
-            "warning: d.csv rows 2, 4, 6, column \"district\":"
-        )
-        .contains("is empty"),
-        "{}",
-        run.stderr
+    assert_eq!(
+        line(&run.stderr, "warning: d.csv, column \"district\":"),
+        "warning: d.csv, column \"district\": `{{district}}` is empty, so the letter has a gap \
+         where the template prints it, in 3 rows: rows 2, 4, 6",
     );
+    // Its hint once.
+    assert_eq!(run.stderr.matches("  hint: fill in the cell").count(), 1);
     assert_eq!(
         run.stderr.lines().last().unwrap(),
         "5 rows checked: 0 errors in 0 rows, 3 warnings"
@@ -252,18 +277,20 @@ fn for_pdf_or_email_checks_only_that() {
         pdf.stderr
     );
     assert!(pdf.stderr.contains("too tall for the envelope window"));
-    assert!(pdf.stderr.contains("Lee.pdf is already"));
+    assert!(pdf
+        .stderr
+        .contains("the letter's file name is already another letter's"));
     let email = check(&w, &["--for", "email", "--rows", "2-4,6-13"]);
     email.expect_code(1);
     assert!(email
         .stderr
-        .contains("`not-an-address` is not an email address"));
+        .contains("the `to` value is not an email address, in 2 rows: rows 4, 7"));
     assert!(
         !email.stderr.contains("envelope window"),
         "{}",
         email.stderr
     );
-    assert!(!email.stderr.contains("Lee.pdf"), "{}", email.stderr);
+    assert!(!email.stderr.contains("file name"), "{}", email.stderr);
     assert!(!email.stderr.contains("row 5 has"), "row 5 is not selected");
     assert!(
         email
@@ -358,7 +385,7 @@ fn missing_columns_template_errors_and_bad_images_are_errors() {
     let run = check(&w, &["--for", "pdf"]);
     run.expect_code(1);
     assert!(
-        line(&run.stderr, "error: d.csv rows 2-3:").contains("cannot use the image"),
+        line(&run.stderr, "error: d.csv: cannot use the image").ends_with(", in 2 rows: rows 2-3"),
         "{}",
         run.stderr
     );
@@ -480,4 +507,201 @@ fn a_print_only_template_is_checked_as_letters_unless_email_is_asked_for() {
     let email = check(&w, &["--for", "email"]);
     email.expect_code(1);
     assert!(email.stderr.contains("no recipient"), "{}", email.stderr);
+}
+
+#[test]
+fn several_missing_columns_are_one_error_with_near_columns_in_check_pdf_and_send() {
+    let w = Workdir::new();
+    w.file(
+        "t.md",
+        "---\nto: \"{{email}}\"\nsubject: Hello\naddress: |\n  {{first_name}} {{lastname}}\n  {{zip}}\n---\nDear {{first_name}} of {{county}}.\n",
+    );
+    w.file(
+        "d.csv",
+        "first_name,last_name,ZIP Code,email\nAnn,Lee,43001,ann@example.org\nBob,Ng,43002,bob@example.org\n",
+    );
+    w.file(
+        "c.toml",
+        "[smtp]\nhost = \"localhost\"\nfrom = \"Advocacy <adv@example.org>\"\nsecurity = \"none\"\n",
+    );
+    let expected = "error: d.csv: the template uses 3 fields the data has no column for: \
+                    lastname (line 5), zip (line 6), county (line 8) (it breaks rows 2-3)";
+    let hint = "  hint: fix the names in template t.md or add the columns; did you mean \
+                `last_name` for lastname, `zip_code` for zip? the columns are: first_name, \
+                last_name, ZIP Code, email";
+    for (what, run) in [
+        ("check", check(&w, &[])),
+        (
+            "pdf",
+            w.run(&["pdf", "-t", "t.md", "-d", "d.csv", "-o", "out"]),
+        ),
+        (
+            "send",
+            w.run(&[
+                "send",
+                "-t",
+                "t.md",
+                "-d",
+                "d.csv",
+                "-c",
+                "c.toml",
+                "--dry-run",
+            ]),
+        ),
+    ] {
+        run.expect_code(1);
+        let e = &run.stderr;
+        assert_eq!(line(e, "error: d.csv"), expected, "{what}:\n{e}");
+        assert!(e.contains(&format!("{expected}\n{hint}\n")), "{what}:\n{e}");
+        // The data's columns once, not once per missing field or per row.
+        assert_eq!(e.matches("the columns are").count(), 1, "{what}:\n{e}");
+        assert_eq!(e.matches("error: d.csv").count(), 1, "{what}:\n{e}");
+    }
+    assert!(!w.join("out").exists() || w.list("out").is_empty());
+}
+
+/// 3,000 rows (2-3001) where many rows share each problem: row r has an empty email when
+/// r % 3 == 2, an invalid one when r % 5 == 0 (and not empty), an empty district when
+/// r % 7 == 0; every 100th row from row 3 prints a character the font lacks, each its own.
+fn many_rows() -> String {
+    let rows: Vec<String> = (2..3002u64)
+        .map(|r| {
+            let email = if r % 3 == 2 {
+                String::new()
+            } else if r % 5 == 0 {
+                format!("not-an-address-{r}")
+            } else {
+                format!("p{r}@example.org")
+            };
+            let district = if r % 7 == 0 {
+                String::new()
+            } else if r % 100 == 3 {
+                format!("District {}", char::from_u32(0x4E00 + r as u32).unwrap())
+            } else {
+                format!("District {r}")
+            };
+            row([
+                "Pat",
+                &format!("Name{r}"),
+                &format!("{r} Main St"),
+                &email,
+                &district,
+                "",
+            ])
+        })
+        .collect();
+    csv(&rows)
+}
+
+#[test]
+fn thousands_of_rows_with_shared_problems_fit_on_one_screen_and_all_lists_every_row() {
+    let w = Workdir::new();
+    w.file("t.md", TEMPLATE);
+    w.file("d.csv", many_rows());
+    let empty_email: Vec<u64> = (2..3002).filter(|r| r % 3 == 2).collect();
+    let bad_email: Vec<u64> = (2..3002).filter(|r| r % 3 != 2 && r % 5 == 0).collect();
+    let empty_district: Vec<u64> = (2..3002).filter(|r| r % 7 == 0).collect();
+    assert_eq!(empty_email.len(), 1000);
+    let glyphs = (2..3002).filter(|r| r % 100 == 3 && r % 7 != 0).count();
+
+    let run = check(&w, &[]);
+    run.expect_code(1);
+    let e = &run.stderr;
+    assert!(e.lines().count() < 50, "{} lines:\n{e}", e.lines().count());
+    // One entry per problem, with its count and first rows.
+    assert_eq!(
+        line(e, "warning: d.csv, column \"email\":"),
+        "warning: d.csv, column \"email\": `{{email}}` is empty, so the letter has a gap where \
+         the template prints it, in 1,000 rows: rows 2, 5, 8 and 997 more"
+    );
+    assert_eq!(
+        line(e, "error: d.csv, column \"to\": the email has no recipient"),
+        "error: d.csv, column \"to\": the email has no recipient: the `to` value is empty, in \
+         1,000 rows: rows 2, 5, 8 and 997 more"
+    );
+    assert_eq!(
+        line(e, "error: d.csv, column \"to\": the `to` value"),
+        format!(
+            "error: d.csv, column \"to\": the `to` value is not an email address, in {} rows: \
+             rows 10, 15, 25 and {} more",
+            bad_email.len(),
+            bad_email.len() - 3
+        )
+    );
+    assert!(
+        line(e, "warning: d.csv, column \"district\":").ends_with(&format!(
+            "in {} rows: rows 7, 14, 21 and {} more",
+            empty_district.len(),
+            empty_district.len() - 3
+        )),
+        "{e}"
+    );
+    // Each hint once.
+    assert_eq!(e.matches("hint: fill in the email address that").count(), 1);
+    // Some 25 characters the font lacks, each in one row: more than one screen holds, so a
+    // line says how many are not shown.
+    let more = line(e, "... and ");
+    assert!(
+        more.ends_with("not shown; --all lists every one") && more.contains(" more problems ("),
+        "{more}"
+    );
+    let summary = e.lines().last().unwrap();
+    let errors = empty_email.len() + bad_email.len();
+    let warnings = empty_email.len() + empty_district.len() + glyphs;
+    assert_eq!(
+        summary,
+        format!(
+            "3,000 rows checked: {} errors in {} rows, {} warnings",
+            common_thousands(errors),
+            common_thousands(errors),
+            common_thousands(warnings)
+        )
+    );
+
+    // --all: every row's problems, each on its own line, the same counts.
+    let all = check(&w, &["--all"]);
+    all.expect_code(1);
+    let a = &all.stderr;
+    for r in &empty_email {
+        let start = format!("warning: d.csv row {r}, column \"email\": ");
+        assert!(
+            a.contains(&format!("\n{start}")) || a.starts_with(&start),
+            "row {r}"
+        );
+        assert!(
+            a.contains(&format!(
+                "error: d.csv row {r}, column \"to\": the email has no recipient"
+            )),
+            "row {r}"
+        );
+    }
+    for r in &bad_email {
+        assert!(
+            a.contains(&format!(
+                "error: d.csv row {r}, column \"to\": the `to` value `not-an-address-{r}` is not"
+            )),
+            "row {r}"
+        );
+    }
+    assert_eq!(a.matches("\nerror: d.csv row ").count(), errors);
+    assert_eq!(
+        a.matches("warning: d.csv row ").count(),
+        warnings,
+        "every warning listed"
+    );
+    assert!(!a.contains("--all lists"), "nothing left out");
+    assert_eq!(a.lines().last(), Some(summary));
+}
+
+/// `1000` -> "1,000" (the report's own formatting, written out for the test).
+fn common_thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

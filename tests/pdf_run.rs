@@ -613,7 +613,12 @@ fn logo_and_signature_images_are_embedded_and_a_missing_image_is_a_row_error() {
     w.file("bad.md", format!("{with_images}\n![Chart](chart.png)\n"));
     let run = w.run(&["pdf", "-t", "bad.md", "-d", "d.csv", "-o", "bad"]);
     run.expect_code(1);
-    assert!(run.stderr.contains("d.csv rows 2-4"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("d.csv: cannot use the image")
+            && run.stderr.contains(", in 3 rows: rows 2-4"),
+        "{}",
+        run.stderr
+    );
     assert!(
         run.stderr.contains("chart.png") && run.stderr.contains("not found"),
         "{}",

@@ -402,3 +402,60 @@ fn the_review_page_shows_every_row_its_problems_email_and_pdf_in_chromium() {
         assert!(text.contains(expected), "{expected:?} not shown:\n{text}");
     }
 }
+
+/// The review page's sections, row number -> its HTML.
+fn row_sections(html: &str) -> Vec<(u64, &str)> {
+    html.split("<section class=\"row\" id=\"row-")
+        .skip(1)
+        .map(|s| {
+            let row = s.split('"').next().unwrap().parse().unwrap();
+            (row, s.split("</section>").next().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn the_review_page_lists_every_rows_problems_however_many_share_one() {
+    let w = Workdir::new();
+    w.file("t.md", TEMPLATE);
+    // 60 rows with an empty district.
+    let mut csv = CSV.lines().next().unwrap().to_string() + "\n";
+    for i in 0..60 {
+        csv.push_str(&format!(
+            "Ann,Lee{i},Senator,{i} Main St,Columbus,OH,43001,a{i}@example.org,\n"
+        ));
+    }
+    w.file("d.csv", csv);
+    let run = preview(&w, &["--html", "review.html"]);
+    run.expect_code(0);
+    // On the terminal: one entry.
+    assert_eq!(run.stderr.matches("`{{district}}` is empty").count(), 1);
+    let html = std::fs::read_to_string(w.join("review.html")).unwrap();
+    // In the summary, one item with links to the first 50 rows and a count of the rest.
+    let summary = html.split("<section class=\"row\"").next().unwrap();
+    assert_eq!(summary.matches("`{{district}}` is empty").count(), 1);
+    assert!(
+        summary.contains("<a href=\"#row-51\">51</a> and 10 more"),
+        "{summary}"
+    );
+    // Every row's own section names its problem.
+    let sections = row_sections(&html);
+    assert_eq!(sections.len(), 60);
+    for (row, section) in sections {
+        assert!(section.contains("`{{district}}` is empty"), "row {row}");
+    }
+
+    // A column the data lacks is one error, and every row it breaks shows it.
+    w.file("t.md", TEMPLATE.replace("{{district}}", "{{county}}"));
+    let run = preview(&w, &["--html", "review.html"]);
+    run.expect_code(1);
+    let html = std::fs::read_to_string(w.join("review.html")).unwrap();
+    let sections = row_sections(&html);
+    assert_eq!(sections.len(), 60);
+    for (row, section) in sections {
+        assert!(
+            section.contains("1 error") && section.contains("no column `county`"),
+            "row {row}: {section}"
+        );
+    }
+}

@@ -250,7 +250,7 @@ fn error_cells_are_row_problems_naming_the_cell() {
     run.expect_code(1);
     assert!(
         run.stderr.contains(
-            "error: d.xlsx rows 3-4, column \"ZIP\": the cell in column H shows the Excel error #N/A instead of a value"
+            "error: d.xlsx, column \"ZIP\": the cell in column H shows the Excel error #N/A instead of a value, in 2 rows: rows 3-4"
         ),
         "{}",
         run.stderr

@@ -24,6 +24,8 @@ pub struct CheckConfig {
     pub pdf: bool,
     /// Check the emails.
     pub email: bool,
+    /// List every row's problems one by one instead of grouped and capped to one screen.
+    pub all: bool,
     pub quiet: bool,
 }
 
@@ -42,6 +44,7 @@ impl CheckConfig {
             offices,
             pdf,
             email,
+            all: args.all,
             quiet: args.quiet,
         })
     }

@@ -208,14 +208,18 @@ fn ascii_mailbox(mailbox: Mailbox) -> Result<Mailbox, char> {
 
 fn non_ascii_address(item: &str, bad: char, key: &str, row: u64) -> Problem {
     Problem::error(format!(
-        "the `{key}` value `{item}` has a character that is not allowed in an email address          here (`{bad}`, U+{:04X})",
+        "the `{key}` value `{item}` has a character that is not allowed in an email address \
+         here (`{bad}`, U+{:04X})",
         bad as u32
     ))
     .at_row(row)
     .in_column(key)
     .with_hint(format!(
-        "check the email address in the data that fills `{key}` in row {row} for a typo or a \
-         look-alike letter; the part before the @ must be plain ASCII"
+        "check the email address in the data that fills `{key}` for a typo or a look-alike \
+         letter; the part before the @ must be plain ASCII"
+    ))
+    .grouped_as(format!(
+        "the `{key}` value has a character that is not allowed in an email address"
     ))
 }
 
@@ -234,7 +238,11 @@ pub(super) fn control_char_problem(value: &str, key: &str, row: u64) -> Option<P
         .at_row(row)
         .in_column(key)
         .with_hint(format!(
-            "remove the line break or control character from the data that fills `{key}` in row {row}"
+            "remove the line break or control character from the data that fills `{key}`"
+        ))
+        .grouped_as(format!(
+            "the `{key}` value contains a line break or control character, which could add a \
+             header to the email"
         )),
     )
 }
@@ -248,8 +256,11 @@ fn too_long_address(item: &str, why: &str, key: &str, row: u64) -> Problem {
     .at_row(row)
     .in_column(key)
     .with_hint(format!(
-        "check the email address in the data that fills `{key}` in row {row}: it may hold \
-         several addresses without a comma between them, or text that is not an address"
+        "check the email address in the data that fills `{key}`: it may hold several \
+         addresses without a comma between them, or text that is not an address"
+    ))
+    .grouped_as(format!(
+        "the `{key}` value is too long for an email address (RFC 5321)"
     ))
 }
 
@@ -260,9 +271,13 @@ fn too_many_recipients(count: usize, key: &str, row: u64) -> Problem {
     ))
     .at_row(row)
     .in_column(key)
-    .with_hint(format!(
-        "split the addresses of row {row} over several rows (one message each), or use a \
-         mailing list address"
+    .with_hint(
+        "split the addresses over several rows (one message each), or use a mailing list \
+         address",
+    )
+    .grouped_as(format!(
+        "the `{key}` value holds more addresses than one message may have (at most \
+         {MAX_RECIPIENTS})"
     ))
 }
 
@@ -275,9 +290,12 @@ pub(super) fn too_many_in_total(count: usize, row: u64) -> Problem {
     ))
     .at_row(row)
     .in_column("to")
-    .with_hint(format!(
-        "split the recipients of row {row} over several rows (one message each), or use a \
-         mailing list address"
+    .with_hint(
+        "split the recipients over several rows (one message each), or use a mailing list \
+         address",
+    )
+    .grouped_as(format!(
+        "the email has more than {MAX_RECIPIENTS} recipients in to, cc and bcc together"
     ))
 }
 
@@ -290,9 +308,13 @@ fn invalid_address(item: &str, key: &str, row: u64) -> Problem {
         ))
         .at_row(row)
         .in_column(key)
-        .with_hint(format!(
-            "fill in the email address in row {row}, or leave the row out with --rows/--where \
-             or --skip-invalid"
+        .with_hint(
+            "fill in the email address, or leave the row out with --rows/--where or \
+             --skip-invalid",
+        )
+        .grouped_as(format!(
+            "the `{key}` value has no address between `<` and `>`: the email cell it uses is \
+             empty"
         ));
     }
     Problem::error(format!(
@@ -301,9 +323,10 @@ fn invalid_address(item: &str, key: &str, row: u64) -> Problem {
     .at_row(row)
     .in_column(key)
     .with_hint(format!(
-        "check the email address in the data that fills `{key}` in row {row}; an address \
-             looks like name@example.org or Jane Doe <name@example.org>"
+        "check the email address in the data that fills `{key}`; an address looks like \
+         name@example.org or Jane Doe <name@example.org>"
     ))
+    .grouped_as(format!("the `{key}` value is not an email address"))
 }
 
 /// Splits a list on `,` or `;` outside quoted strings and angle brackets, trimming each item

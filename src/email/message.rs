@@ -45,10 +45,10 @@ fn validate<'a>(letter: &'a Letter, settings: &EmailSettings) -> Result<Valid<'a
             Problem::error("the email has no recipient: the `to` value is empty")
                 .at_row(row)
                 .in_column("to")
-                .with_hint(format!(
-                    "fill in the email address that `to` uses in row {row}, or leave the row \
-                     out with --skip-invalid"
-                )),
+                .with_hint(
+                    "fill in the email address that `to` uses, or leave the row out with \
+                     --skip-invalid",
+                ),
         );
     }
     problems.extend(to.problems);
@@ -80,10 +80,10 @@ fn validate<'a>(letter: &'a Letter, settings: &EmailSettings) -> Result<Valid<'a
                 Problem::error("the email has no subject")
                     .at_row(row)
                     .in_column("subject")
-                    .with_hint(format!(
+                    .with_hint(
                         "give the template a `subject:` in its front matter, or fill in the \
-                         data it uses in row {row}"
-                    )),
+                         data it uses",
+                    ),
             );
             None
         }
@@ -415,7 +415,10 @@ fn single_mailbox(
                 .at_row(row)
                 .in_column(key)
                 .with_hint(format!(
-                    "make `{key}` one address in row {row}, or leave it out to use the config's"
+                    "make `{key}` one address, or leave it out to use the config's"
+                ))
+                .grouped_as(format!(
+                    "the `{key}` value is not one address; an email has one sender"
                 )),
         );
         return None;

@@ -640,6 +640,12 @@ impl CsvRecords {
             .at_row(row)
             .with_hint(format!(
                 "check row {row} for an unquoted {what} or a missing quote"
+            ))
+            .grouped_as(format!(
+                "the row has more or fewer fields than the header's {expected}"
+            ))
+            .with_group_hint(format!(
+                "check those rows for an unquoted {what} or a missing quote"
             )));
         }
         if let Some(k) = self.record.iter().position(|f| f.len() > MAX_FIELD_BYTES) {

@@ -720,6 +720,7 @@ fn usage_problem(message: String, hint: String) -> RenderError {
         message,
         hint: Some(hint),
         column: None,
+        group: None,
     }))
     .into()
 }

@@ -21,6 +21,8 @@ pub struct HelperProblem {
     pub message: String,
     pub hint: Option<String>,
     pub column: Option<String>,
+    /// The message without the value, said once for many rows (see `Problem::group`).
+    pub group: Option<String>,
 }
 
 impl fmt::Display for HelperProblem {
@@ -31,11 +33,12 @@ impl fmt::Display for HelperProblem {
 
 impl std::error::Error for HelperProblem {}
 
-fn problem(message: String, hint: &str, param: &PathAndJson<'_>) -> RenderError {
+fn problem(message: String, group: &str, hint: &str, param: &PathAndJson<'_>) -> RenderError {
     RenderErrorReason::NestedError(Box::new(HelperProblem {
         message,
         hint: Some(hint.to_string()),
         column: param.relative_path().map(|p| column_name(p)),
+        group: Some(group.to_string()),
     }))
     .into()
 }
@@ -197,6 +200,7 @@ impl HelperDef for DateHelper {
             parse_date(&raw).ok_or_else(|| {
                 problem(
                     format!("`{}` is not a date lettermerge can read", raw.trim()),
+                    "the value is not a date lettermerge can read",
                     "write dates like 2026-01-12, 01/12/2026, 1/12/26 or January 12, 2026",
                     p,
                 )
@@ -342,6 +346,7 @@ impl HelperDef for OrdinalHelper {
         let n = raw.trim().parse::<i64>().map_err(|_| {
             problem(
                 format!("`{{{{ordinal}}}}` needs a whole number, but the value is `{raw}`"),
+                "`{{ordinal}}` needs a whole number, but the value is not one",
                 "put a number such as 3 in the cell (it prints as 3rd)",
                 p,
             )

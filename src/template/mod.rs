@@ -14,12 +14,14 @@ pub mod forms;
 mod frontmatter;
 mod helpers;
 pub mod markdown;
+mod missing;
 pub mod nesting;
 
 pub use self::frontmatter::{ROW_KEYS, STYLE_KEYS};
+pub use self::missing::{MissingColumns, MissingField};
 
 use self::forms::OfficeTable;
-use self::frontmatter::{closest, Field, LineError};
+use self::frontmatter::{Field, LineError};
 use self::helpers::HelperProblem;
 use crate::input_file::{read_bounded_text, InputError};
 use crate::letter::{EmailHeaders, Letter};
@@ -290,9 +292,10 @@ impl Template {
     }
 
     /// Checks every column name the template uses (in every branch, front matter and body)
-    /// against the data's header, once. Returns one error per unknown name, without a row.
-    pub fn check_columns(&self, headers: &Headers) -> Vec<Problem> {
-        let mut problems = Vec::new();
+    /// against the data's header, once: the fields the data has no column for, each with
+    /// the line that first uses it.
+    pub fn check_columns(&self, headers: &Headers) -> MissingColumns {
+        let mut missing = MissingColumns::new(&self.name, headers);
         let mut seen: Vec<String> = Vec::new();
         let mut check = |template: Option<&handlebars::Template>,
                          to_line: &dyn Fn(usize) -> usize| {
@@ -301,8 +304,7 @@ impl Template {
                     continue;
                 }
                 seen.push(u.name.clone());
-                let place = format!("template {} line {}", self.name, to_line(u.line));
-                problems.push(missing_column(&u.name, headers, &place));
+                missing.push(&u.name, to_line(u.line), headers);
             }
         };
         for field in &self.fields {
@@ -311,7 +313,7 @@ impl Template {
             });
         }
         check(self.body.get_template(BODY), &|l| l + self.body_offset);
-        problems
+        missing
     }
 
     /// Every data name the template uses (front matter and body), each once, in order.
@@ -463,6 +465,9 @@ impl Template {
                         if let Some(c) = &hp.column {
                             p = p.in_column(c.clone());
                         }
+                        if let Some(g) = &hp.group {
+                            p = p.grouped_as(g.clone());
+                        }
                         let hint = match &hp.hint {
                             Some(h) => format!("{h} ({place})"),
                             None => format!("see {place}"),
@@ -492,10 +497,9 @@ impl Template {
 }
 
 /// "the template uses `{{emial}}` but the data has no column `emial`", with a hint that
-/// names the template line, the closest column and all columns.
+/// names the template line, the column it almost certainly means and all columns.
 fn missing_column(col: &str, headers: &Headers, place: &str) -> Problem {
-    let suggestion = closest(col, headers.names.iter().map(String::as_str))
-        .or_else(|| closest(col, headers.keys.iter().map(String::as_str)))
+    let suggestion = missing::near_column(col, headers)
         .map(|n| format!("did you mean `{n}`? "))
         .unwrap_or_default();
     Problem::error(format!(

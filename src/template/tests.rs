@@ -216,34 +216,34 @@ fn check_columns_sees_every_branch_once() {
         "Town".into(),
         "returning".into(),
     ]);
-    let problems = t.check_columns(&headers);
-    let found: Vec<_> = problems
+    let missing = t.check_columns(&headers);
+    let found: Vec<(&str, usize, Option<&str>)> = missing
+        .fields
         .iter()
-        .map(|p| (p.column.clone().unwrap(), p.row))
+        .map(|f| (f.name.as_str(), f.line, f.near.as_deref()))
         .collect();
     assert_eq!(
         found,
         [
-            ("emial".to_string(), None),
-            ("Stret".to_string(), None),
-            ("Twn".to_string(), None)
+            ("emial", 2, Some("email")),
+            ("Stret", 5, Some("Street")),
+            ("Twn", 9, Some("Town"))
         ]
     );
-    assert!(
-        problems[1].hint.as_deref().unwrap().contains("line 5"),
-        "{:?}",
-        problems[1]
+    // One error for the three, the data's columns listed once.
+    let p = missing.problem(&[]).unwrap();
+    assert!(p.row.is_none() && p.column.is_none(), "{p:?}");
+    assert_eq!(
+        p.message,
+        "the template uses 3 fields the data has no column for: emial (line 2), Stret (line 5), \
+         Twn (line 9)"
     );
+    let hint = p.hint.unwrap();
     assert!(
-        problems[2].hint.as_deref().unwrap().contains("line 9"),
-        "{:?}",
-        problems[2]
+        hint.contains("did you mean `email` for emial, `Street` for Stret, `Town` for Twn?"),
+        "{hint}"
     );
-    assert!(problems[2]
-        .hint
-        .as_deref()
-        .unwrap()
-        .contains("did you mean `Town`?"));
+    assert_eq!(hint.matches("the columns are:").count(), 1, "{hint}");
 }
 
 #[test]
@@ -592,8 +592,9 @@ fn forms_of_address_fill_the_letter() {
     let missing: Vec<String> = tpl(t)
         .unwrap()
         .check_columns(&headers)
-        .iter()
-        .map(|p| p.column.clone().unwrap_or_default())
+        .fields
+        .into_iter()
+        .map(|f| f.name)
         .collect();
     assert_eq!(missing, ["last_name", "street", "city", "state", "zip"]);
 }

@@ -370,6 +370,9 @@ impl Layout<'_> {
                 .at_row(self.row)
                 .with_hint(format!(
                     "use at most {fit} address lines: combine lines or leave out what the post office does not need"
+                ))
+                .grouped_as(format!(
+                    "address block is too tall for the envelope window (at most {fit} lines fit)"
                 )),
             );
         }
@@ -383,7 +386,12 @@ impl Layout<'_> {
                         win.width / factor
                     ))
                     .at_row(self.row)
-                    .with_hint("shorten that address line (abbreviate, e.g. \"St.\", \"Ste.\") or split it"),
+                    .with_hint("shorten that address line (abbreviate, e.g. \"St.\", \"Ste.\") or split it")
+                    .grouped_as(format!(
+                        "address block is too wide for the envelope window: a line is wider than the window's {:.2}{unit}",
+                        win.width / factor
+                    ))
+                    .with_group_hint("shorten the address lines that are too wide (abbreviate, e.g. \"St.\", \"Ste.\") or split them; check --all shows each"),
                 );
                 break;
             }
