@@ -36,6 +36,7 @@ pub enum Kind {
     DuplicateRow,
     DuplicateAddress,
     ExtraPage,
+    AddressSplit,
 }
 
 impl Kind {
@@ -55,6 +56,7 @@ impl Kind {
             Kind::DuplicateRow => "duplicate rows",
             Kind::DuplicateAddress => "duplicate addresses",
             Kind::ExtraPage => "letters longer than one page",
+            Kind::AddressSplit => "addresses that could not be split with confidence",
         }
     }
 }
@@ -365,6 +367,12 @@ fn check_row(
             return facts;
         }
     };
+    facts.findings.extend(
+        letter
+            .warnings
+            .iter()
+            .map(|w| Finding::new(Kind::AddressSplit, w.clone())),
+    );
     facts.has_from = letter.email.from.is_some();
     if !letter.address.is_empty() {
         facts.address = Some(fold(&letter.address.join("\n")));

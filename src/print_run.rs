@@ -302,10 +302,13 @@ fn check_pass(
                 for page in &typeset.pages {
                     usage.add_page(page);
                 }
+                // The template's warnings (an address printed as written) first.
+                let mut warnings = letter.warnings;
+                warnings.extend(typeset.warnings);
                 RowCheck::Valid {
                     row,
                     filename: letter.filename,
-                    warnings: typeset.warnings,
+                    warnings,
                 }
             }
             Err(p) if p.row.is_none() => RowCheck::Invalid(p.at_row(row)),
