@@ -891,6 +891,74 @@ mod tests {
         }
     }
 
+    /// District offices from the Open States file, where the rules meet their exceptions.
+    #[test]
+    fn open_states_district_offices() {
+        let cases = [
+            (
+                "7450 E. Main St. Suite A, Farmington, NM 87402",
+                "7450 E. Main St. Suite A | Farmington, NM  87402",
+            ),
+            (
+                "State Capitol Room 203B, New Mexico  490 Old Santa Fe Trail, Santa Fe, NM 87501",
+                "State Capitol Room 203B | New Mexico | 490 Old Santa Fe Trail | Santa Fe, NM  87501",
+            ),
+            (
+                "Sunshine Professional Center 9240 Bonita Beach Road SE, Suite 2215, Bonita Springs, FL 34135",
+                "Sunshine Professional Center | 9240 Bonita Beach Road SE, Suite 2215 | Bonita Springs, FL  34135",
+            ),
+            (
+                "1000 Whitlock Ave. Suite 320, PMB #249, Marietta, GA 30064",
+                "1000 Whitlock Ave. Suite 320, PMB #249 | Marietta, GA  30064",
+            ),
+            // Utah's grid and Chicago's suburbs: a number after a direction is the street's.
+            (
+                "2122 W. 1800 North Suite D #340, Clinton, UT 84015",
+                "2122 W. 1800 North Suite D #340 | Clinton, UT  84015",
+            ),
+            (
+                "24 W. 500 Maple Ave. Suite 215, Naperville, IL 60540",
+                "24 W. 500 Maple Ave. Suite 215 | Naperville, IL  60540",
+            ),
+            (
+                "107 and 109 Avenue B, New York, NY 10009",
+                "107 and 109 Avenue B | New York, NY  10009",
+            ),
+            (
+                "101 Municipal Building 400 S. 8th St., Lebanon, PA 17042",
+                "101 Municipal Building | 400 S. 8th St. | Lebanon, PA  17042",
+            ),
+            (
+                "Oswego City Hall, Second Floor 13 W. Oneida St., Oswego, NY 13126",
+                "Oswego City Hall | Second Floor | 13 W. Oneida St. | Oswego, NY  13126",
+            ),
+            (
+                "Office of the Clerk of the House 2 State House Station, Augusta, ME 04333",
+                "Office of the Clerk of the House | 2 State House Station | Augusta, ME  04333",
+            ),
+            (
+                "Cornell Cooperative Extension of Genesee County 420 E. Main St., Batavia, NY 14020",
+                "Cornell Cooperative Extension of Genesee County | 420 E. Main St. | Batavia, NY  14020",
+            ),
+            (
+                "10408 Courthouse Road, Box 66, Spotsylvania, VA 22553",
+                "10408 Courthouse Road | Box 66 | Spotsylvania, VA  22553",
+            ),
+            (
+                "P.O.Box 289, Glasgow, MT 59230",
+                "P.O.Box 289 | Glasgow, MT  59230",
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(block(input), want, "{input}");
+        }
+        // "Office" is no part of a city: the city is missing, or it is "Las Vegas"?
+        assert_eq!(
+            unsure("Room 248, 7230 Amigo St., Las Vegas Office, NV 89119").1,
+            reason::NO_CITY
+        );
+    }
+
     #[test]
     fn cities_with_street_words_in_their_names_are_still_cities() {
         for (input, city) in [
