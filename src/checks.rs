@@ -37,6 +37,7 @@ pub enum Kind {
     DuplicateRow,
     DuplicateAddress,
     ExtraPage,
+    AddressSplit,
     MailingAddress,
     Office,
 }
@@ -58,7 +59,8 @@ impl Kind {
             Kind::DuplicateRow => "duplicate rows",
             Kind::DuplicateAddress => "duplicate addresses",
             Kind::ExtraPage => "letters longer than one page",
-            Kind::MailingAddress => "mailing addresses missing or split without confidence",
+            Kind::AddressSplit => "addresses that could not be split with confidence",
+            Kind::MailingAddress => "rows without a mailing address",
             Kind::Office => "offices lettermerge does not know",
         }
     }
@@ -357,10 +359,10 @@ fn check_row(
     };
     for note in &record.notes {
         if typesetter.is_some() || !note.print_only {
-            let kind = if note.print_only {
-                Kind::MailingAddress
-            } else {
-                Kind::Office
+            let kind = match (note.print_only, note.problem.is_error()) {
+                (true, true) => Kind::MailingAddress,
+                (true, false) => Kind::AddressSplit,
+                (false, _) => Kind::Office,
             };
             facts
                 .findings
@@ -391,6 +393,12 @@ fn check_row(
             return facts;
         }
     };
+    facts.findings.extend(
+        letter
+            .warnings
+            .iter()
+            .map(|w| Finding::new(Kind::AddressSplit, w.clone())),
+    );
     facts.has_from = letter.email.from.is_some();
     if !letter.address.is_empty() {
         facts.address = Some(fold(&letter.address.join("\n")));

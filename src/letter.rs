@@ -23,6 +23,10 @@ pub struct Letter {
     pub closing: Option<String>,
     /// Email headers (used by the email end; the print end ignores them).
     pub email: EmailHeaders,
+    /// What filling in the template warned about (an address `{{address_lines}}` could not
+    /// split with confidence, so it is printed as written), each with its row. The letter
+    /// is complete; these are for `check` and `pdf` to report.
+    pub warnings: Vec<crate::problem::Problem>,
 }
 
 /// Email header values rendered from the front matter. Each is one rendered string, which

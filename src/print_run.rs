@@ -295,8 +295,7 @@ fn check_pass(
         if let Some(note) = record.notes.iter().find(|n| n.problem.is_error()) {
             return RowCheck::Invalid(note.problem.clone());
         }
-        let notes = record.notes.iter().map(|n| n.problem.clone());
-        let notes: Vec<Problem> = notes.collect();
+        let notes: Vec<Problem> = record.notes.iter().map(|n| n.problem.clone()).collect();
         let typeset = template
             .render(&record)
             .and_then(|letter| typesetter.typeset(&letter, images).map(|t| (letter, t)));
@@ -305,7 +304,10 @@ fn check_pass(
                 for page in &typeset.pages {
                     usage.add_page(page);
                 }
+                // The data's notes (an address split without confidence), then the
+                // template's (an address printed as written), then the layout's.
                 let mut warnings = notes;
+                warnings.extend(letter.warnings);
                 warnings.extend(typeset.warnings);
                 RowCheck::Valid {
                     row,

@@ -511,6 +511,8 @@ fn check_pass(
         }
         let mut problems = email::check(&letter, &prepared.settings);
         if let (Some(typesetter), Some(usage)) = (ts.first_mut(), usage.as_mut()) {
+            // The attached letter prints the address: one printed as written is reported.
+            problems.extend(letter.warnings.iter().cloned());
             match typesetter.typeset(&letter, &prepared.images) {
                 Ok(typeset) => {
                     for page in &typeset.pages {

@@ -1,8 +1,13 @@
 //! The `address_block` helper: a USPS-style mailing address from the row's columns. Blank
 //! lines are dropped, the city, state and ZIP share the last line with two spaces before the
-//! ZIP, and the ZIP stays text (05633 keeps its zero; 12247-0001 stays whole).
+//! ZIP, and the ZIP stays text (05633 keeps its zero; 12247-0001 stays whole). And
+//! `address_lines`: a one-line address column (congress-legislators, Open States) as such a
+//! block, or, when it cannot be split with confidence, as written, with a warning.
 
-use super::helpers::truthy;
+use super::helpers::{column_name, truthy};
+use super::warnings;
+use crate::fields::us_address::{self, Split};
+use crate::problem::Problem;
 use handlebars::{
     Context, Handlebars, Helper, HelperDef, JsonRender, RenderContext, RenderError,
     RenderErrorReason, ScopedJson,
@@ -48,27 +53,34 @@ pub fn zip_text(zip: &str) -> String {
     }
 }
 
+/// Spaces collapsed, except the two before the ZIP of a "City, ST  ZIP" line given whole
+/// (from `address_lines`); `each` styles the text between.
+fn tidy(line: &str, each: &dyn Fn(&str) -> String) -> String {
+    if let Some((head, zip)) = line.trim_end().rsplit_once("  ") {
+        let state = head.trim_end().rsplit(' ').next().unwrap_or_default();
+        let zip_like =
+            matches!(zip.len(), 5 | 10) && zip.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+        if zip_like && state.len() == 2 && state.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return format!("{}  {zip}", each(head));
+        }
+    }
+    each(line)
+}
+
+fn collapse(line: &str) -> String {
+    line.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// USPS Publication 28 style for `upper`: capitals, no periods or commas ("P.O. Box" ->
 /// "PO BOX", "Suite 5, Floor 2" -> "SUITE 5 FLOOR 2").
 fn usps(line: &str) -> String {
     let stripped: String = line.chars().filter(|c| *c != '.' && *c != ',').collect();
-    stripped
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_uppercase()
+    collapse(&stripped).to_uppercase()
 }
 
 /// The address block, one line per line.
 pub fn block(a: &Address, upper: bool) -> Vec<String> {
-    let clean = |s: &str| {
-        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
-        if upper {
-            usps(&s)
-        } else {
-            s
-        }
-    };
+    let clean = |s: &str| tidy(s, if upper { &usps } else { &collapse });
     let mut out: Vec<String> = a
         .lines
         .iter()
@@ -162,6 +174,79 @@ impl HelperDef for AddressHelper {
     }
 }
 
+/// `{{address_lines capitol_address}}`: a one-line address (or one on several lines) as
+/// the lines of a USPS block, street lines first and "City, ST  ZIP" last, split by
+/// [`us_address::split`]. When the split is not certain the value is printed as written
+/// (nothing the splitter guessed goes on the envelope) and the row gets a warning naming
+/// the column, the reason and the best attempt.
+pub struct AddressLinesHelper;
+
+impl HelperDef for AddressLinesHelper {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        let (Some(p), 1, true) = (h.param(0), h.params().len(), h.hash().is_empty()) else {
+            return Err(RenderErrorReason::Other(
+                "`{{address_lines}}` takes one value, the column with the address: write it like {{address_lines capitol_address}}"
+                    .to_string(),
+            )
+            .into());
+        };
+        if p.is_value_missing() {
+            return Err(RenderErrorReason::MissingVariable(p.relative_path().cloned()).into());
+        }
+        let raw = p.value().render();
+        if raw.trim().is_empty() {
+            // An empty cell is the empty-field check's to report.
+            return Ok(ScopedJson::Derived(Value::String(String::new())));
+        }
+        let lines = match us_address::split(&raw) {
+            Split::Sure(parsed) => parsed.block(),
+            Split::Unsure { best, reason } => {
+                warnings::raise(unsure(
+                    p.relative_path().map(|p| column_name(p)),
+                    best.as_ref(),
+                    reason,
+                ));
+                raw.lines()
+                    .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+                    .filter(|l| !l.is_empty())
+                    .collect()
+            }
+        };
+        Ok(ScopedJson::Derived(Value::String(lines.join("\n"))))
+    }
+}
+
+/// The warning for an address that could not be split with confidence.
+fn unsure(column: Option<String>, best: Option<&us_address::Parsed>, reason: &str) -> Problem {
+    let what = match &column {
+        Some(c) => format!("the address in `{c}`"),
+        None => "an address".to_string(),
+    };
+    let mut hint = String::from(
+        "check the address in the data: written as `street, city, ST ZIP`, with a comma before the city, it splits for sure",
+    );
+    if let Some(best) = best {
+        hint.push_str(&format!(
+            "; lettermerge's best reading is \"{}\"",
+            best.block().join(" / ")
+        ));
+    }
+    let p = Problem::warning(format!(
+        "{what} could not be split with confidence ({reason}), so it is printed as written"
+    ))
+    .with_hint(hint);
+    match column {
+        Some(c) => p.in_column(c),
+        None => p,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{block, zip_text, Address};
@@ -232,6 +317,32 @@ mod tests {
         );
         let a = addr(&["Zoë Lindqvist"], "Burlington", "VT", "5401");
         assert_eq!(block(&a, true), ["ZOË LINDQVIST", "BURLINGTON VT  05401"]);
+    }
+
+    #[test]
+    fn a_whole_last_line_keeps_its_two_spaces() {
+        let a = addr(
+            &[
+                "P.O. Box  84401",
+                "Juneau, AK  99801-1182",
+                "Suite  5,  Floor 2",
+            ],
+            "",
+            "",
+            "",
+        );
+        assert_eq!(
+            block(&a, true),
+            ["PO BOX 84401", "JUNEAU AK  99801-1182", "SUITE 5 FLOOR 2"]
+        );
+        assert_eq!(
+            block(&a, false),
+            [
+                "P.O. Box 84401",
+                "Juneau, AK  99801-1182",
+                "Suite 5, Floor 2"
+            ]
+        );
     }
 
     #[test]

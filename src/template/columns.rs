@@ -5,7 +5,7 @@
 use handlebars::template::{HelperTemplate, Parameter, Template, TemplateElement};
 
 /// Helpers a template may call: ours and the Handlebars built-ins.
-pub const HELPERS: [&str; 26] = [
+pub const HELPERS: [&str; 27] = [
     "date",
     "upper",
     "lower",
@@ -32,6 +32,7 @@ pub const HELPERS: [&str; 26] = [
     "salutation",
     "formal_name",
     "address_block",
+    "address_lines",
 ];
 
 /// A column name the template uses, with the line (in the compiled source) where it does.

@@ -2,7 +2,7 @@
 //! `ordinal`, `default`) and the `if`/`unless` replacements that read spreadsheet yes/no
 //! columns the way people mean them ("no", "false", "0", "n" and empty are false).
 
-use super::address::AddressHelper;
+use super::address::{AddressHelper, AddressLinesHelper};
 use super::forms::OfficeTable;
 use chrono::format::{Item, StrftimeItems};
 use chrono::NaiveDate;
@@ -69,6 +69,10 @@ pub fn register(hb: &mut Handlebars<'static>, today: NaiveDate, offices: &Arc<Of
     hb.register_helper(
         "address_block",
         Box::new(column_first("address_block", Box::new(AddressHelper))),
+    );
+    hb.register_helper(
+        "address_lines",
+        Box::new(column_first("address_lines", Box::new(AddressLinesHelper))),
     );
     hb.register_helper("if", Box::new(IfHelper { positive: true }));
     hb.register_helper("unless", Box::new(IfHelper { positive: false }));

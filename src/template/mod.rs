@@ -16,6 +16,7 @@ mod helpers;
 pub mod markdown;
 mod missing;
 pub mod nesting;
+mod warnings;
 
 pub use self::frontmatter::{ROW_KEYS, STYLE_KEYS};
 pub use self::missing::{MissingColumns, MissingField};
@@ -347,8 +348,16 @@ impl Template {
         columns::printed(&templates)
     }
 
-    /// Fills in the template for one row.
+    /// Fills in the template for one row. What a helper warns about while it runs (an
+    /// address it could not split with confidence) is on the letter's `warnings`.
     pub fn render(&self, record: &Record) -> Result<Letter, Problem> {
+        let (letter, raised) = warnings::collect(|| self.fill_in(record));
+        let mut letter = letter?;
+        letter.warnings = raised.into_iter().map(|w| w.at_row(record.row)).collect();
+        Ok(letter)
+    }
+
+    fn fill_in(&self, record: &Record) -> Result<Letter, Problem> {
         let ctx = context(record);
         let raw = |key: &str| -> Result<Option<Cow<'_, str>>, Problem> {
             match self.fields.iter().find(|f| f.key == key) {
@@ -409,6 +418,7 @@ impl Template {
                 from: field("from")?,
                 subject: field("subject")?,
             },
+            warnings: Vec::new(),
         })
     }
 
@@ -487,7 +497,7 @@ impl Template {
             ))
             .at_row(record.row)
             .with_hint(format!(
-                "fix {place}; the helpers are: date, upper, lower, title, ordinal, default, honorific, salutation, formal_name, address_block, if, unless, each, with, eq, ne, and, or, not"
+                "fix {place}; the helpers are: date, upper, lower, title, ordinal, default, honorific, salutation, formal_name, address_block, address_lines, if, unless, each, with, eq, ne, and, or, not"
             )),
             other => Problem::error(format!("the template could not be filled in: {other}"))
                 .at_row(record.row)

@@ -672,3 +672,72 @@ mod no_panic {
         }
     }
 }
+
+#[test]
+fn address_lines_splits_a_one_line_address_into_the_block() {
+    let cols = [
+        ("name", "Jane Doe"),
+        (
+            "capitol_address",
+            "State Capitol Room 400, 120 4th St., Juneau, AK 99801",
+        ),
+    ];
+    let t = "---\naddress: |\n  {{name}}\n  {{address_lines capitol_address}}\n---\nHi.\n";
+    let letter = render(t, &cols).unwrap();
+    assert_eq!(
+        letter.address,
+        [
+            "Jane Doe",
+            "State Capitol Room 400",
+            "120 4th St.",
+            "Juneau, AK  99801"
+        ]
+    );
+    assert!(letter.warnings.is_empty(), "{:?}", letter.warnings);
+    // Inside address_block, with its capitals: the last line keeps its two spaces.
+    let t = "---\naddress: \"{{address_block (upper name) (address_lines capitol_address) upper=true}}\"\n---\nHi.\n";
+    assert_eq!(
+        render(t, &cols).unwrap().address,
+        [
+            "JANE DOE",
+            "STATE CAPITOL ROOM 400",
+            "120 4TH ST",
+            "JUNEAU AK  99801"
+        ]
+    );
+}
+
+#[test]
+fn an_address_split_without_confidence_is_printed_as_written_with_a_warning() {
+    let cols = [("district_address", "606  Walnut St., Rock Springs, WY")];
+    let t = "---\naddress: |\n  {{address_lines district_address}}\n---\n{{address_lines district_address}}\n";
+    let letter = render(t, &cols).unwrap();
+    assert_eq!(letter.address, ["606 Walnut St., Rock Springs, WY"]);
+    // Raised twice (front matter and body), reported once.
+    assert_eq!(letter.warnings.len(), 1, "{:?}", letter.warnings);
+    let w = &letter.warnings[0];
+    assert!(!w.is_error());
+    assert_eq!(
+        (w.row, w.column.as_deref()),
+        (Some(7), Some("district_address"))
+    );
+    assert_eq!(
+        w.message,
+        "the address in `district_address` could not be split with confidence (no ZIP code at the end), so it is printed as written"
+    );
+    assert!(
+        w.hint
+            .as_deref()
+            .unwrap_or_default()
+            .contains("best reading is \"606 Walnut St. / Rock Springs, WY\""),
+        "{w:?}"
+    );
+    // An empty cell is not an address problem (the empty-field check reports it).
+    let letter = render(t, &[("district_address", " ")]).unwrap();
+    assert!(letter.address.is_empty() && letter.warnings.is_empty());
+    // A column the data does not have is the usual error.
+    let e = render(t, &[("other", "x")]).unwrap_err();
+    assert_eq!(e.column.as_deref(), Some("district_address"));
+    let e = render("---\n---\n{{address_lines}}\n", &[("x", "1")]).unwrap_err();
+    assert!(e.message.contains("takes one value"), "{e:?}");
+}

@@ -58,6 +58,7 @@ fn sample_letter() -> Letter {
         ],
         closing: Some("Sincerely,".into()),
         email: Default::default(),
+        warnings: Vec::new(),
     }
 }
 
