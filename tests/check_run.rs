@@ -514,7 +514,7 @@ fn several_missing_columns_are_one_error_with_near_columns_in_check_pdf_and_send
     let w = Workdir::new();
     w.file(
         "t.md",
-        "---\nto: \"{{email}}\"\nsubject: Hello\naddress: |\n  {{first_name}} {{lastname}}\n  {{zip}}\n---\nDear {{first_name}} of {{county}}.\n",
+        "---\nto: \"{{email}}\"\nsubject: Hello\naddress: |\n  {{first_name}} {{lastname}}\n  {{emial}} {{zip}}\n---\nDear {{first_name}} of {{county}}.\n",
     );
     w.file(
         "d.csv",
@@ -525,10 +525,10 @@ fn several_missing_columns_are_one_error_with_near_columns_in_check_pdf_and_send
         "[smtp]\nhost = \"localhost\"\nfrom = \"Advocacy <adv@example.org>\"\nsecurity = \"none\"\n",
     );
     let expected = "error: d.csv: the template uses 3 fields the data has no column for: \
-                    lastname (line 5), zip (line 6), county (line 8) (it breaks rows 2-3)";
+                    lastname (line 5), emial (line 6), county (line 8) (it breaks rows 2-3)";
     let hint = "  hint: fix the names in template t.md or add the columns; did you mean \
-                `last_name` for lastname, `zip_code` for zip? the columns are: first_name, \
-                last_name, ZIP Code, email";
+                `last_name` for lastname, `email` for emial, `country` for county? the columns \
+                are: first_name, last_name, ZIP Code, email";
     for (what, run) in [
         ("check", check(&w, &[])),
         (

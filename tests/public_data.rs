@@ -155,7 +155,7 @@ fn open_states_rows_without_an_address_are_print_problems_only() {
         .filter(|l| l.starts_with("error"))
         .collect();
     assert_eq!(errors.len(), 1, "{}", run.stderr);
-    assert_in(errors[0], "rows 6 and 15");
+    assert_in(errors[0], "in 2 rows: rows 6, 15");
     assert_in(errors[0], "no mailing address");
     assert_in(&run.stderr, "title, body");
     assert_in(&run.stderr, "<- chamber + state (Open States)");

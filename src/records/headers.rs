@@ -11,6 +11,9 @@ pub struct Headers {
     pub names: Vec<String>,
     /// snake_case keys, one per name, in the same order.
     pub keys: Vec<String>,
+    /// How many of the columns are the file's own; the standard fields matched to them
+    /// (see `fields`) follow.
+    pub file_len: usize,
     // First column for each name and each key; a later duplicate never wins.
     lookup: HashMap<String, usize>,
 }
@@ -62,6 +65,7 @@ impl Headers {
         }
         (
             Headers {
+                file_len: names.len(),
                 names,
                 keys,
                 lookup,
@@ -81,6 +85,11 @@ impl Headers {
             return Some(i);
         }
         self.lookup.get(&snake_case(trimmed)).copied()
+    }
+
+    /// The file's own column names, without the standard fields derived from them.
+    pub fn file_names(&self) -> &[String] {
+        &self.names[..self.file_len.min(self.names.len())]
     }
 
     pub fn len(&self) -> usize {

@@ -470,7 +470,9 @@ fn match_fields(
     } else {
         let mut names = headers.names.clone();
         names.extend(appended.iter().map(|s| s.to_string()));
-        Headers::new(&names).0
+        let mut extended = Headers::new(&names).0;
+        extended.file_len = headers.len();
+        extended
     };
     Ok((Arc::new(plan), Arc::new(extended)))
 }

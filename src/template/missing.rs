@@ -35,7 +35,7 @@ impl MissingColumns {
         MissingColumns {
             fields: Vec::new(),
             template: template.to_string(),
-            columns: headers.names.clone(),
+            columns: headers.file_names().to_vec(),
         }
     }
 
