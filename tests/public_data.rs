@@ -129,6 +129,12 @@ fn open_states_prints_each_legislatures_own_titles() {
     let hadwick = letter(&w, "Hadwick-Heather-CA-1");
     assert_in(&hadwick, "Dear Assembly Member Hadwick:");
     assert_in(&hadwick, "California State Assembly");
+    // Three street lines are joined to two, so the block fits the envelope window.
+    assert_in(
+        &hadwick,
+        "California State Assembly Room 5710, 1021 O St. P.O. Box 942849 Sacramento, CA 94249",
+    );
+    assert!(!run.stderr.contains("envelope window"), "{}", run.stderr);
     assert_in(&letter(&w, "Fair-Kris-MD-3"), "Dear Delegate Fair:");
     let nebraska = letter(&w, "Hallstrom-Bob-NE-1");
     assert_in(&nebraska, "Dear Senator Hallstrom:");

@@ -368,9 +368,42 @@ impl DerivedRow {
     }
 
     fn take(&mut self, parsed: us_address::Parsed) {
-        self.street = parsed.lines.join("\n");
+        self.street = fit_street_lines(parsed.lines).join("\n");
         self.city = parsed.city;
         self.state = parsed.state;
         self.zip = parsed.zip;
+    }
+}
+
+/// The most street lines a derived address keeps. A window envelope shows five lines: the
+/// name, the office or body, the street lines and "City, ST  ZIP" leave room for two.
+pub const MAX_STREET_LINES: usize = 2;
+
+/// Joins the top street lines ("Room 5710", "1021 O St.") until at most
+/// [`MAX_STREET_LINES`] are left; the line just above the city, where the post office
+/// delivers, is kept as it is.
+fn fit_street_lines(mut lines: Vec<String>) -> Vec<String> {
+    while lines.len() > MAX_STREET_LINES {
+        let second = lines.remove(1);
+        lines[0] = format!("{}, {second}", lines[0].trim_end_matches(','));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_street_lines;
+
+    #[test]
+    fn street_lines_fit_the_window() {
+        let lines = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            fit_street_lines(lines(&["Room 5710", "1021 O St.", "P.O. Box 942849"])),
+            lines(&["Room 5710, 1021 O St.", "P.O. Box 942849"])
+        );
+        assert_eq!(
+            fit_street_lines(lines(&["State Capitol Room 400", "120 4th St."])),
+            lines(&["State Capitol Room 400", "120 4th St."])
+        );
     }
 }
