@@ -75,7 +75,7 @@ fn position(keys: &[String], key: &str) -> Option<usize> {
 
 impl Dataset {
     /// The dataset a header belongs to, if lettermerge knows it.
-    pub fn recognise(names: &[String], keys: &[String]) -> Option<Dataset> {
+    pub fn recognise(keys: &[String]) -> Option<Dataset> {
         let has = |k: &str| position(keys, k).is_some();
         if has("bioguide_id") && has("type") && has("state") && has("address") {
             return Some(Dataset::Congress {
@@ -95,7 +95,6 @@ impl Dataset {
                 title: position(keys, "title"),
             });
         }
-        let _ = names;
         if has("job_title") && has("title") && has("business_street") {
             return Some(Dataset::Outlook {
                 title: position(keys, "title")?,

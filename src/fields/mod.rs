@@ -159,20 +159,18 @@ impl FieldPlan {
             };
             configured.push((standard.name, index));
         }
-        plan.dataset = Dataset::recognise(names, keys);
+        plan.dataset = Dataset::recognise(keys);
         if let Some(dataset) = &plan.dataset {
             plan.notices.push(dataset.notice(keys));
         }
         for standard in STANDARD {
             let field = standard.name;
             if let Some(&(_, index)) = configured.iter().find(|(f, _)| *f == field) {
-                plan.add(
-                    field,
-                    Source::Column(index),
-                    names[index].clone(),
-                    "config",
-                    keys,
-                );
+                let source = match field {
+                    "returning" | "new_member" => Source::YesNo(index),
+                    _ => Source::Column(index),
+                };
+                plan.add(field, source, names[index].clone(), "config", keys);
                 continue;
             }
             if let Some(dataset) = &plan.dataset {
@@ -249,11 +247,9 @@ impl FieldPlan {
         how: &'static str,
         keys: &[String],
     ) {
+        // Only the config or a dataset reach here for a field the file has under its own
+        // name: the file's value is then replaced.
         let replaces = keys.iter().position(|k| k == field);
-        // A field the file has under its own name is only replaced by the config or a dataset.
-        if replaces.is_some() && !matches!(how, "config") && self.dataset.is_none() {
-            return;
-        }
         if let (Some(i), Source::Column(j)) = (replaces, &source) {
             if i == *j {
                 self.matches.push(Match { field, from, how });
