@@ -9,9 +9,8 @@
 
 use crate::email::{self, EmailSettings};
 use crate::images::ImageStore;
-use crate::output::{sanitize_stem, NameAllocator};
+use crate::output::{letter_file_name, reserved_names, sanitize_stem, NameAllocator};
 use crate::parallel;
-use crate::print_run::{letter_file_name, reserved_names};
 use crate::problem::Problem;
 use crate::records::{DataSource, Record, Selection};
 use crate::report::{group_by, thousands, Group};

@@ -20,6 +20,7 @@ pub mod template;
 pub mod terminal;
 pub mod typeset;
 
+pub mod campaign;
 pub mod check_run;
 pub mod checks;
 pub mod clash;

@@ -217,6 +217,26 @@ where
     file.commit(overwrite)
 }
 
+/// The letters' manifest, written beside them by `pdf`.
+pub const MANIFEST: &str = "manifest.csv";
+
+/// The names a letter may not take in the output folder.
+pub fn reserved_names() -> NameAllocator {
+    let mut names = NameAllocator::default();
+    names.reserve(MANIFEST);
+    names
+}
+
+/// The letter's file name as `pdf` writes it: the sanitised `filename` value (or `row-N`),
+/// with `-2`, `-3`, ... when an earlier letter has it.
+pub fn letter_file_name(names: &mut NameAllocator, filename: Option<&str>, row: u64) -> String {
+    let stem = match filename {
+        Some(raw) => sanitize_stem(raw, row),
+        None => format!("row-{row}"),
+    };
+    names.allocate(&stem, "pdf")
+}
+
 #[cfg(test)]
 mod tests {
     use super::{is_invisible, is_reserved_on_windows, sanitize_stem, write_atomically};

@@ -2,60 +2,22 @@
 //! the recipient reads it (headers, then the text body), the whole MIME message, the PDF
 //! letters (the print engine's own run), or one review page of every selected row.
 
-use crate::check_run::{self, Opened};
+use crate::campaign::email::dry_run_text;
+use crate::campaign::preview::{claim_folder, open, pdf_config};
 use crate::clash::RunFiles;
-use crate::config::{PdfConfig, PreviewConfig, PreviewOutput, PREVIEW_DEFAULT_ROWS};
+use crate::config::{PreviewConfig, PreviewOutput, PREVIEW_DEFAULT_ROWS};
 use crate::email;
 use crate::exit_codes::ExitCode;
 use crate::letter::Letter;
-use crate::output::{create_new_file, occupied, write_atomically};
+use crate::output::write_atomically;
 use crate::parallel;
-use crate::print_run;
 use crate::problem::Problem;
 use crate::records::Record;
 use crate::report::Reporter;
 use crate::review;
-use crate::send_run::dry_run_text;
 use crate::terminal::escape_bytes;
 use std::io::{self, Write};
 use std::path::Path;
-
-/// The file that marks a folder as preview's own. Preview replaces files without asking
-/// (each preview supersedes the last), so it writes only into a folder it made (or found
-/// empty) and marked: never over real letters that happen to be in `--out`.
-pub const PREVIEW_MARKER: &str = ".lettermerge-preview";
-
-/// Makes `dir` preview's own before anything is written into it: a missing folder is created
-/// and marked, an empty one is marked, a marked one is reused; any other folder is refused
-/// (a usage error naming the folder and one of the files in it).
-pub fn claim_folder(dir: &Path, flag: &str) -> Result<(), String> {
-    let marker = dir.join(PREVIEW_MARKER);
-    if occupied(&marker) {
-        return Ok(());
-    }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
-    let mut entries = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot read the folder {}: {e}", dir.display()))?;
-    if let Some(entry) = entries.next() {
-        let name = entry
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .unwrap_or_default();
-        return Err(format!(
-            "{flag} {} already holds files that are not an earlier preview (such as {name:?}); \
-             preview replaces the files in its folder, so it writes only into a new or empty \
-             folder: choose one with {flag}",
-            dir.display()
-        ));
-    }
-    let mut file =
-        create_new_file(&marker).map_err(|e| format!("cannot write {}: {e}", marker.display()))?;
-    file.write_all(
-        b"This folder holds previews written by lettermerge preview, which replaces them on \
-          each run. Do not keep other files here.\n",
-    )
-    .map_err(|e| format!("cannot write {}: {e}", marker.display()))
-}
 
 /// Runs `lettermerge preview` and decides the exit code: 1 when a shown row has an error.
 pub fn run(cfg: &PreviewConfig) -> ExitCode {
@@ -65,47 +27,12 @@ pub fn run(cfg: &PreviewConfig) -> ExitCode {
                 eprintln!("error: {message}");
                 return ExitCode::Error;
             }
-            print_run::run(&pdf_config(cfg, dir))
+            crate::campaign::print::run_to_terminal(&pdf_config(cfg, dir))
         }
         PreviewOutput::Html { file, pdf_dir } => review::run(cfg, file, pdf_dir),
         PreviewOutput::Text => emails(cfg, None, false),
         PreviewOutput::Eml { dir } => emails(cfg, dir.as_deref(), true),
     }
-}
-
-/// The print run a PDF preview is: the selected rows only, the good ones written even when
-/// others have problems, files of an earlier preview replaced.
-pub fn pdf_config(cfg: &PreviewConfig, dir: &Path) -> PdfConfig {
-    PdfConfig {
-        input: cfg.input.clone(),
-        select: cfg.select.clone(),
-        out_dir: dir.to_path_buf(),
-        combined: None,
-        duplex: false,
-        batch_only: false,
-        skip_invalid: true,
-        force: true,
-        quiet: cfg.quiet,
-        offices: cfg.offices.clone(),
-    }
-}
-
-/// Opens template, data and selection, with a note when the sender is a placeholder.
-pub fn open(cfg: &PreviewConfig, reporter: &Reporter) -> Result<Opened, ExitCode> {
-    let opened = check_run::open(
-        &cfg.input,
-        &cfg.select,
-        cfg.from.as_deref(),
-        &cfg.offices,
-        reporter,
-    )?;
-    if cfg.from.is_none() && opened.template.has_recipient() {
-        reporter.notice(
-            "no [smtp] settings given (--config with an [smtp] table): a row without its own \
-             `from` shows a placeholder sender; pass --config lettermerge.toml to see the real one",
-        );
-    }
-    Ok(opened)
 }
 
 /// A print letter as text: the address block, the date, then what an email's text part

@@ -8,7 +8,8 @@
 //! as an attribute value, and the sandbox allows no scripts), so even a mistake in the
 //! email's own escaping could not put markup into the review page.
 
-use crate::check_run::{check_and_list, Opened};
+use crate::campaign::preview::{claim_folder, open, pdf_config};
+use crate::campaign::{check_and_list, print, Opened};
 use crate::checks::{plural, CheckReport, Finding};
 use crate::clash::RunFiles;
 use crate::config::PreviewConfig;
@@ -18,8 +19,6 @@ use crate::images::ImageStore;
 use crate::input_file::open_regular;
 use crate::output::{occupied, write_atomically};
 use crate::parallel;
-use crate::preview_run::{claim_folder, open, pdf_config};
-use crate::print_run;
 use crate::problem::{Problem, Severity};
 use crate::records::Record;
 use crate::report::{thousands, Reporter};
@@ -84,7 +83,7 @@ pub fn run(cfg: &PreviewConfig, file: &Path, pdf_dir: &Path) -> ExitCode {
     // The PDFs: the print engine's own run, the rows with errors left out; its problems
     // are the ones just listed, so it reports nothing itself.
     let pdfs = if report.rows > report.error_rows.len() as u64 {
-        match print_run::write_letters(
+        match print::write_letters(
             &pdf_config(cfg, pdf_dir),
             &Reporter::silent(&cfg.input.data),
         ) {

@@ -130,7 +130,7 @@ pub const STANDARD: &[Standard] = &[
         "represented_state",
         "the state the official represents (not the mailing state: a senator for WA is written to in DC)",
         true,
-        &["statesrepresented", "stateserved", "homestate"],
+        &["statesrepresented", "stateserved", "staterepresented"],
     ),
     field(
         "address",

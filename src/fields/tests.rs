@@ -111,6 +111,7 @@ fn outlook_title_is_the_honorific() {
         "Business State",
         "Business Postal Code",
         "E-mail Address",
+        "Home State",
     ];
     let row = derive(
         &header,
@@ -126,6 +127,7 @@ fn outlook_title_is_the_honorific() {
             "OH",
             "43215",
             "lee@example.gov",
+            "KY",
         ],
         &FieldOptions::default(),
     );
@@ -134,6 +136,8 @@ fn outlook_title_is_the_honorific() {
     assert_eq!(get(&row, "body"), "Ohio Senate");
     assert_eq!(get(&row, "address"), "1 Capitol Sq.\nRoom 42");
     assert_eq!(get(&row, "zip"), "43215");
+    // The home address's state is not the state represented.
+    assert_eq!(get(&row, "represented_state"), "");
 }
 
 #[test]
