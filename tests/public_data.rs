@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{pdf_text, repo, squash, Workdir};
+use common::{pdf_text, pdf_words, repo, squash, Workdir};
 use std::path::PathBuf;
 
 fn data(name: &str) -> PathBuf {
@@ -76,6 +76,14 @@ fn congress_current_members_print_unedited() {
     let cantwell = letter(&w, "Cantwell-Maria-WA");
     assert_in(&cantwell, "The Honorable Maria Cantwell United States Senate 511 Hart Senate Office Building Washington, DC 20510");
     assert_in(&cantwell, "Dear Senator Cantwell:");
+    // USPS style: two spaces before the ZIP, kept on the page (a word space is ~2.6 pt).
+    let (_, words) = pdf_words(&w.join("letters/Cantwell-Maria-WA.pdf"), 1);
+    let at = words
+        .windows(2)
+        .find(|p| p[0].text == "DC" && p[1].text == "20510")
+        .expect("the city line of the address");
+    let gap = at[1].x_min - at[0].x_max;
+    assert!(gap > 4.5, "the gap before the ZIP is {gap} pt, one space");
     // The file does not say who is new: wording that fits both.
     assert_in(
         &cantwell,

@@ -324,7 +324,10 @@ impl Layout<'_> {
         );
         let mut widest: f32 = 0.0;
         for line in &letter.address {
-            let w = self.eng.paragraph(&plain(line, 0), &st, &mut self.flow);
+            // "City, ST  ZIP": the two spaces USPS asks for before the ZIP would collapse
+            // into one word space; a no-break space after the word space keeps the gap.
+            let line = line.replace("  ", " \u{a0}");
+            let w = self.eng.paragraph(&plain(&line, 0), &st, &mut self.flow);
             widest = widest.max(w);
         }
         widest
