@@ -23,6 +23,7 @@ fuzz_target!(|data: &[u8]| {
                     _ => None,
                 },
                 sheet: None,
+                ..DataOptions::default()
             };
             (opts, rest)
         }
