@@ -55,7 +55,7 @@ fn the_token_becomes_a_strict_cookie_and_leaves_the_address() {
     let csp = r.header("content-security-policy").expect("CSP");
     assert!(csp.contains("default-src 'self'") && csp.contains("object-src 'none'"));
     assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
-    assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(r.header("referrer-policy"), Some("same-origin"));
     assert_eq!(r.header("cache-control"), Some("no-store"));
     let css = studio.get("/assets/studio.css", &cookie);
     assert_eq!(css.status, 200);

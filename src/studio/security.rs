@@ -84,7 +84,10 @@ pub(crate) async fn guard(State(studio): State<Arc<Studio>>, req: Request, next:
     for (name, value) in [
         (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        // Not `no-referrer`: under it a browser sends `Origin: null` with a same-origin form
+        // POST, and the Origin check could not tell our pages from any other. `same-origin`
+        // still sends nothing to any other site.
+        (header::REFERRER_POLICY, "same-origin"),
         (header::CACHE_CONTROL, "no-store"),
         (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
     ] {
