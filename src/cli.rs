@@ -52,15 +52,17 @@ pub enum Command {
 /// browser that opened that URL gets in), and opens your browser unless --no-browser or
 /// there is no display. Every file it writes is written atomically. Ctrl-C stops it.
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  lettermerge studio campaign\n  lettermerge studio --port 8700 --no-browser")]
+#[command(
+    after_help = "Example:\n  lettermerge studio campaign\n  lettermerge studio --port 8700 --no-browser"
+)]
 pub struct StudioArgs {
-    /// The campaign folder (the default is the current folder).
+    /// The campaign folder.
     #[arg(value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
 
     /// Listen on this port (default: a free one).
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub port: u16,
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
 
     /// Only print the URL; do not open a browser.
     #[arg(long)]

@@ -53,7 +53,9 @@ pub fn run(cli: cli::Cli) -> exit_codes::ExitCode {
         },
         cli::Command::Status(args) => send_run::status(&args.ledger, args.failures.as_deref()),
         cli::Command::Init(args) => init::run(&args.dir, args.force),
-        cli::Command::Studio(args) => studio::run(&args.dir, args.port, !args.no_browser),
+        cli::Command::Studio(args) => {
+            studio::run(&args.dir, args.port.unwrap_or(0), !args.no_browser)
+        }
         cli::Command::Check(args) => match config::CheckConfig::from_args(args) {
             Ok(cfg) => check_run::run(&cfg),
             Err(e) => {

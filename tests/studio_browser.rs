@@ -28,7 +28,11 @@ fn start_a_campaign_then_upload_a_list() {
     // The printed URL lets the browser in, and the token leaves the address bar.
     browser.goto(&studio.url);
     browser.wait_for_text("Start a campaign here");
-    assert!(!browser.current_url().contains("token"), "{}", browser.current_url());
+    assert!(
+        !browser.current_url().contains("token"),
+        "{}",
+        browser.current_url()
+    );
     browser.screenshot(&screens().join("1-start.png"));
 
     let start = browser.find("form[action='/start'] button");
@@ -56,7 +60,10 @@ fn start_a_campaign_then_upload_a_list() {
     browser.click(&upload);
     let text = browser.wait_for_text("parish council.csv");
     assert!(text.contains("140 rows"), "{text}");
-    assert!(text.contains("<b>Boudreaux</b>"), "markup shown as text: {text}");
+    assert!(
+        text.contains("<b>Boudreaux</b>"),
+        "markup shown as text: {text}"
+    );
     assert!(text.contains("Rows 1–100 of 140"), "{text}");
     assert_eq!(
         std::fs::read_to_string(dir.join("parish council.csv")).unwrap(),

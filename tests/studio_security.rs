@@ -22,7 +22,11 @@ fn without_the_token_every_page_is_refused() {
     for path in ["/", "/assets/studio.css", "/nowhere"] {
         let r = studio.send(&format!("GET {path} HTTP/1.1\r\n"), b"");
         assert_eq!(r.status, 403, "{path}");
-        assert!(r.body.contains("Use the URL the terminal printed"), "{}", r.body);
+        assert!(
+            r.body.contains("Use the URL the terminal printed"),
+            "{}",
+            r.body
+        );
     }
     let wrong = "0".repeat(64);
     let r = studio.send(&format!("GET /?token={wrong} HTTP/1.1\r\n"), b"");
@@ -78,10 +82,7 @@ fn a_foreign_host_is_refused_even_with_the_token() {
         );
         assert_eq!(r.status, 421, "{host}");
         let r = studio.send(
-            &format!(
-                "GET /?token={} HTTP/1.1\r\nHost: {host}\r\n",
-                studio.token
-            ),
+            &format!("GET /?token={} HTTP/1.1\r\nHost: {host}\r\n", studio.token),
             b"",
         );
         assert_eq!(r.status, 421, "{host}");
@@ -154,9 +155,11 @@ fn an_upload_named_with_a_path_lands_inside_the_folder() {
     assert!(!page.body.contains("<script>alert"));
     assert!(page.body.contains("Ada"));
     // No temp file is left behind.
-    assert!(!std::fs::read_dir(&dir)
+    assert!(!std::fs::read_dir(&dir).unwrap().any(|e| e
         .unwrap()
-        .any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp")));
+        .file_name()
+        .to_string_lossy()
+        .ends_with(".tmp")));
 }
 
 #[test]
@@ -165,7 +168,12 @@ fn an_upload_never_replaces_the_template_or_writes_through_a_link() {
     let dir = tmp.path().join("campaign");
     let (studio, cookie) = started(&dir);
     let template = std::fs::read(dir.join("welcome.md")).unwrap();
-    for name in ["welcome.md", "lettermerge.toml", "studio.toml", "../welcome.md"] {
+    for name in [
+        "welcome.md",
+        "lettermerge.toml",
+        "studio.toml",
+        "../welcome.md",
+    ] {
         let r = studio.upload(&cookie, name, b"x");
         assert_eq!(r.status, 400, "{name}");
         assert!(r.body.contains("upload a CSV"), "{}", r.body);

@@ -104,7 +104,12 @@ pub(crate) async fn page(State(studio): State<Arc<Studio>>, RawQuery(query): Raw
         }
     })
     .await
-    .unwrap_or_else(|e| format!("<p class=\"error\">The page failed: {}</p>", escape(&e.to_string())));
+    .unwrap_or_else(|e| {
+        format!(
+            "<p class=\"error\">The page failed: {}</p>",
+            escape(&e.to_string())
+        )
+    });
     Html(html::page("Data", "Data", &campaign, &body)).into_response()
 }
 
@@ -211,7 +216,8 @@ fn table(source: &DataSource, name: &str, page_no: usize) -> String {
                 match item {
                     Ok(record) => {
                         if total >= first && total < first + ROWS_PER_PAGE {
-                            rows_html.push_str(&format!(r#"<tr><th scope="row">{}</th>"#, record.row));
+                            rows_html
+                                .push_str(&format!(r#"<tr><th scope="row">{}</th>"#, record.row));
                             for cell in record.fields.iter().take(width) {
                                 rows_html.push_str(&format!("<td>{}</td>", escape(&shorten(cell))));
                             }
@@ -255,7 +261,9 @@ fn table(source: &DataSource, name: &str, page_no: usize) -> String {
     }
     let pages = total.div_ceil(ROWS_PER_PAGE).max(1);
     let page_no = page_no.min(pages);
-    out.push_str(r#"<div class="table-wrap"><table class="rows"><thead><tr><th scope="col">Row</th>"#);
+    out.push_str(
+        r#"<div class="table-wrap"><table class="rows"><thead><tr><th scope="col">Row</th>"#,
+    );
     for h in &headers.names {
         out.push_str(&format!(r#"<th scope="col">{}</th>"#, escape(h)));
     }
@@ -297,7 +305,9 @@ pub(crate) async fn start(State(studio): State<Arc<Studio>>) -> Response {
         .unwrap_or_else(|e| Err(e.to_string()));
     match result {
         Ok(_) => Redirect::to("/").into_response(),
-        Err(message) => html::message_page(StatusCode::CONFLICT, "Cannot start the campaign", &message),
+        Err(message) => {
+            html::message_page(StatusCode::CONFLICT, "Cannot start the campaign", &message)
+        }
     }
 }
 
@@ -380,12 +390,19 @@ pub(crate) async fn upload(
     if declared.is_some_and(|n| n > MAX_UPLOAD_BYTES + 64 * 1024) {
         return too_large();
     }
-    let bad = |message: String| html::message_page(StatusCode::BAD_REQUEST, "Upload failed", &message);
+    let bad =
+        |message: String| html::message_page(StatusCode::BAD_REQUEST, "Upload failed", &message);
     loop {
         let mut field = match multipart.next_field().await {
             Ok(Some(field)) => field,
-            Ok(None) => return bad("No file came with the upload; choose a file, then Upload.".to_string()),
-            Err(e) => return bad(format!("The upload was cut short or malformed ({e}); try again.")),
+            Ok(None) => {
+                return bad("No file came with the upload; choose a file, then Upload.".to_string())
+            }
+            Err(e) => {
+                return bad(format!(
+                    "The upload was cut short or malformed ({e}); try again."
+                ))
+            }
         };
         if field.name() != Some("file") {
             continue;
@@ -462,7 +479,14 @@ mod tests {
 
     #[test]
     fn only_data_files_are_taken() {
-        for name in ["welcome.md", "lettermerge.toml", "studio.toml", "..", "x", "run.sh"] {
+        for name in [
+            "welcome.md",
+            "lettermerge.toml",
+            "studio.toml",
+            "..",
+            "x",
+            "run.sh",
+        ] {
             assert!(upload_name(name).is_err(), "{name}");
         }
     }

@@ -110,7 +110,10 @@ fn router(studio: Arc<Studio>) -> Router {
 }
 
 async fn css() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STUDIO_CSS)
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        STUDIO_CSS,
+    )
 }
 
 async fn js() -> impl IntoResponse {

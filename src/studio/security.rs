@@ -220,7 +220,13 @@ mod tests {
     fn only_our_own_host_and_origin_pass() {
         let g = Guard::new(8700).unwrap();
         assert!(g.is_our_host("127.0.0.1:8700") && g.is_our_host("localhost:8700"));
-        for host in ["127.0.0.1", "127.0.0.1:8701", "evil.example:8700", "", "0.0.0.0:8700"] {
+        for host in [
+            "127.0.0.1",
+            "127.0.0.1:8701",
+            "evil.example:8700",
+            "",
+            "0.0.0.0:8700",
+        ] {
             assert!(!g.is_our_host(host), "{host}");
         }
         assert!(g.is_our_origin("http://127.0.0.1:8700"));

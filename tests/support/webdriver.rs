@@ -104,7 +104,10 @@ impl Browser {
                 break i + 4;
             }
             let n = stream.read(&mut buf).expect("read");
-            assert!(n > 0, "{method} {path}: connection closed before the response");
+            assert!(
+                n > 0,
+                "{method} {path}: connection closed before the response"
+            );
             raw.extend_from_slice(&buf[..n]);
         };
         let head = String::from_utf8_lossy(&raw[..head_end]).to_ascii_lowercase();
@@ -180,7 +183,11 @@ impl Browser {
     }
 
     pub fn click(&self, element: &str) {
-        self.session_call("POST", &format!("/element/{element}/click"), Some(json!({})));
+        self.session_call(
+            "POST",
+            &format!("/element/{element}/click"),
+            Some(json!({})),
+        );
     }
 
     pub fn send_keys(&self, element: &str, text: &str) {
