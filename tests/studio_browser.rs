@@ -37,8 +37,8 @@ fn start_a_campaign_then_upload_a_list() {
 
     let start = browser.find("form[action='/start'] button");
     browser.click(&start);
-    let text = browser.wait_for_text("officials.csv");
-    assert!(text.contains("21 rows"), "{text}");
+    // The start page names officials.csv too: wait for the table's own line.
+    let text = browser.wait_for_text("officials.csv · UTF-8 · comma-separated · 21 rows");
     assert!(text.contains("Álvarez-Núñez"), "{text}");
     assert!(text.contains("O'Brien"), "{text}");
     assert!(dir.join("welcome.md").is_file());
@@ -58,8 +58,7 @@ fn start_a_campaign_then_upload_a_list() {
     browser.send_keys(&input, list.to_str().unwrap());
     let upload = browser.find("form.upload button[type=submit]");
     browser.click(&upload);
-    let text = browser.wait_for_text("parish council.csv");
-    assert!(text.contains("140 rows"), "{text}");
+    let text = browser.wait_for_text("parish council.csv · UTF-8 · comma-separated · 140 rows");
     assert!(
         text.contains("<b>Boudreaux</b>"),
         "markup shown as text: {text}"

@@ -505,5 +505,7 @@ mod tests {
     fn form_values_are_decoded() {
         assert_eq!(form_decode("my+list%2B1.csv"), "my list+1.csv");
         assert_eq!(form_decode("100%"), "100%");
+        assert_eq!(form_decode("Th%C3%A9r%C3%A8se.csv"), "Thérèse.csv");
+        assert_eq!(form_decode("%zz%é"), "%zz%é");
     }
 }
