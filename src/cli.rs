@@ -40,6 +40,33 @@ pub enum Command {
     Preview(PreviewArgs),
     /// Write a ready campaign into a folder: config, template, sample data and a README.
     Init(InitArgs),
+    /// Run the campaign in your browser: a local web app on 127.0.0.1 only.
+    Studio(StudioArgs),
+}
+
+/// Run the campaign in your browser: a local web app on 127.0.0.1 only.
+///
+/// The studio serves the campaign folder DIR (what `init` writes; an empty folder gets a
+/// "Start a campaign here" button) to your own browser. It listens on 127.0.0.1 only, prints
+/// one line with the URL to open (it holds a secret token made for this launch; only a
+/// browser that opened that URL gets in), and opens your browser unless --no-browser or
+/// there is no display. Every file it writes is written atomically. Ctrl-C stops it.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  lettermerge studio campaign\n  lettermerge studio --port 8700 --no-browser"
+)]
+pub struct StudioArgs {
+    /// The campaign folder.
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Listen on this port (default: a free one).
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+
+    /// Only print the URL; do not open a browser.
+    #[arg(long)]
+    pub no_browser: bool,
 }
 
 /// Write a ready campaign into a folder: config, template, sample data and a README.

@@ -33,6 +33,7 @@ pub mod report;
 pub mod review;
 pub mod send_run;
 pub mod smtp;
+pub mod studio;
 
 /// Runs one command and returns the exit code; `main` only parses arguments and exits.
 pub fn run(cli: cli::Cli) -> exit_codes::ExitCode {
@@ -53,6 +54,9 @@ pub fn run(cli: cli::Cli) -> exit_codes::ExitCode {
         },
         cli::Command::Status(args) => send_run::status(&args.ledger, args.failures.as_deref()),
         cli::Command::Init(args) => init::run(&args.dir, args.force),
+        cli::Command::Studio(args) => {
+            studio::run(&args.dir, args.port.unwrap_or(0), !args.no_browser)
+        }
         cli::Command::Check(args) => match config::CheckConfig::from_args(args) {
             Ok(cfg) => check_run::run(&cfg),
             Err(e) => {

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// Every command, and the top level ("").
-const COMMANDS: &[&str] = &["", "pdf", "send", "status", "check", "preview", "init"];
+const COMMANDS: &[&str] = &[
+    "", "pdf", "send", "status", "check", "preview", "init", "studio",
+];
 
 fn help(command: &str) -> String {
     let mut args: Vec<&str> = Vec::new();

@@ -1,0 +1,511 @@
+//! The Data screen: start a campaign in an empty folder, choose or upload the data file,
+//! and see its rows in a paged table with the notices the command line prints.
+
+use super::html::{self, escape};
+use super::Studio;
+use crate::output::{sanitize_stem, write_atomically, AtomicFile};
+use crate::records::{DataOptions, DataSource};
+use axum::extract::{Multipart, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The largest data file taken in an upload. The public officials' files are a few MiB (the
+/// 7,453-row Open States extract is under 4 MiB); 64 MiB is room for any real list, yet
+/// keeps a mistaken upload (a video, a disk image) from filling the campaign folder.
+pub(crate) const MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Rows shown on one page of the table: fast to render, and a page still scrolls.
+const ROWS_PER_PAGE: usize = 100;
+
+/// The small file beside the campaign that says which data file the studio shows.
+const CHOICE_FILE: &str = "studio.toml";
+
+/// The data file `init` writes, shown until another is chosen.
+const DEFAULT_DATA: &str = "officials.csv";
+
+/// The extensions the data reader takes (CSV and text, and the workbooks calamine reads).
+const DATA_EXTENSIONS: [&str; 8] = ["csv", "tsv", "txt", "xlsx", "xlsm", "xlsb", "xls", "ods"];
+
+/// A campaign is started once its config or its template is there; until then the studio
+/// offers to write them (as `init` does).
+fn is_started(dir: &Path) -> bool {
+    ["lettermerge.toml", "welcome.md"]
+        .iter()
+        .any(|name| crate::output::occupied(&dir.join(name)))
+}
+
+/// The data file chosen in `studio.toml`, or `officials.csv`. A name that is not a plain
+/// file name in the folder (edited by hand into `../x`) is ignored.
+fn chosen_data(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join(CHOICE_FILE))
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .and_then(|t| t.get("data").and_then(|v| v.as_str()).map(str::to_string))
+        .filter(|name| is_plain_name(name))
+        .unwrap_or_else(|| DEFAULT_DATA.to_string())
+}
+
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\'])
+        && Path::new(name).file_name().and_then(|n| n.to_str()) == Some(name)
+}
+
+fn save_choice(dir: &Path, name: &str) -> std::io::Result<()> {
+    let text = format!(
+        "# Written by `lettermerge studio`: the data file the studio shows. Safe to edit.\ndata = {}\n",
+        toml::Value::String(name.to_string())
+    );
+    write_atomically(&dir.join(CHOICE_FILE), true, |f| {
+        f.write_all(text.as_bytes())
+    })
+}
+
+/// The file name an upload is saved under: its last path component only, a safe stem (see
+/// `sanitize_stem`) and one of the data extensions, so it lands in the campaign folder as a
+/// plain file and can never be the template, the config or `studio.toml`.
+pub(crate) fn upload_name(raw: &str) -> Result<String, String> {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    let (stem, ext) = last.rsplit_once('.').unwrap_or((last, ""));
+    let ext = ext.to_ascii_lowercase();
+    if !DATA_EXTENSIONS.contains(&ext.as_str()) {
+        return Err(format!(
+            "{raw:?} is not a data file the studio reads; upload a CSV (.csv, .tsv, .txt) or a workbook (.xlsx, .xls, .ods)"
+        ));
+    }
+    let mut stem = sanitize_stem(stem, 0);
+    if stem == "row-0" {
+        stem = "data".to_string();
+    }
+    Ok(format!("{stem}.{ext}"))
+}
+
+/// GET `/`: the start page for an empty folder, else the data table.
+pub(crate) async fn page(State(studio): State<Arc<Studio>>, RawQuery(query): RawQuery) -> Response {
+    let page_no = query
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|p| p.strip_prefix("page="))
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let dir = studio.dir.clone();
+    let campaign = dir.display().to_string();
+    let body = tokio::task::spawn_blocking(move || {
+        if is_started(&dir) {
+            data_screen(&dir, page_no)
+        } else {
+            start_screen(&dir)
+        }
+    })
+    .await
+    .unwrap_or_else(|e| {
+        format!(
+            "<p class=\"error\">The page failed: {}</p>",
+            escape(&e.to_string())
+        )
+    });
+    Html(html::page("Data", "Data", &campaign, &body)).into_response()
+}
+
+fn start_screen(dir: &Path) -> String {
+    format!(
+        r#"<section class="card start">
+<h1>Start a campaign here</h1>
+<p>This folder has no campaign yet: <code>{dir}</code></p>
+<p>The studio writes the same files as <code>lettermerge init</code>: the config (<code>lettermerge.toml</code>), the letter template (<code>welcome.md</code>) with its logo and signature, sample data (<code>officials.csv</code>) and a README. Then you replace the sample data with your own list.</p>
+<form method="post" action="/start"><button class="primary" type="submit">Start a campaign here</button></form>
+</section>"#,
+        dir = escape(&dir.display().to_string())
+    )
+}
+
+fn data_screen(dir: &Path, page_no: usize) -> String {
+    let name = chosen_data(dir);
+    let path = dir.join(&name);
+    let mut out = String::new();
+    out.push_str(&format!(
+        r#"<section class="card"><div class="card-head"><h1>Data</h1>{choose}</div>{upload}"#,
+        choose = choose_form(dir, &name),
+        upload = upload_form(),
+    ));
+    if !crate::output::occupied(&path) {
+        out.push_str(&format!(
+            r#"<p class="empty">No data file yet: <code>{}</code> is not in the campaign folder. Upload your list above.</p></section>"#,
+            escape(&name)
+        ));
+        return out;
+    }
+    match DataSource::open(&path, &DataOptions::default()) {
+        Ok(source) => out.push_str(&table(&source, &name, page_no)),
+        Err(e) => out.push_str(&format!(
+            r#"<p class="error">{}</p>"#,
+            escape(&e.to_string())
+        )),
+    }
+    out.push_str("</section>");
+    out
+}
+
+/// A picker of the data files already in the folder (when there is more than one).
+fn choose_form(dir: &Path, chosen: &str) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| is_plain_name(n) && upload_name(n).as_deref() == Ok(n.as_str()))
+        .collect();
+    names.sort();
+    if names.len() < 2 {
+        return String::new();
+    }
+    let options: String = names
+        .iter()
+        .map(|n| {
+            let selected = if n == chosen { " selected" } else { "" };
+            format!(r#"<option value="{0}"{selected}>{0}</option>"#, escape(n))
+        })
+        .collect();
+    format!(
+        r#"<form class="choose" method="post" action="/choose"><label>Data file <select name="name">{options}</select></label><button type="submit">Open</button></form>"#
+    )
+}
+
+fn upload_form() -> String {
+    format!(
+        r#"<form class="upload" method="post" action="/upload" enctype="multipart/form-data" data-max-bytes="{MAX_UPLOAD_BYTES}">
+<label class="file">Upload a list <span class="hint">CSV or Excel, up to {mib} MiB</span>
+<input type="file" name="file" accept=".csv,.tsv,.txt,.xlsx,.xlsm,.xlsb,.xls,.ods"></label>
+<button type="submit" class="primary">Upload</button>
+<p class="upload-error" role="alert" hidden></p>
+</form>"#,
+        mib = MAX_UPLOAD_BYTES / (1024 * 1024)
+    )
+}
+
+fn describe(source: &DataSource) -> String {
+    if let Some(sheet) = source.sheet_name() {
+        return format!("sheet “{}”", escape(sheet));
+    }
+    let delimiter = match source.delimiter() {
+        b',' => "comma-separated".to_string(),
+        b';' => "semicolon-separated".to_string(),
+        b'\t' => "tab-separated".to_string(),
+        d => format!("separated by “{}”", escape(&char::from(d).to_string())),
+    };
+    format!("{} · {delimiter}", escape(source.encoding_name()))
+}
+
+fn table(source: &DataSource, name: &str, page_no: usize) -> String {
+    let headers = source.file_headers();
+    let width = headers.names.len();
+    let first = (page_no - 1) * ROWS_PER_PAGE;
+    let mut rows_html = String::new();
+    let mut problems: Vec<String> = Vec::new();
+    let mut total = 0usize;
+    match source.records() {
+        Ok(records) => {
+            for item in records {
+                match item {
+                    Ok(record) => {
+                        if total >= first && total < first + ROWS_PER_PAGE {
+                            rows_html
+                                .push_str(&format!(r#"<tr><th scope="row">{}</th>"#, record.row));
+                            for cell in record.fields.iter().take(width) {
+                                rows_html.push_str(&format!("<td>{}</td>", escape(&shorten(cell))));
+                            }
+                            rows_html.push_str("</tr>\n");
+                        }
+                        total += 1;
+                    }
+                    Err(problem) => problems.push(problem.to_string()),
+                }
+            }
+        }
+        Err(e) => problems.push(e.to_string()),
+    }
+
+    let mut notices: Vec<&str> = source.notices().iter().map(String::as_str).collect();
+    for n in source.fields().notices() {
+        if !notices.contains(&n.as_str()) {
+            notices.push(n);
+        }
+    }
+    let mut out = format!(
+        r#"<p class="meta"><strong>{name}</strong> · {how} · <span class="count">{total} rows</span></p>"#,
+        name = escape(name),
+        how = describe(source),
+    );
+    if !notices.is_empty() || !problems.is_empty() {
+        out.push_str(r#"<ul class="notices">"#);
+        for n in notices {
+            out.push_str(&format!("<li>{}</li>", escape(n)));
+        }
+        for p in problems.iter().take(20) {
+            out.push_str(&format!(r#"<li class="problem">{}</li>"#, escape(p)));
+        }
+        if problems.len() > 20 {
+            out.push_str(&format!(
+                r#"<li class="problem">… and {} more problems (run <code>lettermerge check</code> for all)</li>"#,
+                problems.len() - 20
+            ));
+        }
+        out.push_str("</ul>");
+    }
+    let pages = total.div_ceil(ROWS_PER_PAGE).max(1);
+    let page_no = page_no.min(pages);
+    out.push_str(
+        r#"<div class="table-wrap"><table class="rows"><thead><tr><th scope="col">Row</th>"#,
+    );
+    for h in &headers.names {
+        out.push_str(&format!(r#"<th scope="col">{}</th>"#, escape(h)));
+    }
+    out.push_str("</tr></thead><tbody>\n");
+    out.push_str(&rows_html);
+    out.push_str("</tbody></table></div>");
+    if pages > 1 {
+        let shown_from = ((page_no - 1) * ROWS_PER_PAGE + 1).min(total);
+        let shown_to = (page_no * ROWS_PER_PAGE).min(total);
+        let link = |n: usize, label: &str, rel: &str| {
+            if n < 1 || n > pages || n == page_no {
+                format!(r#"<span class="disabled">{label}</span>"#)
+            } else {
+                format!(r#"<a rel="{rel}" href="/?page={n}">{label}</a>"#)
+            }
+        };
+        out.push_str(&format!(
+            r#"<nav class="pager">{prev}<span>Rows {shown_from}–{shown_to} of {total} · page {page_no} of {pages}</span>{next}</nav>"#,
+            prev = link(page_no.saturating_sub(1), "← Previous", "prev"),
+            next = link(page_no + 1, "Next →", "next"),
+        ));
+    }
+    out
+}
+
+/// A cell shown in the table is cut at 200 characters (the file keeps it whole).
+fn shorten(cell: &str) -> String {
+    match cell.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &cell[..cut]),
+        None => cell.to_string(),
+    }
+}
+
+/// POST `/start`: writes the campaign as `lettermerge init` does.
+pub(crate) async fn start(State(studio): State<Arc<Studio>>) -> Response {
+    let dir = studio.dir.clone();
+    let result = tokio::task::spawn_blocking(move || crate::init::write(&dir, false))
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+    match result {
+        Ok(_) => Redirect::to("/").into_response(),
+        Err(message) => {
+            html::message_page(StatusCode::CONFLICT, "Cannot start the campaign", &message)
+        }
+    }
+}
+
+/// POST `/choose`: shows another data file already in the folder.
+pub(crate) async fn choose(State(studio): State<Arc<Studio>>, body: String) -> Response {
+    let name = body
+        .split('&')
+        .find_map(|p| p.strip_prefix("name="))
+        .map(form_decode)
+        .unwrap_or_default();
+    let dir = studio.dir.clone();
+    let ok = upload_name(&name).as_deref() == Ok(name.as_str())
+        && std::fs::symlink_metadata(dir.join(&name)).is_ok_and(|m| m.is_file());
+    if !ok {
+        return html::message_page(
+            StatusCode::BAD_REQUEST,
+            "No such data file",
+            "Choose one of the data files listed on the Data page.",
+        );
+    }
+    match save_choice(&dir, &name) {
+        Ok(()) => Redirect::to("/").into_response(),
+        Err(e) => html::message_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Cannot save the choice",
+            &format!("cannot write {}: {e}", dir.join(CHOICE_FILE).display()),
+        ),
+    }
+}
+
+/// `application/x-www-form-urlencoded` value: `+` is a space, `%XX` a byte.
+fn form_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = |b: u8| char::from(b).to_digit(16);
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn too_large() -> Response {
+    html::message_page(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "The file is too large",
+        &format!(
+            "The studio takes data files up to {} MiB. Save only the rows and columns you need (as CSV), and upload that.",
+            MAX_UPLOAD_BYTES / (1024 * 1024)
+        ),
+    )
+}
+
+/// POST `/upload`: saves the file into the campaign folder (atomically, under a sanitised
+/// name) and shows it.
+pub(crate) async fn upload(
+    State(studio): State<Arc<Studio>>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    // A declared size over the limit is refused before a byte is read.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    // The multipart framing around the file is a few hundred bytes.
+    if declared.is_some_and(|n| n > MAX_UPLOAD_BYTES + 64 * 1024) {
+        return too_large();
+    }
+    let bad =
+        |message: String| html::message_page(StatusCode::BAD_REQUEST, "Upload failed", &message);
+    loop {
+        let mut field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => {
+                return bad("No file came with the upload; choose a file, then Upload.".to_string())
+            }
+            Err(e) => {
+                return bad(format!(
+                    "The upload was cut short or malformed ({e}); try again."
+                ))
+            }
+        };
+        if field.name() != Some("file") {
+            continue;
+        }
+        let raw = field.file_name().unwrap_or("").to_string();
+        if raw.is_empty() {
+            return bad("No file was chosen; choose a file, then Upload.".to_string());
+        }
+        let name = match upload_name(&raw) {
+            Ok(name) => name,
+            Err(message) => return bad(message),
+        };
+        let target: PathBuf = studio.dir.join(&name);
+        if let Ok(meta) = std::fs::symlink_metadata(&target) {
+            if !meta.is_file() {
+                return bad(format!(
+                    "{} is a link or a folder in the campaign folder; the studio does not write through it. Rename your file and upload again.",
+                    target.display()
+                ));
+            }
+        }
+        let mut file = match AtomicFile::create(&target) {
+            Ok(f) => f,
+            Err(e) => return bad(format!("cannot write into {}: {e}", studio.dir.display())),
+        };
+        let mut size: u64 = 0;
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) => {
+                    size += chunk.len() as u64;
+                    if size > MAX_UPLOAD_BYTES {
+                        // Dropping `file` removes the temp file.
+                        return too_large();
+                    }
+                    if let Err(e) = file.write_all(&chunk) {
+                        return bad(format!("cannot write {}: {e}", target.display()));
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => return bad(format!("The upload was cut short ({e}); try again.")),
+            }
+        }
+        if size == 0 {
+            return bad(format!("{raw:?} is empty; upload the file with your list."));
+        }
+        if let Err(e) = file.commit(true) {
+            return bad(format!("cannot write {}: {e}", target.display()));
+        }
+        if let Err(e) = save_choice(&studio.dir, &name) {
+            return bad(format!(
+                "saved {}, but cannot write {}: {e}",
+                target.display(),
+                CHOICE_FILE
+            ));
+        }
+        return Redirect::to("/").into_response();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{chosen_data, form_decode, save_choice, upload_name};
+
+    #[test]
+    fn an_upload_lands_in_the_folder_under_a_plain_name() {
+        assert_eq!(upload_name("../x.csv").unwrap(), "x.csv");
+        assert_eq!(upload_name("..\\..\\evil.XLSX").unwrap(), "evil.xlsx");
+        assert_eq!(upload_name("/etc/passwd.csv").unwrap(), "passwd.csv");
+        assert_eq!(upload_name(".hidden.csv").unwrap(), "hidden.csv");
+        assert_eq!(upload_name("....csv").unwrap(), "data.csv");
+        assert_eq!(upload_name("con.csv").unwrap(), "_con.csv");
+        assert_eq!(upload_name("a:b?.csv").unwrap(), "a-b-.csv");
+    }
+
+    #[test]
+    fn only_data_files_are_taken() {
+        for name in [
+            "welcome.md",
+            "lettermerge.toml",
+            "studio.toml",
+            "..",
+            "x",
+            "run.sh",
+        ] {
+            assert!(upload_name(name).is_err(), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_choice_is_saved_and_a_path_in_it_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(chosen_data(dir.path()), "officials.csv");
+        save_choice(dir.path(), "my \"list\".csv").unwrap();
+        assert_eq!(chosen_data(dir.path()), "my \"list\".csv");
+        std::fs::write(dir.path().join("studio.toml"), "data = \"../x.csv\"\n").unwrap();
+        assert_eq!(chosen_data(dir.path()), "officials.csv");
+    }
+
+    #[test]
+    fn form_values_are_decoded() {
+        assert_eq!(form_decode("my+list%2B1.csv"), "my list+1.csv");
+        assert_eq!(form_decode("100%"), "100%");
+        assert_eq!(form_decode("Th%C3%A9r%C3%A8se.csv"), "Thérèse.csv");
+        assert_eq!(form_decode("%zz%é"), "%zz%é");
+    }
+}

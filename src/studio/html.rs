@@ -1,0 +1,109 @@
+//! The studio's HTML: one escaping function that every value from the user's files goes
+//! through, and the page frame (header, screen tabs) every screen shares.
+//!
+//! Pages are built with `format!` rather than a template engine: there are a handful of
+//! them, each a few lines, and a value can only reach a page through [`escape`].
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+/// Makes text safe anywhere in HTML content or in a quoted attribute value.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The screens, in the order a campaign goes through them. Only the first is built so far.
+const SCREENS: [(&str, &str); 6] = [
+    ("Data", "/"),
+    ("Match fields", ""),
+    ("Letter", ""),
+    ("Check", ""),
+    ("Print", ""),
+    ("Email", ""),
+];
+
+/// A whole page: `body` is HTML already (built from escaped values).
+pub(crate) fn page(title: &str, active: &str, campaign: &str, body: &str) -> String {
+    let mut tabs = String::new();
+    for (name, href) in SCREENS {
+        if href.is_empty() {
+            tabs.push_str(&format!(
+                r#"<span class="tab soon" title="Coming soon">{name}</span>"#
+            ));
+        } else if name == active {
+            tabs.push_str(&format!(
+                r#"<a class="tab active" aria-current="page" href="{href}">{name}</a>"#
+            ));
+        } else {
+            tabs.push_str(&format!(r#"<a class="tab" href="{href}">{name}</a>"#));
+        }
+    }
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · lettermerge studio</title>
+<link rel="stylesheet" href="/assets/studio.css">
+<script src="/assets/studio.js" defer></script>
+</head>
+<body>
+<header class="top">
+<div class="brand">lettermerge <span>studio</span></div>
+<nav class="tabs">{tabs}</nav>
+<div class="campaign" title="{campaign}">{campaign}</div>
+</header>
+<main>
+{body}
+</main>
+</body>
+</html>
+"#,
+        title = escape(title),
+        campaign = escape(campaign),
+    )
+}
+
+/// A short page for a refusal or an error, with its status.
+pub(crate) fn message_page(status: StatusCode, title: &str, message: &str) -> Response {
+    let body = format!(
+        r#"<section class="card message"><h1>{}</h1><p>{}</p></section>"#,
+        escape(title),
+        escape(message)
+    );
+    (status, Html(page(title, "", "", &body))).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{escape, page};
+
+    #[test]
+    fn markup_in_data_becomes_text() {
+        assert_eq!(
+            escape(r#"<script>alert("x")</script> & 'y'"#),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
+        );
+        assert_eq!(escape("Zoë Ångström"), "Zoë Ångström");
+    }
+
+    #[test]
+    fn the_page_frame_escapes_its_title_and_campaign() {
+        let html = page("<b>", "Data", "/tmp/<x>", "");
+        assert!(html.contains("&lt;b&gt; · lettermerge studio"));
+        assert!(html.contains("/tmp/&lt;x&gt;"));
+        assert!(!html.contains("<b>"));
+    }
+}

@@ -1,0 +1,78 @@
+//! The studio in a real browser (Debian's chromium, headless, through chromedriver): a user
+//! starts a campaign in an empty folder, sees the sample rows, uploads their own CSV and sees
+//! its rows. Each screen is saved as a 1280×800 PNG under target/studio-screens/ for review.
+
+#[path = "support/studio.rs"]
+mod studio;
+#[path = "support/webdriver.rs"]
+mod webdriver;
+
+use std::path::PathBuf;
+use studio::Studio;
+use webdriver::Browser;
+
+fn screens() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/studio-screens")
+}
+
+#[test]
+fn start_a_campaign_then_upload_a_list() {
+    let Some(browser) = Browser::start() else {
+        eprintln!("skipped: chromedriver or chromium not installed (scripts/test installs them)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("campaign");
+    let studio = Studio::start(&dir);
+
+    // The printed URL lets the browser in, and the token leaves the address bar.
+    browser.goto(&studio.url);
+    browser.wait_for_text("Start a campaign here");
+    assert!(
+        !browser.current_url().contains("token"),
+        "{}",
+        browser.current_url()
+    );
+    browser.screenshot(&screens().join("1-start.png"));
+
+    let start = browser.find("form[action='/start'] button");
+    browser.click(&start);
+    // The start page names officials.csv too: wait for the table's own line.
+    let text = browser.wait_for_text("officials.csv · UTF-8 · comma-separated · 21 rows");
+    assert!(text.contains("Álvarez-Núñez"), "{text}");
+    assert!(text.contains("O'Brien"), "{text}");
+    assert!(dir.join("welcome.md").is_file());
+    browser.screenshot(&screens().join("2-data-sample.png"));
+
+    // The user's own list, with markup in a cell that must show as text.
+    let list = tmp.path().join("parish council.csv");
+    let mut csv = String::from("First Name,Last Name,Office,Email\n");
+    csv.push_str("Thérèse,<b>Boudreaux</b>,Parish President,t.boudreaux@example.org\n");
+    for i in 2..=140 {
+        csv.push_str(&format!(
+            "Member{i},Family{i},Council Member,m{i}@example.org\n"
+        ));
+    }
+    std::fs::write(&list, &csv).unwrap();
+    let input = browser.find("form.upload input[type=file]");
+    browser.send_keys(&input, list.to_str().unwrap());
+    let upload = browser.find("form.upload button[type=submit]");
+    browser.click(&upload);
+    let text = browser.wait_for_text("parish council.csv · UTF-8 · comma-separated · 140 rows");
+    assert!(
+        text.contains("<b>Boudreaux</b>"),
+        "markup shown as text: {text}"
+    );
+    assert!(text.contains("Rows 1–100 of 140"), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("parish council.csv")).unwrap(),
+        csv
+    );
+    browser.screenshot(&screens().join("3-data-uploaded.png"));
+
+    let next = browser.find("nav.pager a[rel=next]");
+    browser.click(&next);
+    let text = browser.wait_for_text("Rows 101–140 of 140");
+    assert!(text.contains("Member140"), "{text}");
+    browser.screenshot(&screens().join("4-data-page-2.png"));
+}
