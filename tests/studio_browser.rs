@@ -17,9 +17,10 @@ fn screens() -> PathBuf {
 
 #[test]
 fn start_a_campaign_then_upload_a_list() {
+    // A browser test that passes without a browser would prove nothing: scripts/test
+    // installs chromium and chromium-driver, so a missing one is a failure.
     let Some(browser) = Browser::start() else {
-        eprintln!("skipped: chromedriver or chromium not installed (scripts/test installs them)");
-        return;
+        panic!("chromedriver or chromium is not installed; scripts/test installs them (apt-get install chromium chromium-driver)");
     };
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("campaign");
