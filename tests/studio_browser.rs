@@ -76,4 +76,24 @@ fn start_a_campaign_then_upload_a_list() {
     let text = browser.wait_for_text("Rows 101–140 of 140");
     assert!(text.contains("Member140"), "{text}");
     browser.screenshot(&screens().join("4-data-page-2.png"));
+
+    // The filter box means what --where means: the whole cell, case and end spaces aside,
+    // and the pages keep it.
+    let filter = browser.find("form.filter input[name=where]");
+    browser.send_keys(&filter, "office= council member ");
+    browser.click(&browser.find("form.filter button[type=submit]"));
+    let text = browser.wait_for_text("139 rows matching office= council member");
+    assert!(!text.contains("Boudreaux"), "{text}");
+    assert!(text.contains("Rows 1–100 of 139"), "{text}");
+    browser.click(&browser.find("nav.pager a[rel=next]"));
+    let text = browser.wait_for_text("Rows 101–139 of 139");
+    assert!(text.contains("Member140"), "{text}");
+    browser.screenshot(&screens().join("5-data-filtered.png"));
+    // A column the data lacks is said plainly, in the page.
+    let filter = browser.find("form.filter input[name=where]");
+    browser.clear(&filter);
+    browser.send_keys(&filter, "ward=3");
+    browser.click(&browser.find("form.filter button[type=submit]"));
+    let text = browser.wait_for_text("This filter cannot be used");
+    assert!(text.contains("the data has no column `ward`"), "{text}");
 }

@@ -4,8 +4,8 @@
 use super::html::{self, escape};
 use super::Studio;
 use crate::output::{sanitize_stem, write_atomically, AtomicFile};
-use crate::records::{DataOptions, DataSource};
-use axum::extract::{Multipart, RawQuery, State};
+use crate::records::{DataOptions, DataSource, SelectSpec, Selection};
+use axum::extract::{Multipart, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::io::Write;
@@ -85,20 +85,28 @@ pub(crate) fn upload_name(raw: &str) -> Result<String, String> {
 }
 
 /// GET `/`: the start page for an empty folder, else the data table.
-pub(crate) async fn page(State(studio): State<Arc<Studio>>, RawQuery(query): RawQuery) -> Response {
-    let page_no = query
-        .as_deref()
-        .unwrap_or("")
-        .split('&')
-        .find_map(|p| p.strip_prefix("page="))
-        .and_then(|n| n.parse::<usize>().ok())
+pub(crate) async fn page(
+    State(studio): State<Arc<Studio>>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Response {
+    let page_no = params
+        .iter()
+        .find(|(k, _)| k == "page")
+        .and_then(|(_, n)| n.parse::<usize>().ok())
         .unwrap_or(1)
         .max(1);
+    // `where` has the meaning of the command line's --where: COLUMN=VALUE, the whole cell,
+    // ignoring case and the spaces at its ends.
+    let filter = params
+        .iter()
+        .find(|(k, _)| k == "where")
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty());
     let dir = studio.dir.clone();
     let campaign = dir.display().to_string();
     let body = tokio::task::spawn_blocking(move || {
         if is_started(&dir) {
-            data_screen(&dir, page_no)
+            data_screen(&dir, page_no, filter.as_deref())
         } else {
             start_screen(&dir)
         }
@@ -125,7 +133,7 @@ fn start_screen(dir: &Path) -> String {
     )
 }
 
-fn data_screen(dir: &Path, page_no: usize) -> String {
+fn data_screen(dir: &Path, page_no: usize, filter: Option<&str>) -> String {
     let name = chosen_data(dir);
     let path = dir.join(&name);
     let mut out = String::new();
@@ -142,7 +150,10 @@ fn data_screen(dir: &Path, page_no: usize) -> String {
         return out;
     }
     match DataSource::open(&path, &DataOptions::default()) {
-        Ok(source) => out.push_str(&table(&source, &name, page_no)),
+        Ok(source) => {
+            out.push_str(&filter_form(filter));
+            out.push_str(&table(&source, &name, page_no, filter));
+        }
         Err(e) => out.push_str(&format!(
             r#"<p class="error">{}</p>"#,
             escape(&e.to_string())
@@ -203,16 +214,47 @@ fn describe(source: &DataSource) -> String {
     format!("{} · {delimiter}", escape(source.encoding_name()))
 }
 
-fn table(source: &DataSource, name: &str, page_no: usize) -> String {
+/// The filter box: the same `COLUMN=VALUE` as `--where` (a column by its header name, its
+/// snake_case name or a standard field such as `represented_state`).
+fn filter_form(filter: Option<&str>) -> String {
+    let clear = if filter.is_some() {
+        r#" <a class="clear" href="/">Show every row</a>"#
+    } else {
+        ""
+    };
+    format!(
+        r#"<form class="filter" method="get" action="/"><label>Only rows where <input type="text" name="where" value="{value}" placeholder="state=CA" spellcheck="false"></label> <button type="submit">Filter</button>{clear}</form>"#,
+        value = escape(filter.unwrap_or(""))
+    )
+}
+
+/// The selection a filter box makes, or why it cannot be used.
+fn selection(source: &DataSource, filter: Option<&str>) -> Result<Selection, String> {
+    let filters: Vec<String> = filter.map(str::to_string).into_iter().collect();
+    SelectSpec::parse(None, &filters, None)
+        .and_then(|spec| spec.resolve(source.headers()))
+        .map_err(|e| e.0.replacen("--where ", "", 1))
+}
+
+fn table(source: &DataSource, name: &str, page_no: usize, filter: Option<&str>) -> String {
     let headers = source.file_headers();
     let width = headers.names.len();
     let first = (page_no - 1) * ROWS_PER_PAGE;
     let mut rows_html = String::new();
     let mut problems: Vec<String> = Vec::new();
     let mut total = 0usize;
+    let selection = match selection(source, filter) {
+        Ok(s) => s,
+        Err(e) => {
+            return format!(
+                r#"<p class="error" role="alert">This filter cannot be used: {}. Write it as COLUMN=VALUE, e.g. state=CA.</p>"#,
+                escape(&e)
+            )
+        }
+    };
     match source.records() {
         Ok(records) => {
-            for item in records {
+            for item in selection.apply(records) {
                 match item {
                     Ok(record) => {
                         if total >= first && total < first + ROWS_PER_PAGE {
@@ -238,8 +280,12 @@ fn table(source: &DataSource, name: &str, page_no: usize) -> String {
             notices.push(n);
         }
     }
+    let matching = match filter {
+        Some(f) => format!(" matching <code>{}</code>", escape(f)),
+        None => String::new(),
+    };
     let mut out = format!(
-        r#"<p class="meta"><strong>{name}</strong> · {how} · <span class="count">{total} rows</span></p>"#,
+        r#"<p class="meta"><strong>{name}</strong> · {how} · <span class="count">{total} rows</span>{matching}</p>"#,
         name = escape(name),
         how = describe(source),
     );
@@ -277,7 +323,10 @@ fn table(source: &DataSource, name: &str, page_no: usize) -> String {
             if n < 1 || n > pages || n == page_no {
                 format!(r#"<span class="disabled">{label}</span>"#)
             } else {
-                format!(r#"<a rel="{rel}" href="/?page={n}">{label}</a>"#)
+                let keep = filter
+                    .map(|f| format!("&amp;where={}", percent_encode(f)))
+                    .unwrap_or_default();
+                format!(r#"<a rel="{rel}" href="/?page={n}{keep}">{label}</a>"#)
             }
         };
         out.push_str(&format!(
@@ -287,6 +336,19 @@ fn table(source: &DataSource, name: &str, page_no: usize) -> String {
         ));
     }
     out
+}
+
+/// A query value, percent-encoded (every byte but unreserved ASCII).
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// A cell shown in the table is cut at 200 characters (the file keeps it whole).

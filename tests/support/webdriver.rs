@@ -190,6 +190,15 @@ impl Browser {
         );
     }
 
+    /// Empties a text input, as selecting its text and deleting it would.
+    pub fn clear(&self, element: &str) {
+        self.session_call(
+            "POST",
+            &format!("/element/{element}/clear"),
+            Some(json!({})),
+        );
+    }
+
     pub fn send_keys(&self, element: &str, text: &str) {
         self.session_call(
             "POST",
