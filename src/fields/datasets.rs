@@ -151,36 +151,20 @@ impl Dataset {
     ) -> Option<(Source, String)> {
         let d = |d: Derived, from: String| Some((Source::Dataset(d), from));
         let col = |i: usize| Some((Source::Column(i), names[i].clone()));
-        match self {
+        // Where each dataset takes the office from and the one-line address it splits.
+        let (title_from, body_from, split, state, is_new) = match self {
             Dataset::Congress {
                 kind,
                 state,
                 address: line,
                 is_new,
-            } => {
-                let split = format!("{}, split", names[*line]);
-                match field {
-                    "title" => d(
-                        Derived::Title,
-                        format!("{} + {}", names[*kind], names[*state]),
-                    ),
-                    "body" => d(Derived::Body, names[*kind].clone()),
-                    "address" => d(Derived::Street, split),
-                    "city" => d(Derived::City, split),
-                    "state" => d(Derived::State, split),
-                    "zip" => d(Derived::Zip, split),
-                    "represented_state" => col(*state),
-                    "new_member" => is_new.map(|i| (Source::YesNo(i), names[i].clone())),
-                    "returning" => {
-                        is_new.map(|i| (Source::Negated(i), format!("not {}", names[i])))
-                    }
-                    // No email column: the letters are for print (see the notice).
-                    "email" if !names.iter().any(|n| n == "email") => {
-                        Some((Source::Empty, String::new()))
-                    }
-                    _ => None,
-                }
-            }
+            } => (
+                format!("{} + {}", names[*kind], names[*state]),
+                names[*kind].clone(),
+                format!("{}, split", names[*line]),
+                *state,
+                *is_new,
+            ),
             Dataset::OpenStates {
                 state,
                 chamber,
@@ -193,33 +177,34 @@ impl Dataset {
                     AddressChoice::Capitol => (*capitol, *district),
                     AddressChoice::District => (*district, *capitol),
                 };
-                let split = format!("{} (else {}), split", names[first], names[second]);
-                match field {
-                    "title" => d(
-                        Derived::Title,
-                        format!("{} + {}", names[*chamber], names[*state]),
-                    ),
-                    "body" => d(
-                        Derived::Body,
-                        format!("{} + {}", names[*chamber], names[*state]),
-                    ),
-                    "address" => d(Derived::Street, split),
-                    "city" => d(Derived::City, split),
-                    "state" => d(Derived::State, split),
-                    "zip" => d(Derived::Zip, split),
-                    "represented_state" => col(*state),
-                    "new_member" => is_new.map(|i| (Source::YesNo(i), names[i].clone())),
-                    "returning" => {
-                        is_new.map(|i| (Source::Negated(i), format!("not {}", names[i])))
-                    }
+                let seat = format!("{} + {}", names[*chamber], names[*state]);
+                (
+                    seat.clone(),
+                    seat,
+                    format!("{} (else {}), split", names[first], names[second]),
+                    *state,
+                    *is_new,
+                )
+            }
+            Dataset::Outlook { title, job_title } => {
+                return match field {
+                    "honorific" => col(*title),
+                    "title" => col(*job_title),
                     _ => None,
                 }
             }
-            Dataset::Outlook { title, job_title } => match field {
-                "honorific" => col(*title),
-                "title" => col(*job_title),
-                _ => None,
-            },
+        };
+        match field {
+            "title" => d(Derived::Title, title_from),
+            "body" => d(Derived::Body, body_from),
+            "address" => d(Derived::Street, split),
+            "city" => d(Derived::City, split),
+            "state" => d(Derived::State, split),
+            "zip" => d(Derived::Zip, split),
+            "represented_state" => col(state),
+            "new_member" => is_new.map(|i| (Source::YesNo(i), names[i].clone())),
+            "returning" => is_new.map(|i| (Source::Negated(i), format!("not {}", names[i]))),
+            _ => None,
         }
     }
 
