@@ -10,6 +10,7 @@ pub mod images;
 pub mod input_file;
 pub mod ledger;
 pub mod letter;
+pub mod markup;
 pub mod output;
 pub mod parallel;
 pub mod pdf;

@@ -17,6 +17,7 @@ use crate::email;
 use crate::exit_codes::ExitCode;
 use crate::images::ImageStore;
 use crate::input_file::open_regular;
+use crate::markup::{escape as esc, percent_encode as url_segment};
 use crate::output::{occupied, write_atomically};
 use crate::parallel;
 use crate::problem::{Problem, Severity};
@@ -452,36 +453,6 @@ fn problem_html(p: &Problem, rows: &[u64], grouped: bool, out: &mut String) {
     if let Some(hint) = hint {
         let _ = write!(out, "<span class=\"hint\">hint: {}</span>", esc(hint));
     }
-}
-
-/// Text (or an attribute value in double quotes) made safe for HTML.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A file name as one URL path segment: everything but unreserved characters
-/// percent-encoded (spaces, `#`, `?`, `%` and non-ASCII letters in names from the data).
-fn url_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
 }
 
 fn file_name(path: &Path) -> String {

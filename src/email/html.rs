@@ -6,6 +6,7 @@
 //! as text, so a `javascript:` target can never become clickable.
 
 use crate::letter::{Block, Inline, Letter, TextStyle};
+use crate::markup::escape_into;
 
 const BODY_STYLE: &str = "margin:0;padding:0;background-color:#ffffff;";
 const WRAP_STYLE: &str = "max-width:640px;margin:0 auto;padding:16px;\
@@ -191,26 +192,6 @@ fn run_html(text: &str, style: &TextStyle, out: &mut String) {
         }
         _ => {}
     }
-}
-
-/// Appends `text` with `& < > " '` escaped: safe both as element text and inside a
-/// double-quoted attribute.
-pub(super) fn escape_into(text: &str, out: &mut String) {
-    let mut last = 0;
-    for (i, b) in text.bytes().enumerate() {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        out.push_str(&text[last..i]);
-        out.push_str(rep);
-        last = i + 1;
-    }
-    out.push_str(&text[last..]);
 }
 
 #[cfg(test)]

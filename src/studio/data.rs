@@ -3,6 +3,7 @@
 
 use super::html::{self, escape};
 use super::Studio;
+use crate::markup::percent_encode;
 use crate::output::{sanitize_stem, write_atomically, AtomicFile};
 use crate::records::{DataOptions, DataSource, SelectSpec, Selection};
 use axum::extract::{Multipart, Query, State};
@@ -336,19 +337,6 @@ fn table(source: &DataSource, name: &str, page_no: usize, filter: Option<&str>) 
         ));
     }
     out
-}
-
-/// A query value, percent-encoded (every byte but unreserved ASCII).
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// A cell shown in the table is cut at 200 characters (the file keeps it whole).
