@@ -338,12 +338,13 @@ impl DataSource {
         }
         let (headers, header_notices) = Headers::new(&cells);
         notices.extend(header_notices.into_iter().map(|n| format!("{name}: {n}")));
+        let headers = Arc::new(headers);
         let (plan, extended) = match_fields(path, &headers, &opts.fields, &mut notices)?;
         Ok(DataSource {
             path: path.to_path_buf(),
             encoding,
             delimiter,
-            file_headers: Arc::new(headers),
+            file_headers: headers,
             headers: extended,
             plan,
             notices,
@@ -356,12 +357,13 @@ impl DataSource {
         let (headers, header_notices) = Headers::new(&sheet.header);
         let label = format!("{}, sheet \"{}\"", file_name(path), sheet.name);
         notices.extend(header_notices.into_iter().map(|n| format!("{label}: {n}")));
+        let headers = Arc::new(headers);
         let (plan, extended) = match_fields(path, &headers, &opts.fields, &mut notices)?;
         Ok(DataSource {
             path: path.to_path_buf(),
             encoding: UTF_8,
             delimiter: b',',
-            file_headers: Arc::new(headers),
+            file_headers: headers,
             headers: extended,
             plan,
             notices,
@@ -454,7 +456,7 @@ impl DataSource {
 /// template sees.
 fn match_fields(
     path: &Path,
-    headers: &Headers,
+    headers: &Arc<Headers>,
     opts: &FieldOptions,
     notices: &mut Vec<String>,
 ) -> Result<(Arc<FieldPlan>, Arc<Headers>), DataError> {
@@ -466,15 +468,15 @@ fn match_fields(
     notices.extend(plan.notices().iter().cloned());
     let appended = plan.appended();
     let extended = if appended.is_empty() {
-        headers.clone()
+        Arc::clone(headers)
     } else {
         let mut names = headers.names.clone();
         names.extend(appended.iter().map(|s| s.to_string()));
         let mut extended = Headers::new(&names).0;
         extended.file_len = headers.len();
-        extended
+        Arc::new(extended)
     };
-    Ok((Arc::new(plan), Arc::new(extended)))
+    Ok((Arc::new(plan), extended))
 }
 
 /// One data row.
