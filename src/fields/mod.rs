@@ -15,7 +15,7 @@ mod standard;
 pub mod us_address;
 
 pub use self::datasets::Dataset;
-pub use self::standard::{Standard, STANDARD};
+pub use self::standard::{compact, Standard, STANDARD};
 
 use crate::problem::Problem;
 use std::fmt;

@@ -131,7 +131,8 @@ pub fn near_column(name: &str, headers: &Headers) -> Option<String> {
         return None;
     }
     let keys = &headers.keys;
-    let squash = |k: &str| k.replace('_', "");
+    // Compared as the field matching compares names: snake_case without its underscores.
+    let squash = crate::fields::compact;
     let want_squashed = squash(&want);
     let pick = |matches: Vec<usize>| -> Option<Option<String>> {
         match matches.as_slice() {
