@@ -338,8 +338,8 @@ fn png_bytes(
         let mut encoder = png::Encoder::new(&mut out, image.width, image.height);
         encoder.set_color(color_type);
         encoder.set_depth(png::BitDepth::Eight);
-        // Made once and only ever read from memory: speed over size.
-        encoder.set_compression(png::Compression::Fast);
+        // Made once per image, then sent with every preview of the page: size over speed.
+        encoder.set_compression(png::Compression::High);
         let mut writer = encoder.write_header().ok()?;
         writer.write_image_data(&samples).ok()?;
     }

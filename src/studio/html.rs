@@ -14,7 +14,7 @@ pub(crate) use crate::markup::escape;
 const SCREENS: [(&str, &str); 6] = [
     ("Data", "/"),
     ("Match fields", ""),
-    ("Letter", ""),
+    ("Letter", "/letter"),
     ("Check", ""),
     ("Print", ""),
     ("Email", ""),

@@ -73,25 +73,36 @@ struct Campaign {
 }
 
 fn campaign(studio: &Studio) -> Result<Campaign, String> {
+    let files = studio.files();
     let input = studio.input()?;
     let loaded = studio.loaded()?;
-    let config = input.config.clone();
-    let offices = crate::config::forms::load(config.as_deref()).map_err(|e| e.to_string())?;
+    let offices = crate::config::forms::load(input.config.as_deref()).map_err(|e| e.to_string())?;
     // The sender is only shown; a config without [smtp] (or with a mistake in it, which
     // the Email screen reports) leaves the placeholder.
-    let from = config
+    let from = input
+        .config
         .as_deref()
-        .and_then(|c| crate::config::SmtpConfig::load_if_present(c).ok())
+        .and_then(|c| crate::config::send::SmtpConfig::load_if_present(c).ok())
         .flatten()
         .map(|c| c.from);
     Ok(Campaign {
-        template: input.template.clone(),
-        data: input.data.clone(),
-        sheet: loaded.source.sheet_name().map(str::to_string),
+        template: files.template,
+        data: files.data,
+        sheet: files.sheet,
         offices,
         from,
         loaded,
     })
+}
+
+const LETTER_JS: &str = include_str!("assets/letter.js");
+
+/// GET `/assets/letter.js`.
+pub(crate) async fn script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        LETTER_JS,
+    )
 }
 
 /// GET `/letter?row=N`: the editor with the file's text and the preview of row N (1-based
@@ -180,7 +191,11 @@ fn screen(studio: &Studio, row: usize) -> String {
         fields = field_buttons(records.first()),
         helpers = helper_buttons(),
         row_label = escape(&view.row_label),
-        problem_hidden = if view.problem.is_empty() { " hidden" } else { "" },
+        problem_hidden = if view.problem.is_empty() {
+            " hidden"
+        } else {
+            ""
+        },
         problem_line = view.line.map(|l| l.to_string()).unwrap_or_default(),
         problem = view.problem,
         stale = if view.pages.is_empty() { " stale" } else { "" },
@@ -191,8 +206,10 @@ fn screen(studio: &Studio, row: usize) -> String {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// A button for each standard field, then each of the file's own columns (by the key a
@@ -390,7 +407,11 @@ fn notes_html(notes: &[Note]) -> String {
         .map(|n| {
             let line = n
                 .line
-                .map(|l| format!(r#"<button type="button" class="goto" data-line="{l}">Line {l}</button> "#))
+                .map(|l| {
+                    format!(
+                        r#"<button type="button" class="goto" data-line="{l}">Line {l}</button> "#
+                    )
+                })
                 .unwrap_or_default();
             let hint = n
                 .problem
@@ -398,7 +419,11 @@ fn notes_html(notes: &[Note]) -> String {
                 .as_deref()
                 .map(|h| format!(r#"<span class="hint">{}</span>"#, escape(h)))
                 .unwrap_or_default();
-            let class = if n.problem.is_error() { "error" } else { "warning" };
+            let class = if n.problem.is_error() {
+                "error"
+            } else {
+                "warning"
+            };
             format!(
                 r#"<li class="{class}">{line}{}{hint}</li>"#,
                 escape(&n.problem.message)
@@ -415,9 +440,9 @@ fn error_view(e: &RenderError, row_label: String) -> View {
         Stage::Layout => "The letter cannot be laid out",
     };
     let place = match e.line {
-        Some(l) => format!(
-            r#" on <button type="button" class="goto" data-line="{l}">line {l}</button>"#
-        ),
+        Some(l) => {
+            format!(r#" on <button type="button" class="goto" data-line="{l}">line {l}</button>"#)
+        }
         None => String::new(),
     };
     let hint = e

@@ -49,9 +49,14 @@
     return n;
   }
 
-  function edited() {
+  // Each edit and each row change is one more input; the preview shows which it answers.
+  function bump() {
     inputSeq += 1;
     editor.setAttribute("data-input-seq", String(inputSeq));
+  }
+
+  function edited() {
+    bump();
     drawGutter();
     if (timer) clearTimeout(timer);
     timer = setTimeout(send, DEBOUNCE_MS);
@@ -126,7 +131,8 @@
     if (rows) n = Math.min(Math.max(n, 1), rows);
     rowInput.value = String(n);
     history.replaceState(null, "", "/letter?row=" + n);
-    inputSeq += 1;
+    bump();
+    if (timer) clearTimeout(timer);
     send();
   }
 
