@@ -14,6 +14,7 @@
   var timer = null;
   var errorLine = null;
   var rows = 0;
+  var pendingEmail = null; // the newest email, kept until its view is shown
 
   function $(id) { return document.getElementById(id); }
 
@@ -98,8 +99,14 @@
       problem.hidden = true;
       problem.innerHTML = "";
       errorLine = null;
-      pages.innerHTML = answer.pages;
-      emailView.innerHTML = answer.email;
+      swapPages(answer.pages);
+      // A hidden frame would still load its document on every keystroke.
+      if (emailView.hidden) {
+        pendingEmail = answer.email;
+      } else {
+        emailView.innerHTML = answer.email;
+        pendingEmail = null;
+      }
       notes.innerHTML = answer.notes || "";
       preview.classList.remove("stale");
       drawGutter();
@@ -107,6 +114,28 @@
       showProblem(answer.problem, typeof answer.line === "number" ? answer.line : null);
     }
     preview.setAttribute("data-seq", String(answer.seq));
+  }
+
+  // The new pages, parsed where nothing loads (a template), keep the logo and signature
+  // already on screen: the same data URI is the same picture, so it is not decoded again.
+  function swapPages(html) {
+    var tpl = document.createElement("template");
+    tpl.innerHTML = html;
+    var shown = Array.prototype.slice.call(pages.querySelectorAll("image"));
+    tpl.content.querySelectorAll("image").forEach(function (img) {
+      var href = img.getAttribute("href");
+      for (var i = 0; i < shown.length; i++) {
+        if (shown[i].getAttribute("href") === href) {
+          ["x", "y", "width", "height"].forEach(function (a) {
+            shown[i].setAttribute(a, img.getAttribute(a));
+          });
+          img.replaceWith(shown[i]);
+          shown.splice(i, 1);
+          return;
+        }
+      }
+    });
+    pages.replaceChildren(tpl.content);
   }
 
   function insert(snippet) {
@@ -125,6 +154,10 @@
     });
     pages.hidden = which !== "page";
     emailView.hidden = which !== "email";
+    if (!emailView.hidden && pendingEmail !== null) {
+      emailView.innerHTML = pendingEmail;
+      pendingEmail = null;
+    }
   }
 
   function goRow(n) {
