@@ -210,7 +210,27 @@ fn query_without_token(query: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{constant_time_eq, query_token, query_without_token, Guard};
+    use super::{constant_time_eq, is_sandboxed, query_token, query_without_token, Guard};
+    use axum::http::{header, HeaderMap, HeaderValue};
+
+    #[test]
+    fn only_a_sandbox_csp_is_kept_from_a_handler() {
+        let with = |csp: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(csp),
+            );
+            h
+        };
+        assert!(is_sandboxed(&with("sandbox; default-src 'none'")));
+        assert!(is_sandboxed(&with("sandbox")));
+        assert!(!is_sandboxed(&with(
+            "default-src *; script-src 'unsafe-inline'"
+        )));
+        assert!(!is_sandboxed(&with("sandboxed-nothing; default-src *")));
+        assert!(!is_sandboxed(&HeaderMap::new()));
+    }
 
     #[test]
     fn tokens_are_compared_whole() {
