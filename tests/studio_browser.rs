@@ -97,3 +97,115 @@ fn start_a_campaign_then_upload_a_list() {
     let text = browser.wait_for_text("This filter cannot be used");
     assert!(text.contains("the data has no column `ward`"), "{text}");
 }
+
+/// `lettermerge ARGS` in `dir`; stdout and stderr together.
+fn cli(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lettermerge"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run lettermerge");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn match_a_field_and_leave_a_row_out_then_the_command_line_agrees() {
+    let Some(browser) = Browser::start() else {
+        panic!("chromedriver or chromium is not installed; scripts/test installs them (apt-get install chromium chromium-driver)");
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("campaign");
+    let studio = Studio::start(&dir);
+    browser.goto(&studio.url);
+    browser.click(&browser.find("form[action='/start'] button"));
+    browser.wait_for_text("21 rows");
+
+    let list = tmp.path().join("council.csv");
+    std::fs::write(
+        &list,
+        "Given Name,Goes By,Surname,Office,E-mail Address\n\
+         Margaret,Peggy,Lindqvist,Council Member,peggy@example.org\n\
+         Robert,Bob,Okafor,Council Member,bob@example.org\n\
+         Susan,Sue,Marchetti,Mayor,sue@example.org\n",
+    )
+    .unwrap();
+    browser.send_keys(
+        &browser.find("form.upload input[type=file]"),
+        list.to_str().unwrap(),
+    );
+    browser.click(&browser.find("form.upload button[type=submit]"));
+    browser.wait_for_text("council.csv · UTF-8 · comma-separated · 3 rows");
+
+    // Match fields: "Given Name" is found by itself; the user wants the name they go by.
+    browser.click(&browser.find("nav.tabs a[href='/fields']"));
+    let text = browser.wait_for_text("Fields the letter uses");
+    assert!(text.contains("Automatic: Given Name (synonym)"), "{text}");
+    browser.screenshot(&screens().join("6-match-fields.png"));
+    browser.click(&browser.find("select[name=first_name]"));
+    browser.click(&browser.find("select[name=first_name] option[value='Goes By']"));
+    browser.click(&browser.find("form.fields-form button[type=submit]"));
+    browser.wait_for_text("Chosen by you");
+    let config = std::fs::read_to_string(dir.join("lettermerge.toml")).unwrap();
+    assert!(
+        config.contains("[columns]\nfirst_name = \"Goes By\"\n"),
+        "{config}"
+    );
+    assert!(
+        config.starts_with("# lettermerge campaign settings."),
+        "the user's comments stay: {config}"
+    );
+    let said = cli(
+        &dir,
+        &[
+            "check",
+            "-t",
+            "welcome.md",
+            "-d",
+            "council.csv",
+            "--config",
+            "lettermerge.toml",
+        ],
+    );
+    assert!(
+        said.contains("first_name") && said.contains("Goes By (config)"),
+        "{said}"
+    );
+
+    // Data: untick Okafor's row (row 3); it is saved at once, and stays after a reload.
+    browser.click(&browser.find("nav.tabs a[href='/']"));
+    browser.wait_for_text("3 rows");
+    browser.click(&browser.find("table.rows input[name=include][value='3']"));
+    browser.wait_for_text("1 left out");
+    let config = std::fs::read_to_string(dir.join("lettermerge.toml")).unwrap();
+    assert!(
+        config.contains("[data]\nexclude_file = \"council.csv\"\nexclude_rows = [3]\n"),
+        "{config}"
+    );
+    browser.goto(&format!("http://127.0.0.1:{}/", studio.port));
+    browser.wait_for_text("1 left out");
+    browser.screenshot(&screens().join("7-data-row-left-out.png"));
+    let said = cli(
+        &dir,
+        &[
+            "check",
+            "-t",
+            "welcome.md",
+            "-d",
+            "council.csv",
+            "--config",
+            "lettermerge.toml",
+        ],
+    );
+    assert!(said.contains("row 3 left out"), "{said}");
+    assert!(!said.contains("row 3:"), "row 3 is not checked: {said}");
+
+    // Ticked again: the lines go, and the file reads as before.
+    browser.click(&browser.find("table.rows input[name=include][value='3']"));
+    browser.wait_for_text_gone("left out");
+    let config = std::fs::read_to_string(dir.join("lettermerge.toml")).unwrap();
+    assert!(!config.contains("exclude_rows"), "{config}");
+}

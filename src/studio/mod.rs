@@ -4,6 +4,7 @@
 
 mod campaign;
 mod data;
+mod fields;
 mod html;
 mod security;
 
@@ -100,6 +101,7 @@ fn router(studio: Arc<Studio>) -> Router {
         .route("/start", post(data::start))
         .route("/choose", post(data::choose))
         .route("/exclude", post(data::exclude))
+        .route("/fields", get(fields::page).post(fields::save))
         .route(
             "/upload",
             post(data::upload)
