@@ -235,7 +235,7 @@ fn save_matches(studio: &Studio, body: &str) -> Result<(), String> {
         };
         if column == AUTOMATIC {
             keys.push((standard.name, None));
-        } else if names.iter().any(|n| *n == column) {
+        } else if names.contains(&column) {
             keys.push((standard.name, Some(crate::config::edit::string(&column))));
         } else {
             return Err(format!(
