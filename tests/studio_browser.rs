@@ -209,3 +209,70 @@ fn match_a_field_and_leave_a_row_out_then_the_command_line_agrees() {
     let config = std::fs::read_to_string(dir.join("lettermerge.toml")).unwrap();
     assert!(!config.contains("exclude_rows"), "{config}");
 }
+
+#[test]
+fn check_then_step_to_the_row_with_a_problem_and_leave_it_out() {
+    let Some(browser) = Browser::start() else {
+        panic!("chromedriver or chromium is not installed; scripts/test installs them (apt-get install chromium chromium-driver)");
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("campaign");
+    let studio = Studio::start(&dir);
+    browser.goto(&studio.url);
+    browser.click(&browser.find("form[action='/start'] button"));
+    browser.wait_for_text("21 rows");
+    let list = tmp.path().join("assembly.csv");
+    std::fs::write(
+        &list,
+        "first_name,last_name,title,body,district,address,city,state,zip,email\n\
+         Ana,Reyes,Assembly Member,California State Assembly,12,1021 O Street,Sacramento,CA,95814,ana.reyes@example.org\n\
+         Ben,Cho,Assembly Member,California State Assembly,13,1021 O Street,Sacramento,CA,95814,ben.cho@@example\n\
+         Cara,Diaz,Assembly Member,California State Assembly,14,1021 O Street,Sacramento,CA,95814,cara.diaz@example.org\n",
+    )
+    .unwrap();
+    browser.send_keys(
+        &browser.find("form.upload input[type=file]"),
+        list.to_str().unwrap(),
+    );
+    browser.click(&browser.find("form.upload button[type=submit]"));
+    browser.wait_for_text("3 rows");
+
+    browser.click(&browser.find("nav.tabs a[href='/check']"));
+    let text = browser.wait_for_text("rows checked");
+    assert!(text.contains("1 row has errors"), "{text}");
+    assert!(
+        text.contains("ben.cho@@example"),
+        "the problem names the value: {text}"
+    );
+    browser.screenshot(&screens().join("8-check.png"));
+
+    // The problem's row link leads to the row, with its problem.
+    browser.click(&browser.find("ul.problems.errors a.row-link"));
+    let text = browser.wait_for_text("Row 3 · 2 of 3");
+    assert!(text.contains("Error"), "{text}");
+    assert!(text.contains("Cho"), "{text}");
+    browser.screenshot(&screens().join("9-row-with-a-problem.png"));
+    // Next and previous step through the rows; find goes by name.
+    browser.click(&browser.find(".stepper a[rel=next]"));
+    browser.wait_for_text("Row 4 · 3 of 3");
+    let find = browser.find("form.find input[name=find]");
+    browser.send_keys(&find, "reyes");
+    browser.click(&browser.find("form.find button"));
+    let text = browser.wait_for_text("Row 2 · 1 of 3");
+    assert!(
+        text.contains("No problems: this letter is ready."),
+        "{text}"
+    );
+    browser.click(&browser.find(".stepper a[rel=next]"));
+    browser.wait_for_text("Row 3 · 2 of 3");
+
+    // Left out from here, the check is clean.
+    browser.click(&browser.find("input[name=include][data-exclude]"));
+    browser.wait_for_text("1 left out");
+    browser.click(&browser.find("nav.tabs a[href='/check']"));
+    let text = browser.wait_for_text("rows checked");
+    assert!(text.contains("Every letter is ready."), "{text}");
+    assert!(text.contains("2 rows checked"), "{text}");
+    let config = std::fs::read_to_string(dir.join("lettermerge.toml")).unwrap();
+    assert!(config.contains("exclude_rows = [3]"), "{config}");
+}

@@ -15,7 +15,7 @@ const SCREENS: [(&str, &str); 6] = [
     ("Data", "/"),
     ("Match fields", "/fields"),
     ("Letter", ""),
-    ("Check", ""),
+    ("Check", "/check"),
     ("Print", ""),
     ("Email", ""),
 ];

@@ -3,6 +3,7 @@
 //! `data`) and its CSS and script built into the binary, so it works offline.
 
 mod campaign;
+mod check;
 mod data;
 mod fields;
 mod html;
@@ -25,6 +26,8 @@ pub(crate) struct Studio {
     pub guard: security::Guard,
     /// The data last read (see `campaign`).
     cache: campaign::Cache,
+    /// The last check (see `check`).
+    checks: check::Cache,
 }
 
 const STUDIO_CSS: &str = include_str!("assets/studio.css");
@@ -70,6 +73,7 @@ fn serve(dir: &Path, port: u16, open_browser: bool) -> Result<(), String> {
         dir,
         guard,
         cache: campaign::Cache::default(),
+        checks: check::Cache::default(),
     });
 
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -102,6 +106,8 @@ fn router(studio: Arc<Studio>) -> Router {
         .route("/choose", post(data::choose))
         .route("/exclude", post(data::exclude))
         .route("/fields", get(fields::page).post(fields::save))
+        .route("/check", get(check::page))
+        .route("/row", get(check::row))
         .route(
             "/upload",
             post(data::upload)

@@ -28,10 +28,10 @@ document.addEventListener("DOMContentLoaded", function () {
   });
 
   // The Include checkboxes of the data table: each change is saved in the config at once.
-  document.querySelectorAll("table.rows input[name=include]").forEach(function (box) {
+  document.querySelectorAll("table.rows input[name=include], input[name=include][data-exclude]").forEach(function (box) {
     box.addEventListener("change", function () {
       var row = box.value;
-      var line = box.closest("tr");
+      var line = box.closest("tr") || box.closest("section");
       var error = document.querySelector(".exclude-error");
       box.disabled = true;
       fetch("/exclude", {
