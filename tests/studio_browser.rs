@@ -276,3 +276,80 @@ fn check_then_step_to_the_row_with_a_problem_and_leave_it_out() {
     let config = std::fs::read_to_string(dir.join("lettermerge.toml")).unwrap();
     assert!(config.contains("exclude_rows = [3]"), "{config}");
 }
+
+#[test]
+fn print_the_letters_and_the_batch_then_open_them() {
+    let Some(browser) = Browser::start() else {
+        panic!("chromedriver or chromium is not installed; scripts/test installs them (apt-get install chromium chromium-driver)");
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("campaign");
+    let studio = Studio::start(&dir);
+    browser.goto(&studio.url);
+    browser.click(&browser.find("form[action='/start'] button"));
+    browser.wait_for_text("21 rows");
+    // One row left out: it is not printed.
+    browser.click(&browser.find("table.rows input[name=include][value='2']"));
+    browser.wait_for_text("1 left out");
+
+    browser.click(&browser.find("nav.tabs a[href='/print']"));
+    browser.wait_for_text("Write the letters");
+    browser.screenshot(&screens().join("10-print.png"));
+    browser.click(&browser.find("input[name=duplex]"));
+    browser.click(&browser.find("form.print-form button[type=submit]"));
+    let text = browser.wait_for_text("Wrote 20 letters");
+    assert!(text.contains("for double-sided printing"), "{text}");
+    browser.screenshot(&screens().join("11-print-done.png"));
+
+    // The batch is a real PDF with every letter, each starting on a front page.
+    let batch = dir.join("letters/batch.pdf");
+    let info = std::process::Command::new("pdfinfo")
+        .arg(&batch)
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{info}"));
+    assert!(pages >= 20 && pages % 2 == 0, "{pages} pages");
+    let text = std::process::Command::new("pdftotext")
+        .arg(&batch)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(
+        text.contains("O’Brien") || text.contains("O'Brien"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Álvarez-Núñez"),
+        "row 2 was left out: {text}"
+    );
+    let manifest = std::fs::read_to_string(dir.join("letters/manifest.csv")).unwrap();
+    assert_eq!(manifest.lines().count(), 21, "{manifest}");
+
+    // The links open the manifest and the folder.
+    browser.click(&browser.find("a[href='/files/letters/']"));
+    let text = browser.wait_for_text("letters/");
+    assert!(
+        text.contains("batch.pdf") && text.contains("manifest.csv"),
+        "{text}"
+    );
+    let manifest_link = studio.get("/files/letters/manifest.csv", &studio.login());
+    assert_eq!(manifest_link.status, 200);
+    assert_eq!(manifest_link.body, manifest);
+    let escape = studio.get("/files/letters/..%2Flettermerge.toml", &studio.login());
+    assert_eq!(escape.status, 404);
+
+    // A second run replaces only when asked.
+    browser.goto(&format!("http://127.0.0.1:{}/print", studio.port));
+    browser.click(&browser.find("form.print-form button[type=submit]"));
+    let text = browser.wait_for_text("Nothing was written");
+    assert!(text.contains("already exist"), "{text}");
+    browser.click(&browser.find("input[name=replace]"));
+    browser.click(&browser.find("form.print-form button[type=submit]"));
+    browser.wait_for_text("Wrote 20 letters");
+}

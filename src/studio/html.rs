@@ -16,7 +16,7 @@ const SCREENS: [(&str, &str); 6] = [
     ("Match fields", "/fields"),
     ("Letter", ""),
     ("Check", "/check"),
-    ("Print", ""),
+    ("Print", "/print"),
     ("Email", ""),
 ];
 

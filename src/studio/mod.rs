@@ -7,6 +7,7 @@ mod check;
 mod data;
 mod fields;
 mod html;
+mod print;
 mod security;
 
 use crate::exit_codes::ExitCode;
@@ -28,6 +29,8 @@ pub(crate) struct Studio {
     cache: campaign::Cache,
     /// The last check (see `check`).
     checks: check::Cache,
+    /// The current or last print run.
+    print: print::Jobs,
 }
 
 const STUDIO_CSS: &str = include_str!("assets/studio.css");
@@ -74,6 +77,7 @@ fn serve(dir: &Path, port: u16, open_browser: bool) -> Result<(), String> {
         guard,
         cache: campaign::Cache::default(),
         checks: check::Cache::default(),
+        print: print::Jobs::default(),
     });
 
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -108,6 +112,10 @@ fn router(studio: Arc<Studio>) -> Router {
         .route("/fields", get(fields::page).post(fields::save))
         .route("/check", get(check::page))
         .route("/row", get(check::row))
+        .route("/print", get(print::page).post(print::start))
+        .route("/print/status", get(print::status))
+        .route("/files/letters/", get(print::folder))
+        .route("/files/letters/{name}", get(print::file))
         .route(
             "/upload",
             post(data::upload)
