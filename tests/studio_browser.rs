@@ -313,7 +313,7 @@ fn print_the_letters_and_the_batch_then_open_them() {
         .find_map(|l| l.strip_prefix("Pages:"))
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or_else(|| panic!("{info}"));
-    assert!(pages >= 20 && pages % 2 == 0, "{pages} pages");
+    assert!(pages >= 20 && pages.is_multiple_of(2), "{pages} pages");
     let text = std::process::Command::new("pdftotext")
         .arg(&batch)
         .arg("-")
