@@ -207,7 +207,10 @@ fn match_a_field_and_leave_a_row_out_then_the_command_line_agrees() {
     browser.click(&browser.find("table.rows input[name=include][value='3']"));
     browser.wait_for_text_gone("left out");
     let config = std::fs::read_to_string(dir.join("lettermerge.toml")).unwrap();
-    assert!(!config.contains("exclude_rows"), "{config}");
+    assert!(
+        !config.contains("\nexclude_rows") && !config.contains("\n[data]"),
+        "{config}"
+    );
 }
 
 #[test]

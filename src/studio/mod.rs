@@ -7,6 +7,7 @@ mod check;
 mod data;
 mod fields;
 mod html;
+mod letter;
 mod print;
 mod security;
 
@@ -123,6 +124,12 @@ fn router(studio: Arc<Studio>) -> Router {
                 // data::MAX_UPLOAD_BYTES); axum's own 2 MiB default would cut it short.
                 .layer(DefaultBodyLimit::disable()),
         )
+        // The Letter screen: editor, live preview, email frame, save.
+        .route("/letter", get(letter::page))
+        .route("/letter/preview", post(letter::preview_post))
+        .route("/letter/email/{id}", get(letter::email_frame))
+        .route("/letter/save", post(letter::save))
+        .route("/assets/letter.js", get(letter::script))
         .route("/assets/studio.css", get(css))
         .route("/assets/studio.js", get(js))
         .fallback(not_found)
