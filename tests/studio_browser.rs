@@ -254,6 +254,9 @@ fn check_then_step_to_the_row_with_a_problem_and_leave_it_out() {
     let text = browser.wait_for_text("Row 3 · 2 of 3");
     assert!(text.contains("Error"), "{text}");
     assert!(text.contains("Cho"), "{text}");
+    // Its printed page (the typesetter's SVG) and its email are shown beside each other.
+    browser.find(".row-letter .row-page .sheet svg");
+    browser.find(".row-letter .row-email iframe.email-frame[sandbox]");
     browser.screenshot(&screens().join("9-row-with-a-problem.png"));
     // Next and previous step through the rows; find goes by name.
     browser.click(&browser.find(".stepper a[rel=next]"));
