@@ -130,3 +130,55 @@ fn send_dry_run_sends_only_the_selected_rows_and_limit_still_counts_messages() {
     assert_eq!(dry_run_rows(&w, &["--where", "State Code=PA"]), [4, 6]);
     assert_eq!(dry_run_rows(&w, &["--rows", "3-7", "--limit", "2"]), [3, 4]);
 }
+
+#[test]
+fn rows_excluded_in_the_config_are_left_out_of_every_command() {
+    let w = campaign();
+    // What the studio's unticked rows write.
+    w.file(
+        "c.toml",
+        "[data]\nexclude_file = \"d.csv\"\nexclude_rows = [3, 5]\n",
+    );
+    let run = pdf(&w, "a", &["--config", "c.toml"]);
+    run.expect_code(0);
+    assert_eq!(manifest_rows(&w, "a"), [2, 4, 6, 7]);
+    assert!(
+        run.stderr
+            .contains("rows 3,5 left out, as c.toml [data] exclude_rows says"),
+        "{}",
+        run.stderr
+    );
+    // --rows cannot bring an excluded row back in by accident.
+    pdf(&w, "b", &["--config", "c.toml", "--rows", "3-4"]).expect_code(0);
+    assert_eq!(manifest_rows(&w, "b"), [4]);
+    let dry = w.run(&["check", "-t", "t.md", "-d", "d.csv", "--config", "c.toml"]);
+    dry.expect_code(0);
+    assert!(
+        dry.stdout.contains("4 rows") || dry.stderr.contains("4 rows"),
+        "{}{}",
+        dry.stdout,
+        dry.stderr
+    );
+
+    // Exclusions are rows of one file: another list is refused, not silently thinned.
+    w.file("other.csv", CSV);
+    let run = w.run(&[
+        "pdf",
+        "-t",
+        "t.md",
+        "-d",
+        "other.csv",
+        "-o",
+        "c",
+        "--config",
+        "c.toml",
+    ]);
+    run.expect_code(1);
+    assert!(
+        run.stderr
+            .contains("exclude_rows are rows of d.csv, not of other.csv"),
+        "{}",
+        run.stderr
+    );
+    assert!(w.list("c").is_empty());
+}

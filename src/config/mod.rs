@@ -4,6 +4,7 @@
 
 mod check;
 pub mod columns;
+pub mod edit;
 pub mod forms;
 mod pdf;
 pub mod secret;
@@ -49,10 +50,33 @@ impl Input {
         self.config = config.map(Path::to_path_buf);
         if let Some(path) = config {
             let text = read_config(path)?;
-            self.data_options.fields =
-                columns::parse(&text, &path.display().to_string(), self.address_flag)?;
+            let tables = columns::parse(&text, &path.display().to_string(), self.address_flag)?;
+            self.data_options.fields = tables.fields;
+            self.data_options.exclude = tables.exclude;
         }
         Ok(())
+    }
+
+    /// The input of a campaign folder as the studio opens it: what the command line builds
+    /// from `--template T --data D [--sheet S] --config C`, encoding and delimiter detected.
+    pub fn campaign(
+        template: &Path,
+        data: &Path,
+        sheet: Option<&str>,
+        config: Option<&Path>,
+    ) -> Result<Input, UsageError> {
+        let mut input = Input::from_args(InputArgs {
+            template: template.to_path_buf(),
+            data: data.to_path_buf(),
+            sheet: sheet
+                .filter(|_| crate::records::is_workbook(data))
+                .map(str::to_string),
+            encoding: None,
+            delimiter: None,
+            address: None,
+        })?;
+        input.use_config(config)?;
+        Ok(input)
     }
 
     pub fn from_args(args: InputArgs) -> Result<Input, UsageError> {
@@ -89,6 +113,7 @@ impl Input {
                     address: address_flag.unwrap_or_default(),
                     ..Default::default()
                 },
+                exclude: None,
             },
             config: None,
             address_flag,

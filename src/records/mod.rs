@@ -17,8 +17,8 @@ mod xlsx;
 mod zip_guard;
 
 pub use self::headers::{snake_case, Headers};
-pub use self::select::{SelectError, SelectSpec, Selected, Selection};
-pub use self::xlsx::is_workbook;
+pub use self::select::{compact_rows, SelectError, SelectSpec, Selected, Selection};
+pub use self::xlsx::{is_workbook, sheet_names};
 
 use self::line_ends::LineEnds;
 use crate::fields::{FieldOptions, FieldPlan, Note};
@@ -49,6 +49,21 @@ pub struct DataOptions {
     /// How the file's columns are matched to the standard fields (`[columns]`, the office
     /// to write to).
     pub fields: FieldOptions,
+    /// Rows left out of every pass (the config's `[data] exclude_rows`).
+    pub exclude: Option<Exclusions>,
+}
+
+/// Rows of one data file left out of every letter, email and check: the studio's
+/// checkboxes, saved in the config's `[data]` table as `exclude_rows` with the file they
+/// belong to (`exclude_file`), so they are never applied to another list by mistake.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Exclusions {
+    /// The data file's name (its last path component) the rows are numbered in.
+    pub file: String,
+    /// Row numbers as the spreadsheet shows them (the header is row 1).
+    pub rows: std::collections::BTreeSet<u64>,
+    /// Where they were written, for messages (the config file).
+    pub origin: String,
 }
 
 /// The longest CSV record (one row, all its cells, after decoding) read. A row of officials
@@ -226,6 +241,8 @@ pub struct DataSource {
     notices: Vec<String>,
     /// For a workbook: the sheet, already read. `None` for CSV.
     sheet: Option<Arc<xlsx::Sheet>>,
+    /// Rows no pass yields (see [`Exclusions`]).
+    excluded: Arc<std::collections::BTreeSet<u64>>,
 }
 
 impl DataSource {
@@ -233,9 +250,35 @@ impl DataSource {
     /// in chunks (the file is never loaded whole). A workbook (by its extension: `.xlsx`,
     /// `.xlsm`, `.xlsb`, `.xls`, `.ods`) has its sheet read instead.
     pub fn open(path: &Path, opts: &DataOptions) -> Result<DataSource, DataError> {
-        if is_workbook(path) {
-            return Self::open_workbook(path, opts);
+        let mut source = if is_workbook(path) {
+            Self::open_workbook(path, opts)?
+        } else {
+            Self::open_csv(path, opts)?
+        };
+        if let Some(ex) = opts.exclude.as_ref().filter(|ex| !ex.rows.is_empty()) {
+            let name = file_name(path);
+            if name != ex.file {
+                return Err(DataError::Fields {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "{}: [data] exclude_rows are rows of {}, not of {name}; remove exclude_rows and exclude_file from [data] (or set exclude_file = \"{name}\" if it is the same list renamed)",
+                        ex.origin, ex.file
+                    ),
+                });
+            }
+            let rows: Vec<String> = ex.rows.iter().map(u64::to_string).collect();
+            source.notices.push(format!(
+                "{} {} left out, as {} [data] exclude_rows says",
+                if rows.len() == 1 { "row" } else { "rows" },
+                select::compact_rows(&ex.rows),
+                ex.origin
+            ));
+            source.excluded = Arc::new(ex.rows.clone());
         }
+        Ok(source)
+    }
+
+    fn open_csv(path: &Path, opts: &DataOptions) -> Result<DataSource, DataError> {
         let io_err = |e: io::Error| io_error(path, e);
         let mut file = open_data(path)?;
         let mut head = [0u8; 3];
@@ -349,6 +392,7 @@ impl DataSource {
             plan,
             notices,
             sheet: None,
+            excluded: Arc::default(),
         })
     }
 
@@ -368,6 +412,7 @@ impl DataSource {
             plan,
             notices,
             sheet: Some(Arc::new(sheet)),
+            excluded: Arc::default(),
         })
     }
 
@@ -448,6 +493,7 @@ impl DataSource {
             from,
             plan: (!self.plan.is_empty()).then(|| Arc::clone(&self.plan)),
             headers: Arc::clone(&self.headers),
+            excluded: Arc::clone(&self.excluded),
         }
     }
 }
@@ -525,6 +571,7 @@ pub struct Records {
     /// Derives the standard fields; `None` when the file has them all under their names.
     plan: Option<Arc<FieldPlan>>,
     headers: Arc<Headers>,
+    excluded: Arc<std::collections::BTreeSet<u64>>,
 }
 
 enum RecordsFrom {
@@ -536,10 +583,16 @@ impl Iterator for Records {
     type Item = Result<Record, Problem>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let item = match &mut self.from {
-            RecordsFrom::Csv(r) => r.next(),
-            RecordsFrom::Sheet(r) => r.next(),
-        }?;
+        let item = loop {
+            let item = match &mut self.from {
+                RecordsFrom::Csv(r) => r.next(),
+                RecordsFrom::Sheet(r) => r.next(),
+            }?;
+            match &item {
+                Ok(record) if self.excluded.contains(&record.row) => continue,
+                _ => break item,
+            }
+        };
         let Some(plan) = &self.plan else {
             return Some(item);
         };

@@ -95,17 +95,7 @@ impl SelectSpec {
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         if let Some(rows) = &self.rows {
-            let ranges: Vec<String> = rows
-                .iter()
-                .map(|&(a, b)| {
-                    if a == b {
-                        a.to_string()
-                    } else {
-                        format!("{a}-{b}")
-                    }
-                })
-                .collect();
-            parts.push(format!("--rows {}", ranges.join(",")));
+            parts.push(format!("--rows {}", ranges_text(rows)));
         }
         for (column, value) in &self.filters {
             parts.push(format!("--where {column}={value}"));
@@ -115,6 +105,33 @@ impl SelectSpec {
         }
         parts.join(" ")
     }
+}
+
+/// Row ranges in the form `--rows` takes: `2-5,9`.
+fn ranges_text(ranges: &[(u64, u64)]) -> String {
+    let parts: Vec<String> = ranges
+        .iter()
+        .map(|&(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
+        .collect();
+    parts.join(",")
+}
+
+/// A set of rows in the form `--rows` takes, runs of neighbours joined: `2-5,9`.
+pub fn compact_rows(rows: &std::collections::BTreeSet<u64>) -> String {
+    let mut ranges: Vec<(u64, u64)> = Vec::new();
+    for &r in rows {
+        match ranges.last_mut() {
+            Some((_, end)) if *end + 1 == r => *end = r,
+            _ => ranges.push((r, r)),
+        }
+    }
+    ranges_text(&ranges)
 }
 
 /// One `--where` test, its column found in the header.
@@ -325,6 +342,13 @@ mod tests {
         (6, "Di", "PA"),
         (9, "Ed", "OH"),
     ];
+
+    #[test]
+    fn a_set_of_rows_is_written_as_ranges() {
+        let rows: std::collections::BTreeSet<u64> = [2, 3, 4, 5, 9, 11, 12].into();
+        assert_eq!(super::compact_rows(&rows), "2-5,9,11-12");
+        assert_eq!(super::compact_rows(&Default::default()), "");
+    }
 
     #[test]
     fn rows_parse_with_ranges_and_say_the_form() {

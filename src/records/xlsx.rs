@@ -109,6 +109,20 @@ impl Sheet {
 /// A filled cell at its 0-based (row, column).
 type Placed = (u32, u32, Cell);
 
+/// The names of the workbook's worksheets, in the workbook's order (for a sheet picker).
+/// The file passes the same guards as [`load`] before it is opened.
+pub fn sheet_names(path: &Path) -> Result<Vec<String>, DataError> {
+    check_file(path)?;
+    zip_guard::check(path)?;
+    let book = open_workbook_auto(path).map_err(|e| workbook_error(path, e))?;
+    Ok(book
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet)
+        .map(|s| s.name.clone())
+        .collect())
+}
+
 /// Opens the workbook and reads one sheet: `sheet` by name, or the first visible worksheet.
 /// Returns the sheet and notices for the user.
 pub fn load(path: &Path, sheet: Option<&str>) -> Result<(Sheet, Vec<String>), DataError> {

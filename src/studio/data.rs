@@ -1,11 +1,12 @@
 //! The Data screen: start a campaign in an empty folder, choose or upload the data file,
 //! and see its rows in a paged table with the notices the command line prints.
 
+use super::campaign::{self, is_plain_name, save_choice, Choice, Loaded, CHOICE_FILE};
 use super::html::{self, escape};
 use super::Studio;
 use crate::markup::percent_encode;
-use crate::output::{sanitize_stem, write_atomically, AtomicFile};
-use crate::records::{DataOptions, DataSource, SelectSpec, Selection};
+use crate::output::{sanitize_stem, AtomicFile};
+use crate::records::{SelectSpec, Selection};
 use axum::extract::{Multipart, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -21,49 +22,15 @@ pub(crate) const MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
 /// Rows shown on one page of the table: fast to render, and a page still scrolls.
 const ROWS_PER_PAGE: usize = 100;
 
-/// The small file beside the campaign that says which data file the studio shows.
-const CHOICE_FILE: &str = "studio.toml";
-
-/// The data file `init` writes, shown until another is chosen.
-const DEFAULT_DATA: &str = "officials.csv";
-
 /// The extensions the data reader takes (CSV and text, and the workbooks calamine reads).
 const DATA_EXTENSIONS: [&str; 8] = ["csv", "tsv", "txt", "xlsx", "xlsm", "xlsb", "xls", "ods"];
 
 /// A campaign is started once its config or its template is there; until then the studio
 /// offers to write them (as `init` does).
-fn is_started(dir: &Path) -> bool {
-    ["lettermerge.toml", "welcome.md"]
+pub(crate) fn is_started(dir: &Path) -> bool {
+    [campaign::CONFIG_FILE, campaign::TEMPLATE_FILE]
         .iter()
         .any(|name| crate::output::occupied(&dir.join(name)))
-}
-
-/// The data file chosen in `studio.toml`, or `officials.csv`. A name that is not a plain
-/// file name in the folder (edited by hand into `../x`) is ignored.
-fn chosen_data(dir: &Path) -> String {
-    std::fs::read_to_string(dir.join(CHOICE_FILE))
-        .ok()
-        .and_then(|text| text.parse::<toml::Table>().ok())
-        .and_then(|t| t.get("data").and_then(|v| v.as_str()).map(str::to_string))
-        .filter(|name| is_plain_name(name))
-        .unwrap_or_else(|| DEFAULT_DATA.to_string())
-}
-
-fn is_plain_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('.')
-        && !name.contains(['/', '\\'])
-        && Path::new(name).file_name().and_then(|n| n.to_str()) == Some(name)
-}
-
-fn save_choice(dir: &Path, name: &str) -> std::io::Result<()> {
-    let text = format!(
-        "# Written by `lettermerge studio`: the data file the studio shows. Safe to edit.\ndata = {}\n",
-        toml::Value::String(name.to_string())
-    );
-    write_atomically(&dir.join(CHOICE_FILE), true, |f| {
-        f.write_all(text.as_bytes())
-    })
 }
 
 /// The file name an upload is saved under: its last path component only, a safe stem (see
@@ -103,13 +70,12 @@ pub(crate) async fn page(
         .find(|(k, _)| k == "where")
         .map(|(_, v)| v.trim().to_string())
         .filter(|v| !v.is_empty());
-    let dir = studio.dir.clone();
-    let campaign = dir.display().to_string();
+    let campaign = studio.dir.display().to_string();
     let body = tokio::task::spawn_blocking(move || {
-        if is_started(&dir) {
-            data_screen(&dir, page_no, filter.as_deref())
+        if is_started(&studio.dir) {
+            data_screen(&studio, page_no, filter.as_deref())
         } else {
-            start_screen(&dir)
+            start_screen(&studio.dir)
         }
     })
     .await
@@ -134,38 +100,39 @@ fn start_screen(dir: &Path) -> String {
     )
 }
 
-fn data_screen(dir: &Path, page_no: usize, filter: Option<&str>) -> String {
-    let name = chosen_data(dir);
-    let path = dir.join(&name);
+fn data_screen(studio: &Studio, page_no: usize, filter: Option<&str>) -> String {
+    let dir = &studio.dir;
+    let files = studio.files();
     let mut out = String::new();
     out.push_str(&format!(
         r#"<section class="card"><div class="card-head"><h1>Data</h1>{choose}</div>{upload}"#,
-        choose = choose_form(dir, &name),
+        choose = choose_form(dir, &files.data_name, files.sheet.as_deref()),
         upload = upload_form(),
     ));
-    if !crate::output::occupied(&path) {
+    if !crate::output::occupied(&files.data) {
         out.push_str(&format!(
             r#"<p class="empty">No data file yet: <code>{}</code> is not in the campaign folder. Upload your list above.</p></section>"#,
-            escape(&name)
+            escape(&files.data_name)
         ));
         return out;
     }
-    match DataSource::open(&path, &DataOptions::default()) {
-        Ok(source) => {
+    match studio.loaded() {
+        Ok(loaded) => {
             out.push_str(&filter_form(filter));
-            out.push_str(&table(&source, &name, page_no, filter));
+            out.push_str(&table(&loaded, page_no, filter));
+            out.push_str(&format!(
+                r#"<p class="cli">On the command line: <code>{}</code></p>"#,
+                escape(&files.command("check"))
+            ));
         }
-        Err(e) => out.push_str(&format!(
-            r#"<p class="error">{}</p>"#,
-            escape(&e.to_string())
-        )),
+        Err(e) => out.push_str(&format!(r#"<p class="error">{}</p>"#, escape(&e))),
     }
     out.push_str("</section>");
     out
 }
 
-/// A picker of the data files already in the folder (when there is more than one).
-fn choose_form(dir: &Path, chosen: &str) -> String {
+/// The data files already in the folder, by name.
+fn data_files(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
@@ -175,19 +142,54 @@ fn choose_form(dir: &Path, chosen: &str) -> String {
         .filter(|n| is_plain_name(n) && upload_name(n).as_deref() == Ok(n.as_str()))
         .collect();
     names.sort();
-    if names.len() < 2 {
+    names
+}
+
+/// A picker of the data files already in the folder (when there is more than one), and of
+/// the chosen workbook's sheets (when it has more than one).
+fn choose_form(dir: &Path, chosen: &str, sheet: Option<&str>) -> String {
+    let names = data_files(dir);
+    let sheets = if crate::records::is_workbook(Path::new(chosen)) {
+        crate::records::sheet_names(&dir.join(chosen)).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    if names.len() < 2 && sheets.len() < 2 {
         return String::new();
     }
-    let options: String = names
-        .iter()
-        .map(|n| {
-            let selected = if n == chosen { " selected" } else { "" };
-            format!(r#"<option value="{0}"{selected}>{0}</option>"#, escape(n))
-        })
-        .collect();
-    format!(
-        r#"<form class="choose" method="post" action="/choose"><label>Data file <select name="name">{options}</select></label><button type="submit">Open</button></form>"#
-    )
+    let options = |list: &[String], selected: Option<&str>| -> String {
+        list.iter()
+            .map(|n| {
+                let mark = if Some(n.as_str()) == selected {
+                    " selected"
+                } else {
+                    ""
+                };
+                format!(r#"<option value="{0}"{mark}>{0}</option>"#, escape(n))
+            })
+            .collect()
+    };
+    let mut form = String::from(r#"<form class="choose" method="post" action="/choose">"#);
+    if names.len() >= 2 {
+        form.push_str(&format!(
+            r#"<label>Data file <select name="name">{}</select></label>"#,
+            options(&names, Some(chosen))
+        ));
+    } else {
+        form.push_str(&format!(
+            r#"<input type="hidden" name="name" value="{}">"#,
+            escape(chosen)
+        ));
+    }
+    if sheets.len() >= 2 {
+        let current = sheet.or(sheets.first().map(String::as_str));
+        form.push_str(&format!(
+            r#"<label>Sheet <select name="sheet">{}</select></label>"#,
+            options(&sheets, current)
+        ));
+    }
+    form.push_str(r#"<button type="submit">Open</button></form>"#);
+    form
 }
 
 fn upload_form() -> String {
@@ -202,7 +204,7 @@ fn upload_form() -> String {
     )
 }
 
-fn describe(source: &DataSource) -> String {
+fn describe(source: &crate::records::DataSource) -> String {
     if let Some(sheet) = source.sheet_name() {
         return format!("sheet “{}”", escape(sheet));
     }
@@ -230,20 +232,21 @@ fn filter_form(filter: Option<&str>) -> String {
 }
 
 /// The selection a filter box makes, or why it cannot be used.
-fn selection(source: &DataSource, filter: Option<&str>) -> Result<Selection, String> {
+fn selection(
+    source: &crate::records::DataSource,
+    filter: Option<&str>,
+) -> Result<Selection, String> {
     let filters: Vec<String> = filter.map(str::to_string).into_iter().collect();
     SelectSpec::parse(None, &filters, None)
         .and_then(|spec| spec.resolve(source.headers()))
         .map_err(|e| e.0.replacen("--where ", "", 1))
 }
 
-fn table(source: &DataSource, name: &str, page_no: usize, filter: Option<&str>) -> String {
+fn table(loaded: &Loaded, page_no: usize, filter: Option<&str>) -> String {
+    let source = &loaded.source;
     let headers = source.file_headers();
     let width = headers.names.len();
     let first = (page_no - 1) * ROWS_PER_PAGE;
-    let mut rows_html = String::new();
-    let mut problems: Vec<String> = Vec::new();
-    let mut total = 0usize;
     let selection = match selection(source, filter) {
         Ok(s) => s,
         Err(e) => {
@@ -253,26 +256,23 @@ fn table(source: &DataSource, name: &str, page_no: usize, filter: Option<&str>) 
             )
         }
     };
-    match source.records() {
-        Ok(records) => {
-            for item in selection.apply(records) {
-                match item {
-                    Ok(record) => {
-                        if total >= first && total < first + ROWS_PER_PAGE {
-                            rows_html
-                                .push_str(&format!(r#"<tr><th scope="row">{}</th>"#, record.row));
-                            for cell in record.fields.iter().take(width) {
-                                rows_html.push_str(&format!("<td>{}</td>", escape(&shorten(cell))));
-                            }
-                            rows_html.push_str("</tr>\n");
-                        }
-                        total += 1;
-                    }
-                    Err(problem) => problems.push(problem.to_string()),
-                }
+    let mut rows_html = String::new();
+    let mut total = 0usize;
+    for record in loaded.records.iter().filter(|r| selection.matches(r)) {
+        if total >= first && total < first + ROWS_PER_PAGE {
+            let out = loaded.excluded.contains(&record.row);
+            rows_html.push_str(&format!(
+                r#"<tr{class}><td class="pick"><input type="checkbox" name="include" value="{row}" aria-label="Include row {row}"{checked}></td><th scope="row">{row}</th>"#,
+                class = if out { r#" class="excluded""# } else { "" },
+                row = record.row,
+                checked = if out { "" } else { " checked" },
+            ));
+            for cell in record.fields.iter().take(width) {
+                rows_html.push_str(&format!("<td>{}</td>", escape(&shorten(cell))));
             }
+            rows_html.push_str("</tr>\n");
         }
-        Err(e) => problems.push(e.to_string()),
+        total += 1;
     }
 
     let mut notices: Vec<&str> = source.notices().iter().map(String::as_str).collect();
@@ -281,15 +281,23 @@ fn table(source: &DataSource, name: &str, page_no: usize, filter: Option<&str>) 
             notices.push(n);
         }
     }
+    if let Some(n) = &loaded.excluded_elsewhere {
+        notices.push(n);
+    }
     let matching = match filter {
         Some(f) => format!(" matching <code>{}</code>", escape(f)),
         None => String::new(),
     };
+    let left_out = match loaded.excluded.len() {
+        0 => r#" <span class="left-out-count"></span>"#.to_string(),
+        n => format!(r#" · <span class="left-out-count">{n} left out</span>"#),
+    };
     let mut out = format!(
-        r#"<p class="meta"><strong>{name}</strong> · {how} · <span class="count">{total} rows</span>{matching}</p>"#,
-        name = escape(name),
+        r#"<p class="meta"><strong>{name}</strong> · {how} · <span class="count">{total} rows</span>{matching}{left_out}</p>"#,
+        name = escape(&loaded.name),
         how = describe(source),
     );
+    let problems = &loaded.problems;
     if !notices.is_empty() || !problems.is_empty() {
         out.push_str(r#"<ul class="notices">"#);
         for n in notices {
@@ -300,7 +308,7 @@ fn table(source: &DataSource, name: &str, page_no: usize, filter: Option<&str>) 
         }
         if problems.len() > 20 {
             out.push_str(&format!(
-                r#"<li class="problem">… and {} more problems (run <code>lettermerge check</code> for all)</li>"#,
+                r#"<li class="problem">… and {} more problems (the Check screen lists them all)</li>"#,
                 problems.len() - 20
             ));
         }
@@ -309,7 +317,7 @@ fn table(source: &DataSource, name: &str, page_no: usize, filter: Option<&str>) 
     let pages = total.div_ceil(ROWS_PER_PAGE).max(1);
     let page_no = page_no.min(pages);
     out.push_str(
-        r#"<div class="table-wrap"><table class="rows"><thead><tr><th scope="col">Row</th>"#,
+        r#"<div class="table-wrap"><table class="rows"><thead><tr><th scope="col" class="pick" title="Untick a row to leave it out of every letter and email">Include</th><th scope="col">Row</th>"#,
     );
     for h in &headers.names {
         out.push_str(&format!(r#"<th scope="col">{}</th>"#, escape(h)));
@@ -317,6 +325,7 @@ fn table(source: &DataSource, name: &str, page_no: usize, filter: Option<&str>) 
     out.push_str("</tr></thead><tbody>\n");
     out.push_str(&rows_html);
     out.push_str("</tbody></table></div>");
+    out.push_str(r#"<p class="exclude-error error" role="alert" hidden></p>"#);
     if pages > 1 {
         let shown_from = ((page_no - 1) * ROWS_PER_PAGE + 1).min(total);
         let shown_to = (page_no * ROWS_PER_PAGE).min(total);
@@ -361,13 +370,17 @@ pub(crate) async fn start(State(studio): State<Arc<Studio>>) -> Response {
     }
 }
 
-/// POST `/choose`: shows another data file already in the folder.
-pub(crate) async fn choose(State(studio): State<Arc<Studio>>, body: String) -> Response {
-    let name = body
-        .split('&')
-        .find_map(|p| p.strip_prefix("name="))
+/// The value of `key` in a urlencoded form body.
+pub(crate) fn form_value(body: &str, key: &str) -> Option<String> {
+    body.split('&')
+        .find_map(|p| p.strip_prefix(key).and_then(|rest| rest.strip_prefix('=')))
         .map(form_decode)
-        .unwrap_or_default();
+}
+
+/// POST `/choose`: shows another data file already in the folder, or another sheet of it.
+pub(crate) async fn choose(State(studio): State<Arc<Studio>>, body: String) -> Response {
+    let name = form_value(&body, "name").unwrap_or_default();
+    let sheet = form_value(&body, "sheet").filter(|s| !s.trim().is_empty());
     let dir = studio.dir.clone();
     let ok = upload_name(&name).as_deref() == Ok(name.as_str())
         && std::fs::symlink_metadata(dir.join(&name)).is_ok_and(|m| m.is_file());
@@ -378,7 +391,13 @@ pub(crate) async fn choose(State(studio): State<Arc<Studio>>, body: String) -> R
             "Choose one of the data files listed on the Data page.",
         );
     }
-    match save_choice(&dir, &name) {
+    // A sheet belongs to the file it was picked with: a new file starts at its first sheet.
+    let same_file = campaign::chosen(&dir).data == name;
+    let choice = Choice {
+        data: name,
+        sheet: sheet.filter(|_| same_file),
+    };
+    match save_choice(&dir, &choice) {
         Ok(()) => Redirect::to("/").into_response(),
         Err(e) => html::message_page(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -386,6 +405,65 @@ pub(crate) async fn choose(State(studio): State<Arc<Studio>>, body: String) -> R
             &format!("cannot write {}: {e}", dir.join(CHOICE_FILE).display()),
         ),
     }
+}
+
+/// POST `/exclude` (`row=N&include=0|1`, sent by the table's checkboxes): leaves a row out
+/// of (or back in) every letter and email, saved in the config's `[data]` as
+/// `exclude_file` and `exclude_rows`, which the command line reads too. Answers with the
+/// number of rows left out, or a message to show.
+pub(crate) async fn exclude(State(studio): State<Arc<Studio>>, body: String) -> Response {
+    let row = form_value(&body, "row").and_then(|r| r.parse::<u64>().ok());
+    let include = form_value(&body, "include");
+    let (Some(row), Some(include)) = (row, include) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "send row=N and include=0 or 1".to_string(),
+        )
+            .into_response();
+    };
+    let include = include == "1";
+    let result = tokio::task::spawn_blocking(move || set_excluded(&studio, row, include))
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+    match result {
+        Ok(n) => (StatusCode::OK, n.to_string()).into_response(),
+        Err(message) => (StatusCode::CONFLICT, message).into_response(),
+    }
+}
+
+fn set_excluded(studio: &Studio, row: u64, include: bool) -> Result<usize, String> {
+    let loaded = studio.loaded()?;
+    if loaded.record(row).is_none() {
+        return Err(format!("{} has no row {row}; reload the page", loaded.name));
+    }
+    let mut rows = loaded.excluded.clone();
+    if include {
+        rows.remove(&row);
+    } else {
+        rows.insert(row);
+    }
+    if rows.len() > crate::config::columns::MAX_EXCLUDED_ROWS {
+        return Err(format!(
+            "more than {} rows left out; filter the list instead",
+            crate::config::columns::MAX_EXCLUDED_ROWS
+        ));
+    }
+    let files = studio.files();
+    let keys = if rows.is_empty() {
+        [("exclude_file", None), ("exclude_rows", None)]
+    } else {
+        let list: toml_edit::Array = rows.iter().map(|&r| r as i64).collect();
+        [
+            (
+                "exclude_file",
+                Some(crate::config::edit::string(&files.data_name)),
+            ),
+            ("exclude_rows", Some(toml_edit::Value::Array(list))),
+        ]
+    };
+    crate::config::edit::set_table(&files.config, "data", &keys)?;
+    studio.forget();
+    Ok(rows.len())
 }
 
 /// `application/x-www-form-urlencoded` value: `+` is a space, `%XX` a byte.
@@ -501,7 +579,12 @@ pub(crate) async fn upload(
         if let Err(e) = file.commit(true) {
             return bad(format!("cannot write {}: {e}", target.display()));
         }
-        if let Err(e) = save_choice(&studio.dir, &name) {
+        let choice = Choice {
+            data: name,
+            sheet: None,
+        };
+        studio.forget();
+        if let Err(e) = save_choice(&studio.dir, &choice) {
             return bad(format!(
                 "saved {}, but cannot write {}: {e}",
                 target.display(),
@@ -514,7 +597,7 @@ pub(crate) async fn upload(
 
 #[cfg(test)]
 mod tests {
-    use super::{chosen_data, form_decode, save_choice, upload_name};
+    use super::{form_decode, form_value, upload_name};
 
     #[test]
     fn an_upload_lands_in_the_folder_under_a_plain_name() {
@@ -542,20 +625,16 @@ mod tests {
     }
 
     #[test]
-    fn the_choice_is_saved_and_a_path_in_it_is_ignored() {
-        let dir = tempfile::tempdir().unwrap();
-        assert_eq!(chosen_data(dir.path()), "officials.csv");
-        save_choice(dir.path(), "my \"list\".csv").unwrap();
-        assert_eq!(chosen_data(dir.path()), "my \"list\".csv");
-        std::fs::write(dir.path().join("studio.toml"), "data = \"../x.csv\"\n").unwrap();
-        assert_eq!(chosen_data(dir.path()), "officials.csv");
-    }
-
-    #[test]
     fn form_values_are_decoded() {
         assert_eq!(form_decode("my+list%2B1.csv"), "my list+1.csv");
         assert_eq!(form_decode("100%"), "100%");
         assert_eq!(form_decode("Th%C3%A9r%C3%A8se.csv"), "Thérèse.csv");
         assert_eq!(form_decode("%zz%é"), "%zz%é");
+        assert_eq!(
+            form_value("name=a.csv&sheet=Q+1", "sheet").as_deref(),
+            Some("Q 1")
+        );
+        assert_eq!(form_value("names=a&name=b", "name").as_deref(), Some("b"));
+        assert_eq!(form_value("name=b", "sheet"), None);
     }
 }

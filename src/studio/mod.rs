@@ -2,6 +2,7 @@
 //! only, guarded by a per-launch token (see `security`), with server-rendered pages (`html`,
 //! `data`) and its CSS and script built into the binary, so it works offline.
 
+mod campaign;
 mod data;
 mod html;
 mod security;
@@ -21,6 +22,8 @@ pub(crate) struct Studio {
     /// The campaign folder, absolute.
     pub dir: PathBuf,
     pub guard: security::Guard,
+    /// The data last read (see `campaign`).
+    cache: campaign::Cache,
 }
 
 const STUDIO_CSS: &str = include_str!("assets/studio.css");
@@ -62,7 +65,11 @@ fn serve(dir: &Path, port: u16, open_browser: bool) -> Result<(), String> {
         .map_err(|e| format!("cannot set up the listener: {e}"))?;
     let guard = security::Guard::new(port)?;
     let url = format!("http://127.0.0.1:{port}/?token={}", guard.token());
-    let studio = Arc::new(Studio { dir, guard });
+    let studio = Arc::new(Studio {
+        dir,
+        guard,
+        cache: campaign::Cache::default(),
+    });
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
@@ -92,6 +99,7 @@ fn router(studio: Arc<Studio>) -> Router {
         .route("/", get(data::page))
         .route("/start", post(data::start))
         .route("/choose", post(data::choose))
+        .route("/exclude", post(data::exclude))
         .route(
             "/upload",
             post(data::upload)

@@ -26,4 +26,31 @@ document.addEventListener("DOMContentLoaded", function () {
       }
     });
   });
+
+  // The Include checkboxes of the data table: each change is saved in the config at once.
+  document.querySelectorAll("table.rows input[name=include]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      var row = box.value;
+      var line = box.closest("tr");
+      var error = document.querySelector(".exclude-error");
+      box.disabled = true;
+      fetch("/exclude", {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: "row=" + encodeURIComponent(row) + "&include=" + (box.checked ? "1" : "0"),
+        credentials: "same-origin"
+      }).then(function (response) {
+        return response.text().then(function (text) {
+          if (!response.ok) { throw new Error(text || response.statusText); }
+          line.classList.toggle("excluded", !box.checked);
+          var count = document.querySelector(".left-out-count");
+          if (count) { count.textContent = text === "0" ? "" : text + " left out"; }
+          if (error) { error.hidden = true; }
+        });
+      }).catch(function (e) {
+        box.checked = !box.checked;
+        if (error) { error.textContent = "Not saved: " + e.message; error.hidden = false; }
+      }).then(function () { box.disabled = false; });
+    });
+  });
 });
