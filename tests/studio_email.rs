@@ -13,7 +13,7 @@ mod studio;
 #[path = "support/webdriver.rs"]
 mod webdriver;
 
-use smtp_server::{Options, TestServer};
+use smtp_server::{Encryption, Options, TestServer};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use studio::Studio;
@@ -31,9 +31,10 @@ fn browser() -> Browser {
     })
 }
 
-/// How many stored messages have this exact To line.
+/// How many stored messages have this exact To header (not a test's note of the address it
+/// was meant for).
 fn messages_to(server: &TestServer, address: &str) -> usize {
-    let line = format!("To: {address}\r\n");
+    let line = format!("\nTo: {address}\r\n");
     server
         .messages()
         .iter()
@@ -112,12 +113,16 @@ fn fill_the_server_test_send_stop_resume_restart_and_the_cli_sends_nothing_twice
     let studio = Studio::start(&dir);
     browser.goto(&studio.url);
     browser.click(&browser.find("form[action='/start'] button"));
-    browser.wait_for_text("officials.csv");
+    // The start page names officials.csv too: wait for the table.
+    browser.wait_for_text("21 rows");
     add_awkward_rows(&dir);
 
     browser.goto(&format!("{}/email", studio.origin()));
     let text = browser.wait_for_text("Mail server");
-    assert!(text.contains("Nothing has been sent for this campaign yet"), "{text}");
+    assert!(
+        text.contains("Nothing has been sent for this campaign yet"),
+        "{text}"
+    );
     browser.screenshot(&screens().join("email-1-settings.png"));
 
     // The [smtp] form, written to lettermerge.toml with its comments kept.
@@ -148,18 +153,28 @@ fn fill_the_server_test_send_stop_resume_restart_and_the_cli_sends_nothing_twice
     browser.wait_for_text("The mail server settings are saved in lettermerge.toml.");
     let config = std::fs::read_to_string(dir.join("lettermerge.toml")).unwrap();
     assert!(config.contains("host = \"127.0.0.1\""), "{config}");
-    assert!(config.contains(&format!("port = {}", server.port())), "{config}");
+    assert!(
+        config.contains(&format!("port = {}", server.port())),
+        "{config}"
+    );
     assert!(config.contains("security = \"none\""), "{config}");
     assert!(config.contains("rate_per_minute = 300"), "{config}");
     assert!(
         config.contains("# The mail server lettermerge hands each message to."),
         "the comments are kept: {config}"
     );
-    assert!(config.contains("[offices.\"Parish President\"]"), "{config}");
+    assert!(
+        config.contains("[offices.\"Parish President\"]"),
+        "{config}"
+    );
     assert!(!config.to_lowercase().contains("password ="), "{config}");
 
     // Send a test to me: the first message only, to my address, marked [TEST].
-    fill(&browser, "form.test-form input[name=to]", "me@library.example");
+    fill(
+        &browser,
+        "form.test-form input[name=to]",
+        "me@library.example",
+    );
     browser.click(&browser.find("form.test-form button[type=submit]"));
     browser.wait_for_text("Sent 1 test message(s) to me@library.example");
     assert_eq!(server.messages().len(), 1);
@@ -173,13 +188,19 @@ fn fill_the_server_test_send_stop_resume_restart_and_the_cli_sends_nothing_twice
     browser.click(&browser.find("a[href='/email/confirm']"));
     let text = browser.wait_for_text(&format!("Send {ROWS} messages to these officials?"));
     assert!(text.contains("jose.alvarez-nunez@senate.example"), "{text}");
-    assert!(text.contains("José Álvarez-Núñez") || text.contains("Álvarez-Núñez"), "{text}");
+    assert!(
+        text.contains("José Álvarez-Núñez") || text.contains("Álvarez-Núñez"),
+        "{text}"
+    );
     assert!(text.contains("and 18 more"), "{text}");
     assert!(
         text.contains("Riverside Library Advocacy <advocacy@example.org>"),
         "{text}"
     );
-    assert!(text.contains(&format!("127.0.0.1:{}", server.port())), "{text}");
+    assert!(
+        text.contains(&format!("127.0.0.1:{}", server.port())),
+        "{text}"
+    );
     assert!(text.contains("300 a minute"), "{text}");
     browser.screenshot(&screens().join("email-3-confirm.png"));
 
@@ -212,7 +233,12 @@ fn fill_the_server_test_send_stop_resume_restart_and_the_cli_sends_nothing_twice
         "the refused and the dropped row: {text}"
     );
     browser.screenshot(&screens().join("email-6-done.png"));
-    assert_eq!(messages_to_count(&server), 1 + ROWS as usize - 1, "{}", server.log());
+    assert_eq!(
+        messages_to_count(&server),
+        1 + ROWS as usize - 1,
+        "{}",
+        server.log()
+    );
     for address in [
         "jose.alvarez-nunez@senate.example",
         "margaret.obrien@house.example",
@@ -234,7 +260,7 @@ fn fill_the_server_test_send_stop_resume_restart_and_the_cli_sends_nothing_twice
     assert!(text.contains("reject550.refused@house.example"), "{text}");
     assert!(text.contains("550"), "the failure's SMTP code: {text}");
     assert!(text.contains("dropdata.dropped@house.example"), "{text}");
-    assert!(text.contains("Resend these 1 messages"), "{text}");
+    assert!(text.contains("Resend this message"), "{text}");
     assert!(dir.join("officials.ledger.sqlite").is_file());
     browser.screenshot(&screens().join("email-7-after-restart.png"));
 
@@ -312,5 +338,91 @@ fn a_send_or_stop_without_our_origin_is_refused_and_sends_nothing() {
     // The page never shows a password, and the form has none to show.
     let page = studio.get("/email", &cookie);
     assert_eq!(page.status, 200);
-    assert!(!page.body.contains("name=\"password\" value"), "{}", page.body);
+    assert!(
+        !page.body.contains("name=\"password\" value"),
+        "{}",
+        page.body
+    );
+}
+
+#[test]
+fn the_password_is_asked_in_the_page_used_for_that_send_and_never_written() {
+    const PASSWORD: &str = "correct-horse-9";
+    let server = TestServer::start(
+        Options::new()
+            .tls(Encryption::RequireStartTls)
+            .auth("advocacy", PASSWORD),
+    );
+    let browser = browser();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("campaign");
+    let studio = Studio::start(&dir);
+    let cookie = studio.login();
+    assert_eq!(studio.post_form("/start", &cookie, "").status, 303);
+    std::fs::copy(server.ca_file().unwrap(), dir.join("ca.pem")).unwrap();
+    // The certificate is set by hand, as the README says; the form keeps it.
+    let config = std::fs::read_to_string(dir.join("lettermerge.toml")).unwrap();
+    std::fs::write(
+        dir.join("lettermerge.toml"),
+        config.replace(
+            "host = \"smtp.example.org\"",
+            "host = \"smtp.example.org\"\nca_file = \"ca.pem\"",
+        ),
+    )
+    .unwrap();
+
+    browser.goto(&studio.url);
+    browser.goto(&format!("{}/email", studio.origin()));
+    browser.wait_for_text("Mail server");
+    fill(&browser, "form.smtp-form input[name=host]", "localhost");
+    fill(
+        &browser,
+        "form.smtp-form input[name=port]",
+        &server.port().to_string(),
+    );
+    fill(&browser, "form.smtp-form input[name=username]", "advocacy");
+    browser.click(&browser.find("form.smtp-form button[type=submit]"));
+    browser.wait_for_text("saved in lettermerge.toml");
+
+    // A wrong password: the server says no, the page says so, nothing is sent.
+    fill(
+        &browser,
+        "form.test-form input[name=to]",
+        "me@library.example",
+    );
+    fill(&browser, "form.test-form input[name=password]", "wrong-one");
+    browser.click(&browser.find("form.test-form button[type=submit]"));
+    let text = browser.wait_for_text("The test to me@library.example failed");
+    assert!(text.to_lowercase().contains("auth"), "{text}");
+    assert!(!text.contains("wrong-one"), "{text}");
+    assert!(server.messages().is_empty());
+
+    fill(
+        &browser,
+        "form.test-form input[name=to]",
+        "me@library.example",
+    );
+    fill(&browser, "form.test-form input[name=password]", PASSWORD);
+    browser.click(&browser.find("form.test-form button[type=submit]"));
+    browser.wait_for_text("Test sent to me@library.example");
+    assert_eq!(server.messages().len(), 1);
+    browser.screenshot(&screens().join("email-9-login.png"));
+
+    // The password is in no file of the campaign and on no page.
+    let page = studio.get("/email", &cookie);
+    assert!(!page.body.contains(PASSWORD));
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(PASSWORD),
+                "{} holds the password",
+                path.display()
+            );
+        }
+    }
+    let config = std::fs::read_to_string(dir.join("lettermerge.toml")).unwrap();
+    assert!(config.contains("ca_file = \"ca.pem\""), "{config}");
+    assert!(config.contains("username = \"advocacy\""), "{config}");
 }

@@ -8,9 +8,7 @@ use super::html::{self, escape};
 use super::Studio;
 use crate::campaign::send::plan::{self, Confirmation};
 use crate::campaign::send::status::CampaignLedger;
-use crate::campaign::send::{
-    self as engine, Plan, Progress, SecretRequest, SendEvent, SendFront,
-};
+use crate::campaign::send::{self as engine, Plan, Progress, SecretRequest, SendEvent, SendFront};
 use crate::config::edit;
 use crate::config::secret;
 use crate::config::send::{Mode, SmtpConfig};
@@ -71,6 +69,8 @@ struct Run {
 struct Snapshot {
     /// "checking", "sending", "done" or "failed".
     phase: &'static str,
+    /// The panel's heading for this phase.
+    title: String,
     total: u64,
     sent: u64,
     failed: u64,
@@ -101,6 +101,7 @@ fn current_run() -> Option<Arc<Run>> {
 /// The studio as the send engine's front end: the confirmation happened in the page, the
 /// password came with the form (held only for this run), progress goes to the watchers.
 struct Page {
+    test_to: Option<String>,
     password: Option<String>,
     progress: Progress,
     state: watch::Sender<Snapshot>,
@@ -117,6 +118,7 @@ impl Page {
             } else {
                 "checking"
             };
+            s.title = title(self.test_to.as_deref(), s.phase);
             s.total = p.total;
             s.sent = p.sent;
             s.failed = p.failed;
@@ -171,6 +173,19 @@ impl SendFront for Page {
     }
 }
 
+/// The live panel's heading.
+fn title(test_to: Option<&str>, phase: &str) -> String {
+    match (test_to, phase) {
+        (Some(to), "done") => format!("Test sent to {to}"),
+        (Some(to), "failed") => format!("The test to {to} failed"),
+        (Some(to), _) => format!("Sending a test to {to}"),
+        (None, "checking") => "Checking every row".to_string(),
+        (None, "sending") => "Sending".to_string(),
+        (None, "done") => "Send finished".to_string(),
+        (None, _) => "The send stopped with an error".to_string(),
+    }
+}
+
 fn describe_rate(per_minute: f64) -> String {
     if per_minute >= 120.0 {
         format!("{:.0} a second", per_minute / 60.0)
@@ -211,6 +226,7 @@ fn start(
     };
     let (state, _) = watch::channel(Snapshot {
         phase: "checking",
+        title: title(test_to.as_deref(), "checking"),
         ..Snapshot::default()
     });
     let run = Arc::new(Run {
@@ -223,16 +239,29 @@ fn start(
     std::thread::spawn(move || {
         let reporter = Reporter::silent(&cfg.input.data);
         let mut page = Page {
+            test_to: run.test_to.clone(),
             password,
             progress: Progress::default(),
             state: run.state.clone(),
         };
-        let result = engine::run(&cfg, &reporter, &mut page, &run.stop);
+        // A bug in the engine must not leave the screen saying "sending" for ever.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            engine::run(&cfg, &reporter, &mut page, &run.stop)
+        }))
+        .unwrap_or_else(|_| {
+            Err(engine::SendFailure {
+                code: crate::exit_codes::ExitCode::Error,
+                message: "the send stopped on an internal error; the send record below says \
+                          what went out; please report this"
+                    .to_string(),
+            })
+        });
         let progress = page.progress.clone();
         drop(page);
         run.state.send_modify(|s| match result {
             Ok(_) => {
                 s.phase = "done";
+                s.title = title(run.test_to.as_deref(), "done");
                 s.left = String::new();
                 s.message = match &run.test_to {
                     Some(to) => format!(
@@ -251,6 +280,7 @@ fn start(
             }
             Err(failure) => {
                 s.phase = "failed";
+                s.title = title(run.test_to.as_deref(), "failed");
                 s.left = String::new();
                 s.message = failure.message;
             }
@@ -278,7 +308,13 @@ pub(crate) async fn page(State(studio): State<Arc<Studio>>, Query(params): Param
         screen(studio, None, notice.as_deref())
     })
     .await;
-    Html(html::page("Email", "Email", &studio.dir.display().to_string(), &body)).into_response()
+    Html(html::page(
+        "Email",
+        "Email",
+        &studio.dir.display().to_string(),
+        &body,
+    ))
+    .into_response()
 }
 
 async fn blocking(
@@ -315,14 +351,30 @@ fn smtp_values(studio: &Studio) -> Vec<(String, String)> {
 }
 
 /// The whole screen; `form` holds values the user typed that were not saved (with why).
-fn screen(studio: &Studio, form: Option<(&[(String, String)], &str)>, notice: Option<&str>) -> String {
+fn screen(
+    studio: &Studio,
+    form: Option<(&[(String, String)], &str)>,
+    notice: Option<&str>,
+) -> String {
     let mut out = String::from("<div class=\"email-screen\">");
     out.push_str("<h1>Email</h1>");
     if let Some(n) = notice {
-        out.push_str(&format!("<p class=\"notice email-notice\">{}</p>", escape(n)));
+        out.push_str(&format!(
+            "<p class=\"notice email-notice\">{}</p>",
+            escape(n)
+        ));
     }
     if let Some(run) = current_run() {
         out.push_str(&run_panel(&run));
+    }
+    let ledger = studio.input().and_then(|input| plan::ledger_state(&input));
+    match &ledger {
+        Ok(Some(state)) => out.push_str(&ledger_html(state)),
+        Ok(None) => {}
+        Err(e) => out.push_str(&format!(
+            "<section class=\"card ledger\"><h2>Send record</h2><p class=\"error\">{}</p></section>",
+            escape(e)
+        )),
     }
     let config_ok = SmtpConfig::load(&studio.files().config);
     out.push_str("<div class=\"email-grid\">");
@@ -338,10 +390,14 @@ fn screen(studio: &Studio, form: Option<(&[(String, String)], &str)>, notice: Op
             out.push_str(&format!(
                 r#"<section class="card email-send"><h2>Send to everyone</h2>
 <p>Every row that passes the check gets its message once, through <code>{host}:{port}</code> from <code>{from}</code>. The next step shows how many and to whom before anything is sent.</p>
-<a class="button primary" href="/email/confirm">Review and send…</a></section>"#,
+{record}<a class="button primary" href="/email/confirm">Review and send…</a></section>"#,
                 host = escape(&smtp.host),
                 port = smtp.port,
-                from = escape(&smtp.from)
+                from = escape(&smtp.from),
+                record = match &ledger {
+                    Ok(None) => "<p class=\"hint\">Nothing has been sent for this campaign yet.</p>",
+                    _ => "<p class=\"hint\">Messages sent before are not sent again.</p>",
+                }
             ));
         }
         Err(e) => out.push_str(&format!(
@@ -350,7 +406,6 @@ fn screen(studio: &Studio, form: Option<(&[(String, String)], &str)>, notice: Op
         )),
     }
     out.push_str("</div></div>");
-    out.push_str(&ledger_section(studio));
     out.push_str("</div><script src=\"/assets/email.js\" defer></script>");
     out
 }
@@ -402,14 +457,23 @@ fn smtp_form(values: &[(String, String)], error: Option<&str>) -> String {
         r#"<section class="card email-smtp"><h2>Mail server</h2><form method="post" action="/email/smtp" class="smtp-form">"#,
     );
     if let Some(e) = error {
-        s.push_str(&format!(
-            "<p class=\"error\">Not saved: {}</p>",
-            escape(e)
-        ));
+        s.push_str(&format!("<p class=\"error\">Not saved: {}</p>", escape(e)));
     }
-    s.push_str(&field("Server", "host", v("host"), "text", "e.g. smtp.example.org"));
+    s.push_str(&field(
+        "Server",
+        "host",
+        v("host"),
+        "text",
+        "e.g. smtp.example.org",
+    ));
     s.push_str("<div class=\"field-row\">");
-    s.push_str(&field("Port", "port", v("port"), "number", "blank: the usual port"));
+    s.push_str(&field(
+        "Port",
+        "port",
+        v("port"),
+        "number",
+        "blank: the usual port",
+    ));
     s.push_str(&select(
         "Security",
         "security",
@@ -429,12 +493,21 @@ fn smtp_form(values: &[(String, String)], error: Option<&str>) -> String {
         "e.g. Library Advocacy <advocacy@example.org>",
     ));
     s.push_str("<div class=\"field-row\">");
-    s.push_str(&field("User name", "username", v("username"), "text", "blank: no login"));
+    s.push_str(&field(
+        "User name",
+        "username",
+        v("username"),
+        "text",
+        "blank: no login",
+    ));
     s.push_str(&select(
         "Login with",
         "auth",
         v("auth"),
-        &[("password", "Password"), ("xoauth2", "OAuth token (XOAUTH2)")],
+        &[
+            ("password", "Password"),
+            ("xoauth2", "OAuth token (XOAUTH2)"),
+        ],
     ));
     s.push_str("</div><div class=\"field-row\">");
     s.push_str(&field(
@@ -492,12 +565,6 @@ fn test_form(smtp: &SmtpConfig) -> String {
 
 fn run_panel(run: &Run) -> String {
     let s = run.state.borrow().clone();
-    let title = match (&run.test_to, s.phase) {
-        (Some(to), _) => format!("Test to {to}"),
-        (None, "checking") => "Checking every row".to_string(),
-        (None, "sending") => "Sending".to_string(),
-        (None, _) => "Last send".to_string(),
-    };
     let live = if s.is_over() { "" } else { " data-live=\"1\"" };
     let mut failures = String::new();
     for (row, code, text) in &s.failures {
@@ -525,7 +592,7 @@ fn run_panel(run: &Run) -> String {
 {stop}
 </section>"#,
         phase = s.phase,
-        title = escape(&title),
+        title = escape(&s.title),
         max = s.total.max(1),
         done = s.done,
         sent = s.sent,
@@ -544,20 +611,6 @@ fn run_panel(run: &Run) -> String {
     )
 }
 
-fn ledger_section(studio: &Studio) -> String {
-    let state = studio
-        .input()
-        .and_then(|input| plan::ledger_state(&input));
-    match state {
-        Err(e) => format!(
-            "<section class=\"card ledger\"><h2>Send record</h2><p class=\"error\">{}</p></section>",
-            escape(&e)
-        ),
-        Ok(None) => "<section class=\"card ledger\"><h2>Send record</h2><p>Nothing has been sent for this campaign yet.</p></section>".to_string(),
-        Ok(Some(ledger)) => ledger_html(&ledger),
-    }
-}
-
 fn ledger_html(ledger: &CampaignLedger) -> String {
     let c = ledger.counts();
     let mut s = format!(
@@ -574,9 +627,12 @@ fn ledger_html(ledger: &CampaignLedger) -> String {
         s.push_str(&format!(
             r#"<div class="ledger-unknown"><h3>Unknown: may have arrived</h3>
 <p>The connection broke after these messages were handed to the server, so they may have arrived. They are not sent again unless you say so: check with the recipients or your server's log first.</p>{}
-<a class="button" href="/email/confirm?resend_unknown=1">Resend these {} messages…</a></div>"#,
+<a class="button" href="/email/confirm?resend_unknown=1">{}</a></div>"#,
             rows_table(&ledger.unknown, false),
-            ledger.unknown.len()
+            match ledger.unknown.len() {
+                1 => "Resend this message…".to_string(),
+                n => format!("Resend these {n} messages…"),
+            }
         ));
     }
     if !ledger.failed.is_empty() {
@@ -617,7 +673,7 @@ fn rows_table(rows: &[crate::ledger::RowRecord], codes: bool) -> String {
         s.push_str(&format!(
             "<td>{}</td><td>{}</td></tr>",
             escape(r.text.as_deref().unwrap_or("")),
-            escape(&r.updated)
+            escape(&when(&r.updated))
         ));
     }
     s.push_str("</tbody></table>");
@@ -628,6 +684,14 @@ fn rows_table(rows: &[crate::ledger::RowRecord], codes: bool) -> String {
         ));
     }
     s
+}
+
+/// "2026-12-02T06:18:22.018922Z" as "2026-12-02 06:18 UTC"; anything else as it is.
+fn when(rfc3339: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(rfc3339) {
+        Ok(t) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+        Err(_) => rfc3339.to_string(),
+    }
 }
 
 /// POST `/email/smtp`: the form written to `[smtp]`, if the command line would take it.
@@ -662,9 +726,12 @@ pub(crate) async fn save_smtp(
 fn save(studio: &Studio, form: &[(String, String)]) -> Result<(), String> {
     let path = studio.files().config;
     let text = std::fs::read_to_string(&path).unwrap_or_default();
-    let doc: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| format!("lettermerge.toml is not valid TOML ({}); fix it by hand first", e.message().trim()))?;
+    let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        format!(
+            "lettermerge.toml is not valid TOML ({}); fix it by hand first",
+            e.message().trim()
+        )
+    })?;
     let mut smtp = doc
         .get("smtp")
         .and_then(|v| v.as_table())
@@ -701,10 +768,7 @@ fn save(studio: &Studio, form: &[(String, String)]) -> Result<(), String> {
 }
 
 /// GET `/email/confirm`: how many messages go to whom, and the Send button.
-pub(crate) async fn confirm(
-    State(studio): State<Arc<Studio>>,
-    Query(params): Params,
-) -> Response {
+pub(crate) async fn confirm(State(studio): State<Arc<Studio>>, Query(params): Params) -> Response {
     let resend_unknown = param(&params, "resend_unknown").is_some();
     let campaign = studio.dir.display().to_string();
     let body = blocking(studio, move |studio| {
@@ -741,9 +805,15 @@ fn confirmation_html(c: &Confirmation, smtp: &SmtpConfig, resend_unknown: bool) 
         "<h1>Send {} message{} to {}?</h1>",
         c.messages,
         if c.messages == 1 { "" } else { "s" },
-        if c.messages == 1 { "this official" } else { "these officials" }
+        if c.messages == 1 {
+            "this official"
+        } else {
+            "these officials"
+        }
     ));
-    s.push_str("<table class=\"rows\"><thead><tr><th>Row</th><th>Name</th><th>To</th></tr></thead><tbody>");
+    s.push_str(
+        "<table class=\"rows\"><thead><tr><th>Row</th><th>Name</th><th>To</th></tr></thead><tbody>",
+    );
     for a in &c.first {
         s.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -882,7 +952,7 @@ pub(crate) async fn js() -> impl IntoResponse {
 
 #[cfg(test)]
 mod tests {
-    use super::{describe_left, describe_rate};
+    use super::{describe_left, describe_rate, when};
     use std::time::Duration;
 
     #[test]
@@ -892,5 +962,7 @@ mod tests {
         assert_eq!(describe_left(Duration::from_secs(42)), "42 s");
         assert_eq!(describe_left(Duration::from_secs(61)), "about 2 min");
         assert_eq!(describe_left(Duration::ZERO), "none");
+        assert_eq!(when("2026-12-02T06:18:22.018922Z"), "2026-12-02 06:18 UTC");
+        assert_eq!(when("yesterday"), "yesterday");
     }
 }

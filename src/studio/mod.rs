@@ -4,6 +4,7 @@
 
 mod campaign;
 mod data;
+mod email;
 mod html;
 mod security;
 
@@ -107,6 +108,15 @@ fn router(studio: Arc<Studio>) -> Router {
                 // data::MAX_UPLOAD_BYTES); axum's own 2 MiB default would cut it short.
                 .layer(DefaultBodyLimit::disable()),
         )
+        // Email screen: the [smtp] form, test, confirmation, live send, stop, ledger state.
+        .route("/email", get(email::page))
+        .route("/email/smtp", post(email::save_smtp))
+        .route("/email/test", post(email::send_test))
+        .route("/email/confirm", get(email::confirm))
+        .route("/email/send", post(email::send_all))
+        .route("/email/stop", post(email::stop))
+        .route("/email/events", get(email::events))
+        .route("/assets/email.js", get(email::js))
         .route("/assets/studio.css", get(css))
         .route("/assets/studio.js", get(js))
         .fallback(not_found)

@@ -23,6 +23,7 @@ document.addEventListener("DOMContentLoaded", function () {
     set("rate", s.rate || "–");
     set("left", s.left || "–");
     set("message", s.message || "");
+    set("title", s.title);
     if (bar) {
       bar.max = Math.max(s.total, 1);
       bar.value = s.done;
@@ -38,18 +39,9 @@ document.addEventListener("DOMContentLoaded", function () {
     }
     run.className = "card run run-" + s.phase;
     if (s.phase === "done" || s.phase === "failed") {
+      // The page again, with the send record below as the ledger now has it.
       source.close();
-      run.removeAttribute("data-live");
-      var stop = run.querySelector(".stop-form");
-      if (stop) {
-        stop.remove();
-      }
-      // The send record below the counts is the ledger's: show it as it now stands.
-      var refresh = document.createElement("a");
-      refresh.href = "/email";
-      refresh.className = "button";
-      refresh.textContent = "Show the send record";
-      run.appendChild(refresh);
+      window.location.replace("/email");
     }
   });
   source.onerror = function () {
