@@ -261,7 +261,12 @@ fn start(
         run.state.send_modify(|s| match result {
             Ok(_) => {
                 s.phase = "done";
-                s.title = title(run.test_to.as_deref(), "done");
+                s.stopped = progress.stopped;
+                s.title = if progress.stopped {
+                    "Send stopped".to_string()
+                } else {
+                    title(run.test_to.as_deref(), "done")
+                };
                 s.left = String::new();
                 s.message = match &run.test_to {
                     Some(to) => format!(
@@ -582,10 +587,7 @@ fn run_panel(run: &Run) -> String {
 <div><strong data-k="sent">{sent}</strong><span>sent</span></div>
 <div><strong data-k="total">{total}</strong><span>in all</span></div>
 <div class="bad"><strong data-k="failed">{failed}</strong><span>failed</span></div>
-<div class="warn"><strong data-k="unknown">{unknown}</strong><span>unknown</span></div>
-<div><strong data-k="skipped">{skipped}</strong><span>sent before</span></div>
-<div><strong data-k="rate">{rate}</strong><span>rate</span></div>
-<div><strong data-k="left">{left}</strong><span>time left</span></div>
+{more}
 </div>
 <p class="run-message" data-k="message">{message}</p>
 <ul class="run-failures" data-k="failures">{failures}</ul>
@@ -598,12 +600,25 @@ fn run_panel(run: &Run) -> String {
         sent = s.sent,
         total = s.total,
         failed = s.failed,
-        unknown = s.unknown,
-        skipped = s.skipped,
-        rate = escape(if s.rate.is_empty() { "–" } else { &s.rate }),
-        left = escape(if s.left.is_empty() { "–" } else { &s.left }),
+        // A test is one message: the ledger's counts and the pace say nothing about it.
+        more = if run.test_to.is_some() {
+            String::new()
+        } else {
+            format!(
+                r#"<div class="warn"><strong data-k="unknown">{unknown}</strong><span>unknown</span></div>
+<div><strong data-k="skipped">{skipped}</strong><span>sent before</span></div>
+<div><strong data-k="rate">{rate}</strong><span>rate</span></div>
+<div><strong data-k="left">{left}</strong><span>time left</span></div>"#,
+                unknown = s.unknown,
+                skipped = s.skipped,
+                rate = escape(if s.rate.is_empty() { "–" } else { &s.rate }),
+                left = escape(if s.left.is_empty() { "–" } else { &s.left }),
+            )
+        },
         message = escape(&s.message),
-        stop = if s.is_over() {
+        stop = if s.stopped && s.is_over() {
+            r#"<a class="button primary" href="/email/confirm">Send the rest…</a>"#.to_string()
+        } else if s.is_over() {
             String::new()
         } else {
             r#"<form method="post" action="/email/stop" class="stop-form"><button type="submit" class="danger">Stop</button></form>"#.to_string()
