@@ -427,3 +427,75 @@ fn the_password_is_asked_in_the_page_used_for_that_send_and_never_written() {
     assert!(config.contains("ca_file = \"ca.pem\""), "{config}");
     assert!(config.contains("username = \"advocacy\""), "{config}");
 }
+
+/// Reads /email until the run panel says the run is over; returns the page.
+fn wait_for_run_end(studio: &Studio, cookie: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let page = studio.get("/email", cookie).body;
+        if page.contains("run-done") || page.contains("run-failed") {
+            return page;
+        }
+        assert!(Instant::now() < deadline, "the run never ended:\n{page}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn rows_with_problems_go_only_when_the_user_leaves_them_out() {
+    let server = TestServer::start(Options::new());
+    let tmp = tempfile::tempdir().unwrap();
+    let studio = Studio::start(tmp.path());
+    let cookie = studio.login();
+    let page = studio.get("/email", &cookie);
+    assert!(page.body.contains("No campaign here yet"), "{}", page.body);
+    assert_eq!(studio.post_form("/start", &cookie, "").status, 303);
+    let data = tmp.path().join("officials.csv");
+    let csv = std::fs::read_to_string(&data).unwrap();
+    std::fs::write(
+        &data,
+        csv.replace("margaret.obrien@house.example", "not-an-address"),
+    )
+    .unwrap();
+    let r = studio.post_form(
+        "/email/smtp",
+        &cookie,
+        &format!(
+            "host=127.0.0.1&port={}&security=none&auth=password&from=Advocacy+%3Ca%40library.example%3E",
+            server.port()
+        ),
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let config = std::fs::read_to_string(tmp.path().join("lettermerge.toml")).unwrap();
+    assert!(
+        !config.contains("\nauth = "),
+        "the default choice adds no line: {config}"
+    );
+
+    let confirm = studio.get("/email/confirm", &cookie).body;
+    assert!(confirm.contains("Send 20 messages"), "{confirm}");
+    assert!(confirm.contains("1 rows have problems"), "{confirm}");
+    assert!(
+        confirm.contains(r#"name="skip_invalid" value="1" required"#),
+        "{confirm}"
+    );
+
+    // Without the choice (a form sent by hand), the engine refuses as the CLI does.
+    assert_eq!(studio.post_form("/email/send", &cookie, "").status, 303);
+    let page = wait_for_run_end(&studio, &cookie);
+    assert!(
+        page.contains("rows have problems, so no message was sent"),
+        "{page}"
+    );
+    assert!(server.messages().is_empty());
+
+    assert_eq!(
+        studio
+            .post_form("/email/send", &cookie, "skip_invalid=1")
+            .status,
+        303
+    );
+    let page = wait_for_run_end(&studio, &cookie);
+    assert!(page.contains("Sent 20 messages, 0 failed"), "{page}");
+    assert_eq!(server.messages().len(), 20);
+}

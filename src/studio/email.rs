@@ -50,6 +50,10 @@ const FORM_KEYS: [&str; 9] = [
     "password_command",
 ];
 
+/// Choices whose default the form shows selected: written only when the file has the key
+/// already or another choice is made, so a saved form adds no line the user did not mean.
+const DEFAULT_CHOICES: [(&str, &str); 2] = [("security", "starttls"), ("auth", "password")];
+
 /// Keys whose value is a whole number in the file.
 const NUMBER_KEYS: [&str; 3] = ["port", "rate_per_minute", "max_per_day"];
 
@@ -208,7 +212,7 @@ fn describe_left(left: Duration) -> String {
 fn start(
     studio: &Studio,
     mode: Mode,
-    resend_unknown: bool,
+    choices: Choices,
     password: Option<String>,
 ) -> Result<(), String> {
     let mut slot = RUN.lock().unwrap_or_else(|e| e.into_inner());
@@ -219,7 +223,13 @@ fn start(
         return Err("a send is running already: wait for it to end, or stop it".to_string());
     }
     let input = studio.input()?;
-    let cfg = plan::campaign_config(input, &studio.files().config, mode, resend_unknown)?;
+    let cfg = plan::campaign_config(
+        input,
+        &studio.files().config,
+        mode,
+        choices.resend_unknown,
+        choices.skip_invalid,
+    )?;
     let test_to = match &cfg.mode {
         Mode::Test { to } => Some(to.clone()),
         _ => None,
@@ -294,6 +304,15 @@ fn start(
     Ok(())
 }
 
+/// What the user chose on the confirmation page.
+#[derive(Debug, Clone, Copy, Default)]
+struct Choices {
+    /// Send the rows whose delivery is unknown again (`--resend-unknown`).
+    resend_unknown: bool,
+    /// Leave out the rows with problems and send the others (`--skip-invalid`).
+    skip_invalid: bool,
+}
+
 type Params = Query<Vec<(String, String)>>;
 
 fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
@@ -310,7 +329,11 @@ pub(crate) async fn page(State(studio): State<Arc<Studio>>, Query(params): Param
         None => param(&params, "error").map(str::to_string),
     };
     let body = blocking(Arc::clone(&studio), move |studio| {
-        screen(studio, None, notice.as_deref())
+        if super::data::is_started(&studio.dir) {
+            screen(studio, None, notice.as_deref())
+        } else {
+            r#"<section class="card message"><h1>No campaign here yet</h1><p>Start one on the <a href="/">Data</a> screen first; then set up the mail server here.</p></section>"#.to_string()
+        }
     })
     .await;
     Html(html::page(
@@ -759,6 +782,9 @@ fn save(studio: &Studio, form: &[(String, String)]) -> Result<(), String> {
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.trim())
             .unwrap_or("");
+        if !smtp.contains_key(key) && DEFAULT_CHOICES.contains(&(key, raw)) {
+            continue;
+        }
         if raw.is_empty() {
             smtp.remove(key);
             changes.push((key, None));
@@ -790,7 +816,13 @@ pub(crate) async fn confirm(State(studio): State<Arc<Studio>>, Query(params): Pa
         let planned = studio
             .input()
             .and_then(|input| {
-                plan::campaign_config(input, &studio.files().config, Mode::Send, resend_unknown)
+                plan::campaign_config(
+                    input,
+                    &studio.files().config,
+                    Mode::Send,
+                    resend_unknown,
+                    false,
+                )
             })
             .and_then(|cfg| {
                 plan::confirmation(&cfg, CONFIRM_NAMED).map(|c| (c, cfg.smtp))
@@ -864,7 +896,7 @@ fn confirmation_html(c: &Confirmation, smtp: &SmtpConfig, resend_unknown: bool) 
     }
     if c.invalid > 0 {
         s.push_str(&format!(
-            "<dt>Problems</dt><dd>{} rows have problems: the send stops before anything goes out; fix them on the Check screen first</dd>",
+            "<dt>Problems</dt><dd>{} rows have problems and cannot be sent; the Check screen lists them</dd>",
             c.invalid
         ));
     }
@@ -875,10 +907,20 @@ fn confirmation_html(c: &Confirmation, smtp: &SmtpConfig, resend_unknown: bool) 
     s.push_str(&format!(
         r#"<form method="post" action="/email/send" class="send-form">
 <input type="hidden" name="resend_unknown" value="{resend}">
-{password}
+{skip}{password}
 <div class="buttons"><a class="button" href="/email">Cancel</a>
 <button type="submit" class="primary">Send {n} message{plural}</button></div></form></section>"#,
         resend = if resend_unknown { "1" } else { "" },
+        // Nothing goes out while a row has a problem unless the user says to leave them out.
+        skip = if c.invalid > 0 {
+            format!(
+                r#"<label class="check"><input type="checkbox" name="skip_invalid" value="1" required> Leave out the {} row{} with problems and send the others</label>"#,
+                c.invalid,
+                if c.invalid == 1 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        },
         password = password_box(smtp),
         n = c.messages,
         plural = if c.messages == 1 { "" } else { "s" }
@@ -899,7 +941,7 @@ pub(crate) async fn send_test(
         .into_response();
     }
     let password = param(&form, "password").map(str::to_string);
-    launch(studio, Mode::Test { to }, false, password).await
+    launch(studio, Mode::Test { to }, Choices::default(), password).await
 }
 
 /// POST `/email/send`.
@@ -907,19 +949,22 @@ pub(crate) async fn send_all(
     State(studio): State<Arc<Studio>>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let resend_unknown = param(&form, "resend_unknown").is_some_and(|v| v == "1");
+    let choices = Choices {
+        resend_unknown: param(&form, "resend_unknown").is_some_and(|v| v == "1"),
+        skip_invalid: param(&form, "skip_invalid").is_some_and(|v| v == "1"),
+    };
     let password = param(&form, "password").map(str::to_string);
-    launch(studio, Mode::Send, resend_unknown, password).await
+    launch(studio, Mode::Send, choices, password).await
 }
 
 async fn launch(
     studio: Arc<Studio>,
     mode: Mode,
-    resend_unknown: bool,
+    choices: Choices,
     password: Option<String>,
 ) -> Response {
     let started =
-        tokio::task::spawn_blocking(move || start(&studio, mode, resend_unknown, password)).await;
+        tokio::task::spawn_blocking(move || start(&studio, mode, choices, password)).await;
     match started {
         Ok(Ok(())) => Redirect::to("/email").into_response(),
         Ok(Err(e)) => Redirect::to(&error_url(&e)).into_response(),

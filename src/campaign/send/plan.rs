@@ -131,13 +131,15 @@ pub fn confirmation(cfg: &SendConfig, first: usize) -> Result<Confirmation, Stri
 }
 
 /// The send of a campaign folder's files as the studio starts it: what `lettermerge send
-/// --template T --data D --config C --yes` builds, every row selected (the config's
-/// exclusions are in `input`), the ledger at its default place beside the data.
+/// --template T --data D --config C --yes` builds (with `--resend-unknown` and
+/// `--skip-invalid` when asked), every row selected (the config's exclusions are in
+/// `input`), the ledger at its default place beside the data.
 pub fn campaign_config(
     input: crate::config::Input,
     config: &std::path::Path,
     mode: crate::config::send::Mode,
     resend_unknown: bool,
+    skip_invalid: bool,
 ) -> Result<SendConfig, String> {
     use crate::config::send::{default_ledger_path, SmtpConfig};
     let smtp = SmtpConfig::load(config).map_err(|e| e.0)?;
@@ -158,7 +160,7 @@ pub fn campaign_config(
         attach_pdf: false,
         resend_unknown,
         allow_template_change: false,
-        skip_invalid: false,
+        skip_invalid,
         yes: true,
         quiet: true,
         offices,
