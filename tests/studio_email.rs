@@ -498,4 +498,41 @@ fn rows_with_problems_go_only_when_the_user_leaves_them_out() {
     let page = wait_for_run_end(&studio, &cookie);
     assert!(page.contains("Sent 20 messages, 0 failed"), "{page}");
     assert_eq!(server.messages().len(), 20);
+
+    // The row mended and the letter edited since: the rest goes with the new letter only
+    // when the user says so.
+    std::fs::write(&data, &csv).unwrap();
+    let template = tmp.path().join("welcome.md");
+    let mut letter = std::fs::read_to_string(&template).unwrap();
+    letter.push_str("\nA line added after the first messages went out.\n");
+    std::fs::write(&template, letter).unwrap();
+    let confirm = studio.get("/email/confirm", &cookie).body;
+    assert!(
+        confirm.contains("Send 1 message to this official?"),
+        "{confirm}"
+    );
+    assert!(
+        confirm.contains("margaret.obrien@house.example"),
+        "{confirm}"
+    );
+    assert!(
+        confirm.contains(r#"name="allow_template_change" value="1" required"#),
+        "{confirm}"
+    );
+    assert_eq!(studio.post_form("/email/send", &cookie, "").status, 303);
+    let page = wait_for_run_end(&studio, &cookie);
+    assert!(page.contains("changed since campaign"), "{page}");
+    assert_eq!(server.messages().len(), 20);
+    assert_eq!(
+        studio
+            .post_form("/email/send", &cookie, "allow_template_change=1")
+            .status,
+        303
+    );
+    let page = wait_for_run_end(&studio, &cookie);
+    assert!(
+        page.contains("Sent 1 messages, 0 failed, 0 unknown, 20 skipped"),
+        "{page}"
+    );
+    assert_eq!(server.messages().len(), 21);
 }

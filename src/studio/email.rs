@@ -229,6 +229,7 @@ fn start(
         mode,
         choices.resend_unknown,
         choices.skip_invalid,
+        choices.allow_template_change,
     )?;
     let test_to = match &cfg.mode {
         Mode::Test { to } => Some(to.clone()),
@@ -311,6 +312,8 @@ struct Choices {
     resend_unknown: bool,
     /// Leave out the rows with problems and send the others (`--skip-invalid`).
     skip_invalid: bool,
+    /// Send the rest with the letter as it now is (`--allow-template-change`).
+    allow_template_change: bool,
 }
 
 type Params = Query<Vec<(String, String)>>;
@@ -822,6 +825,7 @@ pub(crate) async fn confirm(State(studio): State<Arc<Studio>>, Query(params): Pa
                     Mode::Send,
                     resend_unknown,
                     false,
+                    false,
                 )
             })
             .and_then(|cfg| {
@@ -907,7 +911,7 @@ fn confirmation_html(c: &Confirmation, smtp: &SmtpConfig, resend_unknown: bool) 
     s.push_str(&format!(
         r#"<form method="post" action="/email/send" class="send-form">
 <input type="hidden" name="resend_unknown" value="{resend}">
-{skip}{password}
+{skip}{changed}{password}
 <div class="buttons"><a class="button" href="/email">Cancel</a>
 <button type="submit" class="primary">Send {n} message{plural}</button></div></form></section>"#,
         resend = if resend_unknown { "1" } else { "" },
@@ -920,6 +924,11 @@ fn confirmation_html(c: &Confirmation, smtp: &SmtpConfig, resend_unknown: bool) 
             )
         } else {
             String::new()
+        },
+        changed = if c.template_changed {
+            r#"<label class="check"><input type="checkbox" name="allow_template_change" value="1" required> The letter changed since the first messages went out: send the rest with the letter as it is now</label>"#
+        } else {
+            ""
         },
         password = password_box(smtp),
         n = c.messages,
@@ -952,6 +961,7 @@ pub(crate) async fn send_all(
     let choices = Choices {
         resend_unknown: param(&form, "resend_unknown").is_some_and(|v| v == "1"),
         skip_invalid: param(&form, "skip_invalid").is_some_and(|v| v == "1"),
+        allow_template_change: param(&form, "allow_template_change").is_some_and(|v| v == "1"),
     };
     let password = param(&form, "password").map(str::to_string);
     launch(studio, Mode::Send, choices, password).await

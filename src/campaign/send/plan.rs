@@ -4,7 +4,7 @@
 
 use super::deliver::{kept_back, row_key};
 use super::Skip;
-use crate::campaign::email::{campaign_key, email_settings};
+use crate::campaign::email::{campaign_key, email_settings, fnv64};
 use crate::config::send::SendConfig;
 use crate::email;
 use crate::ledger::{LedgerReader, RowState};
@@ -38,6 +38,9 @@ pub struct Confirmation {
     pub refused: u64,
     /// The first messages that would go out.
     pub first: Vec<Addressee>,
+    /// The template changed since the campaign's first send: the rest would go with other
+    /// text, which the send refuses unless `allow_template_change`.
+    pub template_changed: bool,
     pub from: String,
     pub host: String,
     pub port: u16,
@@ -57,15 +60,27 @@ pub fn confirmation(cfg: &SendConfig, first: usize) -> Result<Confirmation, Stri
         return Err(p.message.clone());
     }
     let selection = cfg.select.resolve(data.headers()).map_err(|e| e.0)?;
+    let template_text = std::fs::read(&cfg.input.template)
+        .map_err(|e| format!("{}: {e}", cfg.input.template.display()))?;
+    let template_hash = format!("{:016x}", fnv64(&template_text));
+    let mut template_changed = false;
     let known: HashMap<String, (RowState, Option<u16>)> = match LedgerReader::open(&cfg.ledger) {
-        Ok(reader) => match reader.rows(&key, None) {
-            Ok(rows) => rows
-                .into_iter()
-                .map(|r| (r.row_key, (r.state, r.code)))
-                .collect(),
-            // No run of this campaign yet.
-            Err(_) => HashMap::new(),
-        },
+        Ok(reader) => {
+            let campaigns = reader.campaigns().map_err(|e| e.to_string())?;
+            match campaigns.iter().find(|c| c.info.key == key) {
+                Some(c) => {
+                    template_changed = c.info.template_hash != template_hash;
+                    reader
+                        .rows(&key, None)
+                        .map_err(|e| e.to_string())?
+                        .into_iter()
+                        .map(|r| (r.row_key, (r.state, r.code)))
+                        .collect()
+                }
+                // No run of this campaign yet.
+                None => HashMap::new(),
+            }
+        }
         Err(_) if !cfg.ledger.exists() => HashMap::new(),
         Err(e) => return Err(e.to_string()),
     };
@@ -77,6 +92,7 @@ pub fn confirmation(cfg: &SendConfig, first: usize) -> Result<Confirmation, Stri
         unknown_held: 0,
         refused: 0,
         first: Vec::new(),
+        template_changed,
         from: cfg.smtp.from.clone(),
         host: cfg.smtp.host.clone(),
         port: cfg.smtp.port,
@@ -131,8 +147,8 @@ pub fn confirmation(cfg: &SendConfig, first: usize) -> Result<Confirmation, Stri
 }
 
 /// The send of a campaign folder's files as the studio starts it: what `lettermerge send
-/// --template T --data D --config C --yes` builds (with `--resend-unknown` and
-/// `--skip-invalid` when asked), every row selected (the config's exclusions are in
+/// --template T --data D --config C --yes` builds (with `--resend-unknown`,
+/// `--skip-invalid` and `--allow-template-change` when asked), every row selected (the config's exclusions are in
 /// `input`), the ledger at its default place beside the data.
 pub fn campaign_config(
     input: crate::config::Input,
@@ -140,6 +156,7 @@ pub fn campaign_config(
     mode: crate::config::send::Mode,
     resend_unknown: bool,
     skip_invalid: bool,
+    allow_template_change: bool,
 ) -> Result<SendConfig, String> {
     use crate::config::send::{default_ledger_path, SmtpConfig};
     let smtp = SmtpConfig::load(config).map_err(|e| e.0)?;
@@ -159,7 +176,7 @@ pub fn campaign_config(
         limit,
         attach_pdf: false,
         resend_unknown,
-        allow_template_change: false,
+        allow_template_change,
         skip_invalid,
         yes: true,
         quiet: true,
