@@ -409,3 +409,42 @@ pub(super) fn start_of_today() -> chrono::DateTime<chrono::Utc> {
         .map(|t| t.with_timezone(&chrono::Utc))
         .unwrap_or_else(|| now.with_timezone(&chrono::Utc) - chrono::Duration::hours(24))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{sleep_unless_stopped, Pacer, STOP_POLL};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_stop_cuts_the_rate_limits_wait_short() {
+        // One message a minute: the second waits a minute, unless stopped.
+        let mut pacer = Pacer::new(Some(1));
+        let stop = Arc::new(AtomicBool::new(false));
+        assert!(pacer.wait(&stop), "the first message goes at once");
+        let flag = Arc::clone(&stop);
+        let setter = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(150));
+            flag.store(true, Ordering::Relaxed);
+        });
+        let started = Instant::now();
+        assert!(!pacer.wait(&stop), "the wait reports the stop");
+        assert!(
+            started.elapsed() < Duration::from_millis(150) + STOP_POLL * 3,
+            "{:?}",
+            started.elapsed()
+        );
+        setter.join().unwrap();
+    }
+
+    #[test]
+    fn an_unstopped_sleep_lasts_its_time() {
+        let stop = AtomicBool::new(false);
+        let started = Instant::now();
+        assert!(sleep_unless_stopped(Duration::from_millis(30), &stop));
+        assert!(started.elapsed() >= Duration::from_millis(30));
+        stop.store(true, Ordering::Relaxed);
+        assert!(!sleep_unless_stopped(Duration::from_secs(60), &stop));
+    }
+}
