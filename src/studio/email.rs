@@ -7,13 +7,14 @@
 use super::html::{self, escape};
 use super::Studio;
 use crate::campaign::send::plan::{self, Confirmation};
-use crate::campaign::send::status::CampaignLedger;
-use crate::campaign::send::{self as engine, Plan, Progress, SecretRequest, SendEvent, SendFront};
+use crate::campaign::send::status::{CampaignLedger, RowRecord};
+use crate::campaign::send::{
+    self as engine, Plan, Progress, Secret, SecretRequest, SendEvent, SendFront,
+};
 use crate::config::edit;
 use crate::config::secret;
 use crate::config::send::{Mode, SmtpConfig};
 use crate::report::Reporter;
-use crate::smtp::Secret;
 use axum::extract::{Form, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::sse::{Event, Sse};
@@ -693,7 +694,7 @@ fn ledger_html(ledger: &CampaignLedger) -> String {
     s
 }
 
-fn rows_table(rows: &[crate::ledger::RowRecord], codes: bool) -> String {
+fn rows_table(rows: &[RowRecord], codes: bool) -> String {
     let mut s = String::from("<table class=\"rows\"><thead><tr><th>Row</th><th>To</th>");
     if codes {
         s.push_str("<th>Code</th>");

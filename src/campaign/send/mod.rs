@@ -15,6 +15,8 @@ pub mod status;
 
 pub use self::deliver::Outcome;
 pub use self::progress::Progress;
+/// The login secret a front end hands the engine (a password or an OAuth token).
+pub use crate::smtp::Secret;
 
 use self::deliver::{connect, start_of_today, Pacer, Sender};
 use crate::campaign::email::{campaign_key, dry_run_text, email_settings, fnv64};
@@ -29,7 +31,6 @@ use crate::pdf::{self, DocInfo, EmbeddedFonts, GlyphUsage};
 use crate::problem::Problem;
 use crate::records::{DataSource, Record, Selection};
 use crate::report::Reporter;
-use crate::smtp::Secret;
 use crate::template::Template;
 use crate::typeset::Typesetter;
 use std::collections::HashSet;

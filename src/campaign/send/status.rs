@@ -1,7 +1,8 @@
 //! What a campaign's send ledger says, as data: `lettermerge status` prints it, the studio's
 //! Email screen shows it. Read without the run lock, so it works while a run sends.
 
-use crate::ledger::{self, CampaignStatus, Counts, LedgerError, LedgerReader, RowRecord, RowState};
+use crate::ledger::{self, LedgerError, LedgerReader, RowState};
+pub use crate::ledger::{CampaignStatus, Counts, RowRecord};
 use crate::output::write_atomically;
 use std::path::{Path, PathBuf};
 
