@@ -609,7 +609,7 @@ fn run_panel(run: &Run) -> String {
     format!(
         r#"<section class="card run run-{phase}" id="run"{live}>
 <h2 data-k="title">{title}</h2>
-<progress max="{max}" value="{done}"></progress>
+<progress max="{max}" value="{done}" aria-label="Messages dealt with"></progress>
 <div class="counts">
 <div><strong data-k="sent">{sent}</strong><span>sent</span></div>
 <div><strong data-k="total">{total}</strong><span>in all</span></div>
