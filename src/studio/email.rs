@@ -611,9 +611,9 @@ fn run_panel(run: &Run) -> String {
 <h2 data-k="title">{title}</h2>
 <progress max="{max}" value="{done}" aria-label="Messages dealt with"></progress>
 <div class="counts">
-<div><strong data-k="sent">{sent}</strong><span>sent</span></div>
-<div><strong data-k="total">{total}</strong><span>in all</span></div>
-<div class="bad"><strong data-k="failed">{failed}</strong><span>failed</span></div>
+<div class="count-box good"><span class="n" data-k="sent">{sent}</span><span class="l">sent</span></div>
+<div class="count-box"><span class="n" data-k="total">{total}</span><span class="l">in all</span></div>
+<div class="count-box{bad}" data-box="failed"><span class="n" data-k="failed">{failed}</span><span class="l">failed</span></div>
 {more}
 </div>
 <p class="run-message" data-k="message">{message}</p>
@@ -627,15 +627,17 @@ fn run_panel(run: &Run) -> String {
         sent = s.sent,
         total = s.total,
         failed = s.failed,
+        bad = if s.failed > 0 { " bad" } else { "" },
         // A test is one message: the ledger's counts and the pace say nothing about it.
         more = if run.test_to.is_some() {
             String::new()
         } else {
             format!(
-                r#"<div class="warn"><strong data-k="unknown">{unknown}</strong><span>unknown</span></div>
-<div><strong data-k="skipped">{skipped}</strong><span>sent before</span></div>
-<div><strong data-k="rate">{rate}</strong><span>rate</span></div>
-<div><strong data-k="left">{left}</strong><span>time left</span></div>"#,
+                r#"<div class="count-box{warn}" data-box="unknown"><span class="n" data-k="unknown">{unknown}</span><span class="l">unknown</span></div>
+<div class="count-box"><span class="n" data-k="skipped">{skipped}</span><span class="l">sent before</span></div>
+<div class="count-box"><span class="n" data-k="rate">{rate}</span><span class="l">rate</span></div>
+<div class="count-box"><span class="n" data-k="left">{left}</span><span class="l">time left</span></div>"#,
+                warn = if s.unknown > 0 { " warn" } else { "" },
                 unknown = s.unknown,
                 skipped = s.skipped,
                 rate = escape(if s.rate.is_empty() { "–" } else { &s.rate }),

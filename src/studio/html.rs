@@ -13,10 +13,10 @@ pub(crate) use crate::markup::escape;
 /// The screens, in the order a campaign goes through them. Only the first is built so far.
 const SCREENS: [(&str, &str); 6] = [
     ("Data", "/"),
-    ("Match fields", ""),
+    ("Match fields", "/fields"),
     ("Letter", ""),
-    ("Check", ""),
-    ("Print", ""),
+    ("Check", "/check"),
+    ("Print", "/print"),
     ("Email", "/email"),
 ];
 

@@ -3,9 +3,12 @@
 //! `data`) and its CSS and script built into the binary, so it works offline.
 
 mod campaign;
+mod check;
 mod data;
 mod email;
+mod fields;
 mod html;
+mod print;
 mod security;
 
 use crate::exit_codes::ExitCode;
@@ -25,6 +28,10 @@ pub(crate) struct Studio {
     pub guard: security::Guard,
     /// The data last read (see `campaign`).
     cache: campaign::Cache,
+    /// The last check (see `check`).
+    checks: check::Cache,
+    /// The current or last print run.
+    print: print::Jobs,
 }
 
 const STUDIO_CSS: &str = include_str!("assets/studio.css");
@@ -70,6 +77,8 @@ fn serve(dir: &Path, port: u16, open_browser: bool) -> Result<(), String> {
         dir,
         guard,
         cache: campaign::Cache::default(),
+        checks: check::Cache::default(),
+        print: print::Jobs::default(),
     });
 
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -101,6 +110,13 @@ fn router(studio: Arc<Studio>) -> Router {
         .route("/start", post(data::start))
         .route("/choose", post(data::choose))
         .route("/exclude", post(data::exclude))
+        .route("/fields", get(fields::page).post(fields::save))
+        .route("/check", get(check::page))
+        .route("/row", get(check::row))
+        .route("/print", get(print::page).post(print::start))
+        .route("/print/status", get(print::status))
+        .route("/files/letters/", get(print::folder))
+        .route("/files/letters/{name}", get(print::file))
         .route(
             "/upload",
             post(data::upload)

@@ -24,6 +24,14 @@ document.addEventListener("DOMContentLoaded", function () {
     set("left", s.left || "–");
     set("message", s.message || "");
     set("title", s.title);
+    var failedBox = run.querySelector("[data-box=failed]");
+    if (failedBox) {
+      failedBox.classList.toggle("bad", s.failed > 0);
+    }
+    var unknownBox = run.querySelector("[data-box=unknown]");
+    if (unknownBox) {
+      unknownBox.classList.toggle("warn", s.unknown > 0);
+    }
     if (bar) {
       bar.max = Math.max(s.total, 1);
       bar.value = s.done;
