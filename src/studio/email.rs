@@ -599,12 +599,9 @@ fn run_panel(run: &Run) -> String {
     let s = run.state.borrow().clone();
     let live = if s.is_over() { "" } else { " data-live=\"1\"" };
     let mut failures = String::new();
-    for (row, code, text) in &s.failures {
-        failures.push_str(&format!(
-            "<li>row {row}: {}{}</li>",
-            code.map(|c| format!("{c} ")).unwrap_or_default(),
-            escape(text)
-        ));
+    // The server's words carry its code; the send record's table has a column for it.
+    for (row, _code, text) in &s.failures {
+        failures.push_str(&format!("<li>row {row}: {}</li>", escape(text)));
     }
     format!(
         r#"<section class="card run run-{phase}" id="run"{live}>

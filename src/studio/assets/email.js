@@ -41,7 +41,7 @@ document.addEventListener("DOMContentLoaded", function () {
       list.textContent = "";
       s.failures.forEach(function (f) {
         var li = document.createElement("li");
-        li.textContent = "row " + f[0] + ": " + (f[1] ? f[1] + " " : "") + f[2];
+        li.textContent = "row " + f[0] + ": " + f[2];
         list.appendChild(li);
       });
     }
