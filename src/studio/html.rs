@@ -17,7 +17,7 @@ const SCREENS: [(&str, &str); 6] = [
     ("Letter", "/letter"),
     ("Check", "/check"),
     ("Print", "/print"),
-    ("Email", ""),
+    ("Email", "/email"),
 ];
 
 /// A whole page: `body` is HTML already (built from escaped values).

@@ -5,6 +5,7 @@
 mod campaign;
 mod check;
 mod data;
+mod email;
 mod fields;
 mod html;
 mod letter;
@@ -130,6 +131,15 @@ fn router(studio: Arc<Studio>) -> Router {
         .route("/letter/email/{id}", get(letter::email_frame))
         .route("/letter/save", post(letter::save))
         .route("/assets/letter.js", get(letter::script))
+        // Email screen: the [smtp] form, test, confirmation, live send, stop, ledger state.
+        .route("/email", get(email::page))
+        .route("/email/smtp", post(email::save_smtp))
+        .route("/email/test", post(email::send_test))
+        .route("/email/confirm", get(email::confirm))
+        .route("/email/send", post(email::send_all))
+        .route("/email/stop", post(email::stop))
+        .route("/email/events", get(email::events))
+        .route("/assets/email.js", get(email::js))
         .route("/assets/studio.css", get(css))
         .route("/assets/studio.js", get(js))
         .fallback(not_found)
