@@ -18,6 +18,8 @@ pub struct Reporter {
     /// Prints nothing at all, problems included: for a run whose problems another pass
     /// already reported (`preview --html` writing its PDFs).
     silent: bool,
+    /// Where someone else watches the progress (the studio): each pass puts its bar here.
+    watch: Option<Watch>,
 }
 
 impl Reporter {
@@ -31,7 +33,28 @@ impl Reporter {
             quiet,
             progress: !quiet && std::io::stderr().is_terminal(),
             silent: false,
+            watch: None,
         }
+    }
+
+    /// A silent reporter whose passes put their (hidden) progress bars into `watch`.
+    pub fn watched(data: &Path, watch: Watch) -> Reporter {
+        Reporter {
+            watch: Some(watch),
+            ..Reporter::silent(data)
+        }
+    }
+
+    /// A new hidden bar for a pass, put where the watcher reads it.
+    fn watched_pass(&self, len: Option<u64>, what: &'static str) -> Option<ProgressBar> {
+        let watch = self.watch.as_ref()?;
+        let pb = ProgressBar::hidden();
+        if let Some(n) = len {
+            pb.set_length(n);
+        }
+        pb.set_message(what);
+        *watch.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(pb.clone());
+        Some(pb)
     }
 
     /// A reporter that prints nothing, not even problems.
@@ -139,6 +162,9 @@ impl Reporter {
 
     /// A spinner for a pass of unknown length, or a hidden bar when not on a terminal.
     pub fn spinner(&self, what: &'static str) -> ProgressBar {
+        if let Some(pb) = self.watched_pass(None, what) {
+            return pb;
+        }
         if !self.progress {
             return ProgressBar::hidden();
         }
@@ -154,6 +180,9 @@ impl Reporter {
 
     /// A progress bar over `len` letters, or a hidden bar when not on a terminal.
     pub fn bar(&self, len: u64, what: &'static str) -> ProgressBar {
+        if let Some(pb) = self.watched_pass(Some(len), what) {
+            return pb;
+        }
         if !self.progress {
             return ProgressBar::hidden();
         }
@@ -165,6 +194,20 @@ impl Reporter {
         );
         pb.set_message(what);
         pb
+    }
+}
+
+/// The progress of a run as another thread sees it: the current pass's bar (its message
+/// names the pass, "Checking" or "Writing"; its position and length count the rows).
+#[derive(Clone, Default)]
+pub struct Watch(std::sync::Arc<std::sync::Mutex<Option<ProgressBar>>>);
+
+impl Watch {
+    /// The pass, the rows done and the rows in all (`None`: not known yet).
+    pub fn read(&self) -> Option<(String, u64, Option<u64>)> {
+        let guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let pb = guard.as_ref()?;
+        Some((pb.message(), pb.position(), pb.length()))
     }
 }
 

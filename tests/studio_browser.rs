@@ -97,3 +97,265 @@ fn start_a_campaign_then_upload_a_list() {
     let text = browser.wait_for_text("This filter cannot be used");
     assert!(text.contains("the data has no column `ward`"), "{text}");
 }
+
+/// `lettermerge ARGS` in `dir`; stdout and stderr together.
+fn cli(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lettermerge"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run lettermerge");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn match_a_field_and_leave_a_row_out_then_the_command_line_agrees() {
+    let Some(browser) = Browser::start() else {
+        panic!("chromedriver or chromium is not installed; scripts/test installs them (apt-get install chromium chromium-driver)");
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("campaign");
+    let studio = Studio::start(&dir);
+    browser.goto(&studio.url);
+    browser.click(&browser.find("form[action='/start'] button"));
+    browser.wait_for_text("21 rows");
+
+    let list = tmp.path().join("council.csv");
+    std::fs::write(
+        &list,
+        "Given Name,Goes By,Surname,Office,E-mail Address\n\
+         Margaret,Peggy,Lindqvist,Council Member,peggy@example.org\n\
+         Robert,Bob,Okafor,Council Member,bob@example.org\n\
+         Susan,Sue,Marchetti,Mayor,sue@example.org\n",
+    )
+    .unwrap();
+    browser.send_keys(
+        &browser.find("form.upload input[type=file]"),
+        list.to_str().unwrap(),
+    );
+    browser.click(&browser.find("form.upload button[type=submit]"));
+    browser.wait_for_text("council.csv · UTF-8 · comma-separated · 3 rows");
+
+    // Match fields: "Given Name" is found by itself; the user wants the name they go by.
+    browser.click(&browser.find("nav.tabs a[href='/fields']"));
+    let text = browser.wait_for_text("Fields the letter uses");
+    assert!(text.contains("Automatic: Given Name (synonym)"), "{text}");
+    browser.screenshot(&screens().join("6-match-fields.png"));
+    browser.click(&browser.find("select[name=first_name]"));
+    browser.click(&browser.find("select[name=first_name] option[value='Goes By']"));
+    browser.click(&browser.find("form.fields-form button[type=submit]"));
+    browser.wait_for_text("Chosen by you");
+    let config = std::fs::read_to_string(dir.join("lettermerge.toml")).unwrap();
+    assert!(
+        config.contains("[columns]\nfirst_name = \"Goes By\"\n"),
+        "{config}"
+    );
+    assert!(
+        config.starts_with("# lettermerge campaign settings."),
+        "the user's comments stay: {config}"
+    );
+    let said = cli(
+        &dir,
+        &[
+            "check",
+            "-t",
+            "welcome.md",
+            "-d",
+            "council.csv",
+            "--config",
+            "lettermerge.toml",
+        ],
+    );
+    assert!(
+        said.contains("first_name") && said.contains("Goes By (config)"),
+        "{said}"
+    );
+
+    // Data: untick Okafor's row (row 3); it is saved at once, and stays after a reload.
+    browser.click(&browser.find("nav.tabs a[href='/']"));
+    browser.wait_for_text("3 rows");
+    browser.click(&browser.find("table.rows input[name=include][value='3']"));
+    browser.wait_for_text("1 left out");
+    let config = std::fs::read_to_string(dir.join("lettermerge.toml")).unwrap();
+    assert!(
+        config.contains("[data]\nexclude_file = \"council.csv\"\nexclude_rows = [3]\n"),
+        "{config}"
+    );
+    browser.goto(&format!("http://127.0.0.1:{}/", studio.port));
+    browser.wait_for_text("1 left out");
+    browser.screenshot(&screens().join("7-data-row-left-out.png"));
+    let said = cli(
+        &dir,
+        &[
+            "check",
+            "-t",
+            "welcome.md",
+            "-d",
+            "council.csv",
+            "--config",
+            "lettermerge.toml",
+        ],
+    );
+    assert!(said.contains("row 3 left out"), "{said}");
+    assert!(!said.contains("row 3:"), "row 3 is not checked: {said}");
+
+    // Ticked again: the lines go, and the file reads as before.
+    browser.click(&browser.find("table.rows input[name=include][value='3']"));
+    browser.wait_for_text_gone("left out");
+    let config = std::fs::read_to_string(dir.join("lettermerge.toml")).unwrap();
+    assert!(
+        !config.contains("\nexclude_rows") && !config.contains("\n[data]"),
+        "{config}"
+    );
+}
+
+#[test]
+fn check_then_step_to_the_row_with_a_problem_and_leave_it_out() {
+    let Some(browser) = Browser::start() else {
+        panic!("chromedriver or chromium is not installed; scripts/test installs them (apt-get install chromium chromium-driver)");
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("campaign");
+    let studio = Studio::start(&dir);
+    browser.goto(&studio.url);
+    browser.click(&browser.find("form[action='/start'] button"));
+    browser.wait_for_text("21 rows");
+    let list = tmp.path().join("assembly.csv");
+    std::fs::write(
+        &list,
+        "first_name,last_name,title,body,district,address,city,state,zip,email\n\
+         Ana,Reyes,Assembly Member,California State Assembly,12,1021 O Street,Sacramento,CA,95814,ana.reyes@example.org\n\
+         Ben,Cho,Assembly Member,California State Assembly,13,1021 O Street,Sacramento,CA,95814,ben.cho@@example\n\
+         Cara,Diaz,Assembly Member,California State Assembly,14,1021 O Street,Sacramento,CA,95814,cara.diaz@example.org\n",
+    )
+    .unwrap();
+    browser.send_keys(
+        &browser.find("form.upload input[type=file]"),
+        list.to_str().unwrap(),
+    );
+    browser.click(&browser.find("form.upload button[type=submit]"));
+    browser.wait_for_text("3 rows");
+
+    browser.click(&browser.find("nav.tabs a[href='/check']"));
+    let text = browser.wait_for_text("rows checked");
+    assert!(text.contains("1 row has errors"), "{text}");
+    assert!(
+        text.contains("ben.cho@@example"),
+        "the problem names the value: {text}"
+    );
+    browser.screenshot(&screens().join("8-check.png"));
+
+    // The problem's row link leads to the row, with its problem.
+    browser.click(&browser.find("ul.problems.errors a.row-link"));
+    let text = browser.wait_for_text("Row 3 · 2 of 3");
+    assert!(text.contains("Error"), "{text}");
+    assert!(text.contains("Cho"), "{text}");
+    // Its printed page (the typesetter's SVG) and its email are shown beside each other.
+    browser.find(".row-letter .row-page .sheet svg");
+    browser.find(".row-letter .row-email iframe.email-frame[sandbox]");
+    browser.screenshot(&screens().join("9-row-with-a-problem.png"));
+    // Next and previous step through the rows; find goes by name.
+    browser.click(&browser.find(".stepper a[rel=next]"));
+    browser.wait_for_text("Row 4 · 3 of 3");
+    let find = browser.find("form.find input[name=find]");
+    browser.send_keys(&find, "reyes");
+    browser.click(&browser.find("form.find button"));
+    let text = browser.wait_for_text("Row 2 · 1 of 3");
+    assert!(
+        text.contains("No problems: this letter is ready."),
+        "{text}"
+    );
+    browser.click(&browser.find(".stepper a[rel=next]"));
+    browser.wait_for_text("Row 3 · 2 of 3");
+
+    // Left out from here, the check is clean.
+    browser.click(&browser.find("input[name=include][data-exclude]"));
+    browser.wait_for_text("1 left out");
+    browser.click(&browser.find("nav.tabs a[href='/check']"));
+    let text = browser.wait_for_text("rows checked");
+    assert!(text.contains("Every letter is ready."), "{text}");
+    assert!(text.contains("2 rows checked"), "{text}");
+    let config = std::fs::read_to_string(dir.join("lettermerge.toml")).unwrap();
+    assert!(config.contains("exclude_rows = [3]"), "{config}");
+}
+
+#[test]
+fn print_the_letters_and_the_batch_then_open_them() {
+    let Some(browser) = Browser::start() else {
+        panic!("chromedriver or chromium is not installed; scripts/test installs them (apt-get install chromium chromium-driver)");
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("campaign");
+    let studio = Studio::start(&dir);
+    browser.goto(&studio.url);
+    browser.click(&browser.find("form[action='/start'] button"));
+    browser.wait_for_text("21 rows");
+    // One row left out: it is not printed.
+    browser.click(&browser.find("table.rows input[name=include][value='2']"));
+    browser.wait_for_text("1 left out");
+
+    browser.click(&browser.find("nav.tabs a[href='/print']"));
+    browser.wait_for_text("Write the letters");
+    browser.screenshot(&screens().join("10-print.png"));
+    browser.click(&browser.find("input[name=duplex]"));
+    browser.click(&browser.find("form.print-form button[type=submit]"));
+    let text = browser.wait_for_text("Wrote 20 letters");
+    assert!(text.contains("for double-sided printing"), "{text}");
+    browser.screenshot(&screens().join("11-print-done.png"));
+
+    // The batch is a real PDF with every letter, each starting on a front page.
+    let batch = dir.join("letters/batch.pdf");
+    let info = std::process::Command::new("pdfinfo")
+        .arg(&batch)
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{info}"));
+    assert!(pages >= 20 && pages.is_multiple_of(2), "{pages} pages");
+    let text = std::process::Command::new("pdftotext")
+        .arg(&batch)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(
+        text.contains("O’Brien") || text.contains("O'Brien"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Álvarez-Núñez"),
+        "row 2 was left out: {text}"
+    );
+    let manifest = std::fs::read_to_string(dir.join("letters/manifest.csv")).unwrap();
+    assert_eq!(manifest.lines().count(), 21, "{manifest}");
+
+    // The links open the manifest and the folder.
+    browser.click(&browser.find("a[href='/files/letters/']"));
+    let text = browser.wait_for_text("letters/");
+    assert!(
+        text.contains("batch.pdf") && text.contains("manifest.csv"),
+        "{text}"
+    );
+    let manifest_link = studio.get("/files/letters/manifest.csv", &studio.login());
+    assert_eq!(manifest_link.status, 200);
+    assert_eq!(manifest_link.body, manifest);
+    let escape = studio.get("/files/letters/..%2Flettermerge.toml", &studio.login());
+    assert_eq!(escape.status, 404);
+
+    // A second run replaces only when asked.
+    browser.goto(&format!("http://127.0.0.1:{}/print", studio.port));
+    browser.click(&browser.find("form.print-form button[type=submit]"));
+    let text = browser.wait_for_text("Nothing was written");
+    assert!(text.contains("already exist"), "{text}");
+    browser.click(&browser.find("input[name=replace]"));
+    browser.click(&browser.find("form.print-form button[type=submit]"));
+    browser.wait_for_text("Wrote 20 letters");
+}

@@ -232,3 +232,71 @@ fn the_data_table_pages_through_the_rows() {
         Some("data = \"many.csv\"")
     );
 }
+
+#[test]
+fn every_state_changing_screen_refuses_a_foreign_origin() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (studio, cookie) = started(tmp.path());
+    let config = std::fs::read_to_string(tmp.path().join("lettermerge.toml")).unwrap();
+    for (path, body) in [
+        ("/exclude", "row=2&include=0"),
+        ("/fields", "first_name=last_name"),
+        ("/print", "duplex=1"),
+        ("/choose", "name=officials.csv"),
+    ] {
+        let r = studio.send(
+            &format!(
+                "POST {path} HTTP/1.1\r\nCookie: {cookie}\r\nOrigin: http://evil.example\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            ),
+            body.as_bytes(),
+        );
+        assert_eq!(r.status, 403, "{path}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("lettermerge.toml")).unwrap(),
+        config,
+        "the config is untouched"
+    );
+    assert!(!tmp.path().join("letters").exists(), "nothing was printed");
+    // From the studio's own page the same exclusion is saved.
+    let r = studio.post_form("/exclude", &cookie, "row=2&include=0");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body, "1");
+    let r = studio.post_form("/exclude", &cookie, "row=99&include=0");
+    assert_eq!(r.status, 409);
+    assert!(r.body.contains("has no row 99"), "{}", r.body);
+    // A column the data lacks is not written into [columns].
+    let r = studio.post_form("/fields", &cookie, "first_name=Nickname+Column");
+    assert_eq!(r.status, 400);
+    assert!(
+        !std::fs::read_to_string(tmp.path().join("lettermerge.toml"))
+            .unwrap()
+            .contains("Nickname Column")
+    );
+}
+
+#[test]
+fn only_plain_files_of_the_letters_folder_are_served() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (studio, cookie) = started(tmp.path());
+    std::fs::create_dir(tmp.path().join("letters")).unwrap();
+    std::fs::write(tmp.path().join("letters/a.pdf"), b"%PDF-1.7 test").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        tmp.path().join("lettermerge.toml"),
+        tmp.path().join("letters/link.pdf"),
+    )
+    .unwrap();
+    let r = studio.get("/files/letters/a.pdf", &cookie);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/pdf"));
+    for path in [
+        "/files/letters/link.pdf",
+        "/files/letters/..%2Flettermerge.toml",
+        "/files/letters/%2E%2E",
+        "/files/letters/.hidden",
+    ] {
+        let r = studio.get(path, &cookie);
+        assert_eq!(r.status, 404, "{path}");
+    }
+}

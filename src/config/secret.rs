@@ -27,13 +27,8 @@ impl std::fmt::Debug for Secret {
 /// Finds the secret: the environment first, then `password_command`, then a prompt when
 /// stdin is a terminal. `what` names it in messages ("password for me@smtp.example.org").
 pub fn obtain(password_command: Option<&str>, what: &str) -> Result<Secret, String> {
-    if let Ok(v) = std::env::var(PASSWORD_ENV) {
-        if !v.is_empty() {
-            return Ok(Secret(v));
-        }
-    }
-    if let Some(cmd) = password_command {
-        return run_command(cmd, what);
+    if let Some(found) = without_prompt(password_command, what) {
+        return found;
     }
     if std::io::stdin().is_terminal() {
         let entered = rpassword::prompt_password(format!("SMTP {what}: "))
@@ -47,6 +42,20 @@ pub fn obtain(password_command: Option<&str>, what: &str) -> Result<Secret, Stri
         "no {what}: set the {PASSWORD_ENV} environment variable, or password_command in the \
          config file (e.g. password_command = \"pass show smtp\"), or run on a terminal to be asked"
     ))
+}
+
+/// The secret from the environment or `password_command`, never a prompt (the studio asks
+/// in its page instead); `None` when neither gives one.
+pub fn without_prompt(
+    password_command: Option<&str>,
+    what: &str,
+) -> Option<Result<Secret, String>> {
+    if let Ok(v) = std::env::var(PASSWORD_ENV) {
+        if !v.is_empty() {
+            return Some(Ok(Secret(v)));
+        }
+    }
+    password_command.map(|cmd| run_command(cmd, what))
 }
 
 fn run_command(cmd: &str, what: &str) -> Result<Secret, String> {

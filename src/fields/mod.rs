@@ -344,6 +344,8 @@ impl FieldPlan {
         let file_len = fields.len();
         let mut cache = None;
         let mut replaced = Vec::new();
+        // One allocation for the appended columns, not a regrowth partway through them.
+        fields.reserve(self.columns.len());
         for column in &self.columns {
             let cell = |i: usize| fields.get(i).map(String::as_str).unwrap_or("");
             let value = match &column.source {

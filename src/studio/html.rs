@@ -10,14 +10,14 @@ use axum::response::{Html, IntoResponse, Response};
 /// Makes text safe anywhere in HTML content or in a quoted attribute value.
 pub(crate) use crate::markup::escape;
 
-/// The screens, in the order a campaign goes through them. Only the first is built so far.
+/// The screens, in the order a campaign goes through them.
 const SCREENS: [(&str, &str); 6] = [
     ("Data", "/"),
-    ("Match fields", ""),
+    ("Match fields", "/fields"),
     ("Letter", "/letter"),
-    ("Check", ""),
-    ("Print", ""),
-    ("Email", ""),
+    ("Check", "/check"),
+    ("Print", "/print"),
+    ("Email", "/email"),
 ];
 
 /// A whole page: `body` is HTML already (built from escaped values).

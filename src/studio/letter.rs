@@ -606,6 +606,42 @@ pub(crate) async fn save(
     json_response(StatusCode::OK, body.to_string(), None)
 }
 
+/// The saved template rendered for one row, as the Check screen's row view shows it: its
+/// printed pages and its email side by side, or the template's mistake.
+pub(crate) fn row_preview(studio: &Studio, record: &Record) -> String {
+    let campaign = match campaign(studio) {
+        Ok(c) => c,
+        Err(message) => return format!(r#"<p class="error">{}</p>"#, escape(&message)),
+    };
+    let text = match std::fs::read_to_string(&campaign.template) {
+        Ok(t) => t,
+        Err(e) => {
+            return format!(
+                r#"<p class="error">Cannot read {}: {}</p>"#,
+                escape(&campaign.template.display().to_string()),
+                escape(&e.to_string())
+            )
+        }
+    };
+    let view = preview(&campaign, record, &text);
+    if !view.problem.is_empty() {
+        return format!(
+            r#"<div class="problem" role="alert">{}</div><p><a href="/letter">Fix it on the Letter screen</a></p>"#,
+            view.problem
+        );
+    }
+    format!(
+        r#"<div class="row-letter"><div class="row-page"><h2>Printed page</h2><div class="pages">{pages}</div></div><div class="row-email"><h2>Email</h2>{email}</div></div>{notes}"#,
+        pages = view.pages,
+        email = view.email,
+        notes = if view.notes.is_empty() {
+            String::new()
+        } else {
+            format!(r#"<ul class="notes">{}</ul>"#, view.notes)
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::{field_buttons, helper_buttons, notes_html};

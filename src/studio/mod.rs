@@ -3,9 +3,13 @@
 //! `data`) and its CSS and script built into the binary, so it works offline.
 
 mod campaign;
+mod check;
 mod data;
+mod email;
+mod fields;
 mod html;
 mod letter;
+mod print;
 mod security;
 
 use crate::exit_codes::ExitCode;
@@ -25,6 +29,10 @@ pub(crate) struct Studio {
     pub guard: security::Guard,
     /// The data last read (see `campaign`).
     cache: campaign::Cache,
+    /// The last check (see `check`).
+    checks: check::Cache,
+    /// The current or last print run.
+    print: print::Jobs,
 }
 
 const STUDIO_CSS: &str = include_str!("assets/studio.css");
@@ -70,6 +78,8 @@ fn serve(dir: &Path, port: u16, open_browser: bool) -> Result<(), String> {
         dir,
         guard,
         cache: campaign::Cache::default(),
+        checks: check::Cache::default(),
+        print: print::Jobs::default(),
     });
 
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -101,6 +111,13 @@ fn router(studio: Arc<Studio>) -> Router {
         .route("/start", post(data::start))
         .route("/choose", post(data::choose))
         .route("/exclude", post(data::exclude))
+        .route("/fields", get(fields::page).post(fields::save))
+        .route("/check", get(check::page))
+        .route("/row", get(check::row))
+        .route("/print", get(print::page).post(print::start))
+        .route("/print/status", get(print::status))
+        .route("/files/letters/", get(print::folder))
+        .route("/files/letters/{name}", get(print::file))
         .route(
             "/upload",
             post(data::upload)
@@ -114,6 +131,15 @@ fn router(studio: Arc<Studio>) -> Router {
         .route("/letter/email/{id}", get(letter::email_frame))
         .route("/letter/save", post(letter::save))
         .route("/assets/letter.js", get(letter::script))
+        // Email screen: the [smtp] form, test, confirmation, live send, stop, ledger state.
+        .route("/email", get(email::page))
+        .route("/email/smtp", post(email::save_smtp))
+        .route("/email/test", post(email::send_test))
+        .route("/email/confirm", get(email::confirm))
+        .route("/email/send", post(email::send_all))
+        .route("/email/stop", post(email::stop))
+        .route("/email/events", get(email::events))
+        .route("/assets/email.js", get(email::js))
         .route("/assets/studio.css", get(css))
         .route("/assets/studio.js", get(js))
         .fallback(not_found)

@@ -81,6 +81,22 @@ impl Browser {
             .as_str()
             .unwrap_or_else(|| panic!("no session: {value}"))
             .to_string();
+        // The screenshots are of a 1280×800 viewport: headless Chromium's window size counts
+        // its (invisible) frame, so the window is grown by the difference.
+        let inner = browser.session_call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": "return [window.innerWidth, window.innerHeight];", "args": []})),
+        );
+        let (w, h) = (
+            inner[0].as_i64().unwrap_or(1280),
+            inner[1].as_i64().unwrap_or(800),
+        );
+        browser.session_call(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": 1280 + (1280 - w), "height": 800 + (800 - h)})),
+        );
         Some(browser)
     }
 
@@ -238,6 +254,22 @@ impl Browser {
             assert!(
                 Instant::now() < deadline,
                 "the page never showed {needle:?}; it shows:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits up to 10 s for the page's text to no longer contain `needle`.
+    pub fn wait_for_text_gone(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.page_text();
+            if !text.contains(needle) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the page still shows {needle:?}:\n{text}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }

@@ -28,10 +28,10 @@ document.addEventListener("DOMContentLoaded", function () {
   });
 
   // The Include checkboxes of the data table: each change is saved in the config at once.
-  document.querySelectorAll("table.rows input[name=include]").forEach(function (box) {
+  document.querySelectorAll("table.rows input[name=include], input[name=include][data-exclude]").forEach(function (box) {
     box.addEventListener("change", function () {
       var row = box.value;
-      var line = box.closest("tr");
+      var line = box.closest("tr") || box.closest("section");
       var error = document.querySelector(".exclude-error");
       box.disabled = true;
       fetch("/exclude", {
@@ -53,4 +53,26 @@ document.addEventListener("DOMContentLoaded", function () {
       }).then(function () { box.disabled = false; });
     });
   });
+
+  // A print run in progress: its counts follow the run; the page reloads when it ends.
+  var running = document.querySelector("[data-print-running]");
+  if (running) {
+    var bar = running.querySelector("progress");
+    var pass = running.querySelector(".pass");
+    var count = running.querySelector(".count");
+    var poll = function () {
+      fetch("/print/status", { credentials: "same-origin", cache: "no-store" })
+        .then(function (r) { return r.json(); })
+        .then(function (s) {
+          if (!s.running) { window.location.reload(); return; }
+          if (s.total) { bar.max = s.total; }
+          bar.value = s.done;
+          pass.textContent = (s.pass || "Starting") + "…";
+          count.textContent = s.done + " of " + (s.total || "?") + " letters";
+          window.setTimeout(poll, 250);
+        })
+        .catch(function () { window.setTimeout(poll, 1000); });
+    };
+    window.setTimeout(poll, 250);
+  }
 });
