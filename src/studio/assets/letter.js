@@ -15,6 +15,7 @@
   var errorLine = null;
   var rows = 0;
   var pendingEmail = null; // the newest email, kept until its view is shown
+  var dirty = false;       // edited since the last save
 
   function $(id) { return document.getElementById(id); }
 
@@ -58,6 +59,9 @@
 
   function edited() {
     bump();
+    dirty = true;
+    saveStatus.textContent = "Unsaved changes";
+    saveStatus.className = "dirty";
     drawGutter();
     if (timer) clearTimeout(timer);
     timer = setTimeout(send, DEBOUNCE_MS);
@@ -171,7 +175,8 @@
 
   function save() {
     var body = new URLSearchParams();
-    body.set("text", editor.value);
+    var savedText = editor.value;
+    body.set("text", savedText);
     saveStatus.textContent = "Saving…";
     saveStatus.className = "";
     fetch("/letter/save", { method: "POST", body: body, credentials: "same-origin" })
@@ -179,7 +184,10 @@
       .then(function (a) {
         saveStatus.textContent = a.message;
         saveStatus.className = a.saved ? (typeof a.line === "number" ? "warn" : "ok") : "bad";
-        if (a.saved) editor.setAttribute("data-saved-seq", String(inputSeq));
+        if (a.saved) {
+          editor.setAttribute("data-saved-seq", String(inputSeq));
+          if (savedText === editor.value) dirty = false;
+        }
       })
       .catch(function (e) {
         saveStatus.textContent = "Not saved: the studio did not answer (" + e + ").";
@@ -224,5 +232,9 @@
     $("row-next").addEventListener("click", function () { goRow(currentRow() + 1); });
     rowInput.addEventListener("change", function () { goRow(currentRow()); });
     $("save").addEventListener("click", save);
+    // Leaving with unsaved work asks first (the browser words the question).
+    window.addEventListener("beforeunload", function (e) {
+      if (dirty) { e.preventDefault(); e.returnValue = ""; }
+    });
   });
 })();
