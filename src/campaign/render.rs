@@ -163,7 +163,8 @@ impl Renderer {
                 ))
                 .in_column(field.name.clone())
                 .with_hint(format!(
-                    "{near}fix the spelling, or match a column to it on the Match fields screen"
+                    "{near}fix the spelling, or match a column to it (the config's [columns] table, or \
+                     the studio's Match fields screen)"
                 )),
                 line: Some(field.line),
             });
