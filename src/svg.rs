@@ -177,6 +177,11 @@ impl SvgWriter {
         out.push_str("\"/></g>\n");
     }
 
+    /// Drops the images' URIs, for a new [`ImageStore`] (whose ids mean other images).
+    pub fn forget_images(&mut self) {
+        self.images.clear();
+    }
+
     fn image_uri(&mut self, id: ImageId, images: &ImageStore) -> Option<Arc<str>> {
         if let Some(uri) = self.images.get(&id) {
             return uri.clone();

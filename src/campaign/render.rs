@@ -6,8 +6,8 @@
 //! shaping caches) and an SVG writer (with its glyph outlines) per style, and the images,
 //! so a keystroke costs a parse and one letter's layout, not a font load.
 
-use std::path::Path;
-use std::time::{Duration, Instant};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::open::sender_settings;
 use crate::email;
@@ -128,9 +128,15 @@ pub struct Rendered {
 pub struct Renderer {
     /// Most recently used last.
     styles: Vec<(Style, Typesetter, SvgWriter)>,
-    /// Images by path, loaded once. A logo replaced on disk shows after the studio restarts
-    /// (as in a print run, which also reads each image once).
+    /// Images by path, loaded once, and each file's stamp when it was: a logo replaced on
+    /// disk is read again at the next render.
     images: ImageStore,
+    image_stamps: Vec<(PathBuf, Option<(SystemTime, u64)>)>,
+}
+
+fn file_stamp(path: &Path) -> Option<(SystemTime, u64)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
 }
 
 impl Renderer {
@@ -140,6 +146,34 @@ impl Renderer {
 
     /// Renders `input.record` with the template `text`.
     pub fn render(&mut self, text: &str, input: &RowInput<'_>) -> Result<Rendered, RenderError> {
+        self.refresh_images();
+        let result = self.render_row(text, input);
+        for path in self.images.paths() {
+            if !self.image_stamps.iter().any(|(p, _)| *p == path) {
+                let stamp = file_stamp(&path);
+                self.image_stamps.push((path, stamp));
+            }
+        }
+        result
+    }
+
+    /// Forgets every image when one of them changed on disk (the SVG writers' URIs of them
+    /// too): ids are the store's, so the store goes as a whole.
+    fn refresh_images(&mut self) {
+        let changed = self
+            .image_stamps
+            .iter()
+            .any(|(path, stamp)| file_stamp(path) != *stamp);
+        if changed {
+            self.images = ImageStore::default();
+            self.image_stamps.clear();
+            for (_, _, writer) in &mut self.styles {
+                writer.forget_images();
+            }
+        }
+    }
+
+    fn render_row(&mut self, text: &str, input: &RowInput<'_>) -> Result<Rendered, RenderError> {
         let mut timings = Timings::default();
         let started = Instant::now();
         let template = Template::from_text_at(text, input.template_path, input.offices)

@@ -172,3 +172,48 @@ fn typesetters_are_kept_per_style_and_bounded() {
     }
     assert_eq!(renderer.styles.len(), MAX_CACHED_STYLES);
 }
+
+#[test]
+fn a_logo_replaced_on_disk_shows_at_the_next_render() {
+    let dir = tempfile::tempdir().unwrap();
+    let logo = dir.path().join("logo.png");
+    let write = |rgb: [u8; 3], w: u32| {
+        let file = std::fs::File::create(&logo).unwrap();
+        let mut enc = png::Encoder::new(file, w, 1);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let px: Vec<u8> = (0..w).flat_map(|_| rgb).collect();
+        enc.write_header().unwrap().write_image_data(&px).unwrap();
+    };
+    write([200, 0, 0], 2);
+    let text = GOOD.replace(
+        "---\nThank",
+        "letterhead: {name: \"Library\", logo: logo.png}\n---\nThank",
+    );
+    let record = record();
+    let offices = OfficeTable::built_in();
+    let template = dir.path().join("welcome.md");
+    let input = RowInput {
+        template_path: &template,
+        offices: &offices,
+        record: &record,
+        from: None,
+        data_path: Path::new("/nowhere/officials.csv"),
+        sheet: None,
+    };
+    let mut renderer = Renderer::new();
+    let image_of = |pages: &[String]| -> String {
+        let page = &pages[0];
+        let start = page
+            .find("href=\"data:image/png;base64,")
+            .expect("the logo is drawn");
+        page[start..start + page[start..].find("\"/>").unwrap()].to_string()
+    };
+    let first = image_of(&renderer.render(&text, &input).unwrap().pages);
+    let again = image_of(&renderer.render(&text, &input).unwrap().pages);
+    assert_eq!(first, again);
+    // Another size too, so the stamp differs even within the clock's resolution.
+    write([0, 0, 200], 3);
+    let replaced = image_of(&renderer.render(&text, &input).unwrap().pages);
+    assert_ne!(first, replaced, "the new logo is drawn");
+}
