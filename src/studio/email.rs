@@ -353,14 +353,7 @@ async fn blocking(
     studio: Arc<Studio>,
     f: impl FnOnce(&Studio) -> String + Send + 'static,
 ) -> String {
-    tokio::task::spawn_blocking(move || f(&studio))
-        .await
-        .unwrap_or_else(|e| {
-            format!(
-                "<p class=\"error\">The page failed: {}</p>",
-                escape(&e.to_string())
-            )
-        })
+    html::built(studio, f).await
 }
 
 /// The raw `[smtp]` values as written in the file, for the form.
