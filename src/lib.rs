@@ -17,6 +17,7 @@ pub mod pdf;
 pub mod problem;
 pub mod records;
 pub mod style;
+pub mod svg;
 pub mod template;
 pub mod terminal;
 pub mod typeset;

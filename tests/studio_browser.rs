@@ -207,7 +207,10 @@ fn match_a_field_and_leave_a_row_out_then_the_command_line_agrees() {
     browser.click(&browser.find("table.rows input[name=include][value='3']"));
     browser.wait_for_text_gone("left out");
     let config = std::fs::read_to_string(dir.join("lettermerge.toml")).unwrap();
-    assert!(!config.contains("exclude_rows"), "{config}");
+    assert!(
+        !config.contains("\nexclude_rows") && !config.contains("\n[data]"),
+        "{config}"
+    );
 }
 
 #[test]
@@ -251,6 +254,9 @@ fn check_then_step_to_the_row_with_a_problem_and_leave_it_out() {
     let text = browser.wait_for_text("Row 3 · 2 of 3");
     assert!(text.contains("Error"), "{text}");
     assert!(text.contains("Cho"), "{text}");
+    // Its printed page (the typesetter's SVG) and its email are shown beside each other.
+    browser.find(".row-letter .row-page .sheet svg");
+    browser.find(".row-letter .row-email iframe.email-frame[sandbox]");
     browser.screenshot(&screens().join("9-row-with-a-problem.png"));
     // Next and previous step through the rows; find goes by name.
     browser.click(&browser.find(".stepper a[rel=next]"));

@@ -7,6 +7,7 @@ pub mod email;
 pub mod open;
 pub mod preview;
 pub mod print;
+pub mod render;
 pub mod send;
 
 pub use self::open::{check_and_list, check_rows, open, sender_settings, Opened, UNCHECKED_FROM};

@@ -377,8 +377,9 @@ fn row_screen(studio: &Studio, n: Option<u64>, find: Option<&str>) -> String {
         thousands(loaded.records.len() as u64)
     );
     let preview = format!(
-        r#"<p><a class="button" href="/letter?row={}">See this letter on the Letter screen →</a></p>"#,
-        record.row
+        r#"{}<p><a class="button" href="/letter?row={}">Edit the letter for this row →</a></p>"#,
+        super::letter::row_preview(studio, record),
+        index + 1
     );
     format!(
         r#"<section class="card row-view{excluded_class}">
@@ -391,8 +392,8 @@ fn row_screen(studio: &Studio, n: Option<u64>, find: Option<&str>) -> String {
 <p class="exclude-error error" role="alert" hidden></p>
 {problems}
 <div class="row-grid">
-<div class="row-fields"><h2>Fields</h2><table class="fields-of-row">{cells}</table></div>
 <div class="row-preview">{preview}</div>
+<details class="row-fields"><summary>The row's fields</summary><table class="fields-of-row">{cells}</table></details>
 </div>
 <p><a href="/check">← Back to the check</a></p>
 </section>"#,

@@ -10,11 +10,11 @@ use axum::response::{Html, IntoResponse, Response};
 /// Makes text safe anywhere in HTML content or in a quoted attribute value.
 pub(crate) use crate::markup::escape;
 
-/// The screens, in the order a campaign goes through them. Only the first is built so far.
+/// The screens, in the order a campaign goes through them.
 const SCREENS: [(&str, &str); 6] = [
     ("Data", "/"),
     ("Match fields", "/fields"),
-    ("Letter", ""),
+    ("Letter", "/letter"),
     ("Check", "/check"),
     ("Print", "/print"),
     ("Email", "/email"),

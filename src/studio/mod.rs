@@ -8,6 +8,7 @@ mod data;
 mod email;
 mod fields;
 mod html;
+mod letter;
 mod print;
 mod security;
 
@@ -124,6 +125,12 @@ fn router(studio: Arc<Studio>) -> Router {
                 // data::MAX_UPLOAD_BYTES); axum's own 2 MiB default would cut it short.
                 .layer(DefaultBodyLimit::disable()),
         )
+        // The Letter screen: editor, live preview, email frame, save.
+        .route("/letter", get(letter::page))
+        .route("/letter/preview", post(letter::preview_post))
+        .route("/letter/email/{id}", get(letter::email_frame))
+        .route("/letter/save", post(letter::save))
+        .route("/assets/letter.js", get(letter::script))
         // Email screen: the [smtp] form, test, confirmation, live send, stop, ledger state.
         .route("/email", get(email::page))
         .route("/email/smtp", post(email::save_smtp))

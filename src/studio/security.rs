@@ -91,9 +91,22 @@ pub(crate) async fn guard(State(studio): State<Arc<Studio>>, req: Request, next:
         (header::CACHE_CONTROL, "no-store"),
         (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
     ] {
+        // A document served to a sandboxed frame (the Letter screen's email) brings a CSP
+        // that starts with `sandbox`: it keeps that one, which gives it an origin of its own
+        // and no script at all. Nothing else may set its own.
+        if name == header::CONTENT_SECURITY_POLICY && is_sandboxed(headers) {
+            continue;
+        }
         headers.insert(name, HeaderValue::from_static(value));
     }
     response
+}
+
+fn is_sandboxed(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("sandbox;") || v == "sandbox")
 }
 
 async fn check(guard: &Guard, req: Request, next: Next) -> Response {

@@ -155,6 +155,33 @@ impl Template {
         )
     }
 
+    /// Checks and compiles template text held in memory (the studio's unsaved editor) as if
+    /// it were the file at `path`: messages name that file, and paths in it (logo, fonts,
+    /// images) are relative to its folder.
+    pub fn from_text_at(
+        text: &str,
+        path: &Path,
+        offices: &OfficeTable,
+    ) -> Result<Template, TemplateError> {
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        if text.len() as u64 > MAX_TEMPLATE_BYTES {
+            return Err(TemplateError {
+                file: name,
+                line: None,
+                message: format!(
+                    "the template is larger than the {} KiB a template may be",
+                    MAX_TEMPLATE_BYTES / 1024
+                ),
+                hint: Some("a letter template is a few KiB: remove what is not the letter".into()),
+            });
+        }
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Template::from_text(text, &name, path, &dir, helpers::today(), offices)
+    }
+
     fn from_text(
         text: &str,
         name: &str,
@@ -351,15 +378,21 @@ impl Template {
     /// Fills in the template for one row. What a helper warns about while it runs (an
     /// address it could not split with confidence) is on the letter's `warnings`.
     pub fn render(&self, record: &Record) -> Result<Letter, Problem> {
+        self.render_located(record).map_err(|(problem, _)| problem)
+    }
+
+    /// [`Template::render`], with the line of the template file a failure comes from (when
+    /// Handlebars knows it), for an editor that points at it.
+    pub fn render_located(&self, record: &Record) -> Result<Letter, (Problem, Option<usize>)> {
         let (letter, raised) = warnings::collect(|| self.fill_in(record));
         let mut letter = letter?;
         letter.warnings = raised.into_iter().map(|w| w.at_row(record.row)).collect();
         Ok(letter)
     }
 
-    fn fill_in(&self, record: &Record) -> Result<Letter, Problem> {
+    fn fill_in(&self, record: &Record) -> Result<Letter, (Problem, Option<usize>)> {
         let ctx = context(record);
-        let raw = |key: &str| -> Result<Option<Cow<'_, str>>, Problem> {
+        let raw = |key: &str| -> Result<Option<Cow<'_, str>>, (Problem, Option<usize>)> {
             match self.fields.iter().find(|f| f.key == key) {
                 None => Ok(None),
                 // No `{{` in it: the value is the same for every row.
@@ -371,7 +404,7 @@ impl Template {
                     .map_err(|e| self.render_problem(&e, record)),
             }
         };
-        let field = |key: &str| -> Result<Option<String>, Problem> {
+        let field = |key: &str| -> Result<Option<String>, (Problem, Option<usize>)> {
             Ok(raw(key)?.and_then(|text| single_line(&text)))
         };
         let address = if let Some(text) = raw("address")? {
@@ -398,9 +431,10 @@ impl Template {
             .render_with_context(BODY, &ctx)
             .map_err(|e| self.render_problem(&e, record))?;
         let body = markdown::to_blocks(&markdown, &self.dir).map_err(|e| {
-            Problem::error(e.message)
+            let problem = Problem::error(e.message)
                 .at_row(record.row)
-                .with_hint(format!("{} (template {})", e.hint, self.name))
+                .with_hint(format!("{} (template {})", e.hint, self.name));
+            (problem, None)
         })?;
         Ok(Letter {
             row: record.row,
@@ -434,8 +468,12 @@ impl Template {
         }
     }
 
-    fn render_problem(&self, e: &RenderError, record: &Record) -> Problem {
+    fn render_problem(&self, e: &RenderError, record: &Record) -> (Problem, Option<usize>) {
         let line = self.file_line(e.template_name.as_deref(), e.line_no);
+        (self.render_problem_at(e, record, line), line)
+    }
+
+    fn render_problem_at(&self, e: &RenderError, record: &Record, line: Option<usize>) -> Problem {
         let place = match line {
             Some(l) => format!("template {} line {l}", self.name),
             None => format!("template {}", self.name),

@@ -313,3 +313,44 @@ impl Drop for Browser {
         let _ = self.driver.wait();
     }
 }
+
+// ---- Letter screen helpers: scripts, frames ----
+impl Browser {
+    /// Runs `script` (a function body; `arguments` holds `args`) in the page and returns
+    /// what it returns.
+    pub fn execute(&self, script: &str, args: Vec<Value>) -> Value {
+        self.session_call(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+    }
+
+    /// Waits up to 10 s for `script` to return something other than null or false, and
+    /// returns it.
+    pub fn wait_for_script(&self, what: &str, script: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let v = self.execute(script, Vec::new());
+            if !(v.is_null() || v == Value::Bool(false)) {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "never: {what}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Makes the frame `element` the one later commands look into.
+    pub fn enter_frame(&self, element: &str) {
+        self.session_call(
+            "POST",
+            "/frame",
+            Some(json!({ "id": { ELEMENT_KEY: element } })),
+        );
+    }
+
+    /// Back to the page around the current frame.
+    pub fn leave_frame(&self) {
+        self.session_call("POST", "/frame/parent", Some(json!({})));
+    }
+}
