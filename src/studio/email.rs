@@ -167,6 +167,10 @@ impl SendFront for Page {
         let failure = match event {
             SendEvent::Failed { row, code, message } => Some((*row, *code, message.clone())),
             SendEvent::Unknown { row, detail } => Some((*row, None, format!("unknown: {detail}"))),
+            // A recipient refused while the others got the message (failures come above).
+            SendEvent::Problem(p) if !p.is_error() => {
+                p.row.map(|row| (row, None, p.message.clone()))
+            }
             _ => None,
         };
         self.publish(failure);
@@ -893,7 +897,7 @@ fn confirmation_html(c: &Confirmation, smtp: &SmtpConfig, resend_unknown: bool) 
     }
     if c.invalid > 0 {
         s.push_str(&format!(
-            "<dt>Problems</dt><dd>{} rows have problems and cannot be sent; the Check screen lists them</dd>",
+            "<dt>Problems</dt><dd>{} rows have problems and cannot be sent; the <a href=\"/check\">Check</a> screen lists them</dd>",
             c.invalid
         ));
     }
