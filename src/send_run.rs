@@ -97,6 +97,11 @@ impl SendFront for Terminal<'_> {
                 }
                 self.out.flush().ok();
             }
+            // Printed above the bar, which is drawn again below it.
+            SendEvent::Problem(p) => match &self.bar {
+                Some(bar) => bar.suspend(|| self.reporter.problem(p)),
+                None => self.reporter.problem(p),
+            },
             SendEvent::Checked { .. } => {}
         }
     }

@@ -17,11 +17,7 @@ fn screens() -> PathBuf {
 
 #[test]
 fn start_a_campaign_then_upload_a_list() {
-    // A browser test that passes without a browser would prove nothing: scripts/test
-    // installs chromium and chromium-driver, so a missing one is a failure.
-    let Some(browser) = Browser::start() else {
-        panic!("chromedriver or chromium is not installed; scripts/test installs them (apt-get install chromium chromium-driver)");
-    };
+    let browser = browser();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("campaign");
     let studio = Studio::start(&dir);
@@ -98,6 +94,39 @@ fn start_a_campaign_then_upload_a_list() {
     assert!(text.contains("the data has no column `ward`"), "{text}");
 }
 
+/// The browser, which these tests need: scripts/test installs chromium and chromium-driver,
+/// so a missing one is a failure, never a pass.
+fn browser() -> Browser {
+    Browser::start().unwrap_or_else(|| {
+        panic!("chromedriver or chromium is not installed; scripts/test installs them (apt-get install chromium chromium-driver)")
+    })
+}
+
+/// A campaign started with the studio's own button in `tmp/campaign`, then `csv` uploaded
+/// through the page as `name`; waits for its `rows` rows.
+fn started_with_list(
+    browser: &Browser,
+    tmp: &std::path::Path,
+    name: &str,
+    csv: &str,
+    rows: usize,
+) -> (Studio, PathBuf) {
+    let dir = tmp.join("campaign");
+    let studio = Studio::start(&dir);
+    browser.goto(&studio.url);
+    browser.click(&browser.find("form[action='/start'] button"));
+    browser.wait_for_text("21 rows");
+    let list = tmp.join(name);
+    std::fs::write(&list, csv).unwrap();
+    browser.send_keys(
+        &browser.find("form.upload input[type=file]"),
+        list.to_str().unwrap(),
+    );
+    browser.click(&browser.find("form.upload button[type=submit]"));
+    browser.wait_for_text(&format!("{name} · UTF-8 · comma-separated · {rows} rows"));
+    (studio, dir)
+}
+
 /// `lettermerge ARGS` in `dir`; stdout and stderr together.
 fn cli(dir: &std::path::Path, args: &[&str]) -> String {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_lettermerge"))
@@ -114,31 +143,18 @@ fn cli(dir: &std::path::Path, args: &[&str]) -> String {
 
 #[test]
 fn match_a_field_and_leave_a_row_out_then_the_command_line_agrees() {
-    let Some(browser) = Browser::start() else {
-        panic!("chromedriver or chromium is not installed; scripts/test installs them (apt-get install chromium chromium-driver)");
-    };
+    let browser = browser();
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("campaign");
-    let studio = Studio::start(&dir);
-    browser.goto(&studio.url);
-    browser.click(&browser.find("form[action='/start'] button"));
-    browser.wait_for_text("21 rows");
-
-    let list = tmp.path().join("council.csv");
-    std::fs::write(
-        &list,
+    let (studio, dir) = started_with_list(
+        &browser,
+        tmp.path(),
+        "council.csv",
         "Given Name,Goes By,Surname,Office,E-mail Address\n\
          Margaret,Peggy,Lindqvist,Council Member,peggy@example.org\n\
          Robert,Bob,Okafor,Council Member,bob@example.org\n\
          Susan,Sue,Marchetti,Mayor,sue@example.org\n",
-    )
-    .unwrap();
-    browser.send_keys(
-        &browser.find("form.upload input[type=file]"),
-        list.to_str().unwrap(),
+        3,
     );
-    browser.click(&browser.find("form.upload button[type=submit]"));
-    browser.wait_for_text("council.csv · UTF-8 · comma-separated · 3 rows");
 
     // Match fields: "Given Name" is found by itself; the user wants the name they go by.
     browser.click(&browser.find("nav.tabs a[href='/fields']"));
@@ -215,30 +231,18 @@ fn match_a_field_and_leave_a_row_out_then_the_command_line_agrees() {
 
 #[test]
 fn check_then_step_to_the_row_with_a_problem_and_leave_it_out() {
-    let Some(browser) = Browser::start() else {
-        panic!("chromedriver or chromium is not installed; scripts/test installs them (apt-get install chromium chromium-driver)");
-    };
+    let browser = browser();
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("campaign");
-    let studio = Studio::start(&dir);
-    browser.goto(&studio.url);
-    browser.click(&browser.find("form[action='/start'] button"));
-    browser.wait_for_text("21 rows");
-    let list = tmp.path().join("assembly.csv");
-    std::fs::write(
-        &list,
+    let (_studio, dir) = started_with_list(
+        &browser,
+        tmp.path(),
+        "assembly.csv",
         "first_name,last_name,title,body,district,address,city,state,zip,email\n\
          Ana,Reyes,Assembly Member,California State Assembly,12,1021 O Street,Sacramento,CA,95814,ana.reyes@example.org\n\
          Ben,Cho,Assembly Member,California State Assembly,13,1021 O Street,Sacramento,CA,95814,ben.cho@@example\n\
          Cara,Diaz,Assembly Member,California State Assembly,14,1021 O Street,Sacramento,CA,95814,cara.diaz@example.org\n",
-    )
-    .unwrap();
-    browser.send_keys(
-        &browser.find("form.upload input[type=file]"),
-        list.to_str().unwrap(),
+        3,
     );
-    browser.click(&browser.find("form.upload button[type=submit]"));
-    browser.wait_for_text("3 rows");
 
     browser.click(&browser.find("nav.tabs a[href='/check']"));
     let text = browser.wait_for_text("rows checked");
@@ -285,9 +289,7 @@ fn check_then_step_to_the_row_with_a_problem_and_leave_it_out() {
 
 #[test]
 fn print_the_letters_and_the_batch_then_open_them() {
-    let Some(browser) = Browser::start() else {
-        panic!("chromedriver or chromium is not installed; scripts/test installs them (apt-get install chromium chromium-driver)");
-    };
+    let browser = browser();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("campaign");
     let studio = Studio::start(&dir);

@@ -300,3 +300,56 @@ fn only_plain_files_of_the_letters_folder_are_served() {
         assert_eq!(r.status, 404, "{path}");
     }
 }
+
+#[test]
+fn a_workbook_with_two_sheets_gets_a_sheet_picker_and_the_choice_sticks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (studio, cookie) = started(tmp.path());
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for (sheet, people) in [
+        ("Senate", ["Ada Senator", "Bo Senator"]),
+        ("House", ["Cy Member", "Di Member"]),
+    ] {
+        let ws = book.add_worksheet().set_name(sheet).unwrap();
+        ws.write_string(0, 0, "first_name").unwrap();
+        ws.write_string(0, 1, "last_name").unwrap();
+        for (i, p) in people.iter().enumerate() {
+            let (first, last) = p.split_once(' ').unwrap();
+            ws.write_string(i as u32 + 1, 0, first).unwrap();
+            ws.write_string(i as u32 + 1, 1, last).unwrap();
+        }
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let r = studio.upload(&cookie, "legislature.xlsx", &bytes);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = studio.get("/", &cookie);
+    assert!(
+        page.body.contains(r#"<select name="sheet">"#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("sheet “Senate”"), "{}", page.body);
+    assert!(page.body.contains("Ada"), "{}", page.body);
+    let r = studio.post_form("/choose", &cookie, "name=legislature.xlsx&sheet=House");
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = studio.get("/", &cookie);
+    assert!(page.body.contains("sheet “House”"), "{}", page.body);
+    assert!(
+        page.body.contains("Cy") && !page.body.contains("Ada"),
+        "{}",
+        page.body
+    );
+    let choice = std::fs::read_to_string(tmp.path().join("studio.toml")).unwrap();
+    assert!(choice.contains("sheet = \"House\""), "{choice}");
+    // A sheet the workbook lacks is said in the page, not a broken one.
+    let r = studio.post_form("/choose", &cookie, "name=legislature.xlsx&sheet=Council");
+    assert_eq!(r.status, 303);
+    let page = studio.get("/", &cookie);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Council"), "{}", page.body);
+    assert!(
+        page.body.contains("House"),
+        "the sheets are listed: {}",
+        page.body
+    );
+}

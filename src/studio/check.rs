@@ -15,7 +15,7 @@ use crate::records::{DataSource, Selection};
 use crate::report::thousands;
 use crate::template::Template;
 use axum::extract::{Query, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -91,16 +91,7 @@ pub(crate) fn checked(studio: &Studio) -> Result<Arc<Checked>, String> {
 
 /// GET `/check`.
 pub(crate) async fn page(State(studio): State<Arc<Studio>>) -> Response {
-    let campaign = studio.dir.display().to_string();
-    let body = tokio::task::spawn_blocking(move || screen(&studio))
-        .await
-        .unwrap_or_else(|e| {
-            format!(
-                r#"<p class="error">The page failed: {}</p>"#,
-                escape(&e.to_string())
-            )
-        });
-    Html(html::page("Check", "Check", &campaign, &body)).into_response()
+    html::screen(studio, "Check", "Check", screen).await
 }
 
 fn not_started() -> String {
@@ -237,16 +228,10 @@ pub(crate) async fn row(
     let find = get("find")
         .map(|f| f.trim().to_string())
         .filter(|f| !f.is_empty());
-    let campaign = studio.dir.display().to_string();
-    let body = tokio::task::spawn_blocking(move || row_screen(&studio, n, find.as_deref()))
-        .await
-        .unwrap_or_else(|e| {
-            format!(
-                r#"<p class="error">The page failed: {}</p>"#,
-                escape(&e.to_string())
-            )
-        });
-    Html(html::page("Row", "Check", &campaign, &body)).into_response()
+    html::screen(studio, "Row", "Check", move |s| {
+        row_screen(s, n, find.as_deref())
+    })
+    .await
 }
 
 /// The first row after `after` (wrapping round) with a cell that contains `text`, ignoring

@@ -9,7 +9,7 @@ use crate::output::{sanitize_stem, AtomicFile};
 use crate::records::{SelectSpec, Selection};
 use axum::extract::{Multipart, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -70,22 +70,14 @@ pub(crate) async fn page(
         .find(|(k, _)| k == "where")
         .map(|(_, v)| v.trim().to_string())
         .filter(|v| !v.is_empty());
-    let campaign = studio.dir.display().to_string();
-    let body = tokio::task::spawn_blocking(move || {
-        if is_started(&studio.dir) {
-            data_screen(&studio, page_no, filter.as_deref())
+    html::screen(studio, "Data", "Data", move |s| {
+        if is_started(&s.dir) {
+            data_screen(s, page_no, filter.as_deref())
         } else {
-            start_screen(&studio.dir)
+            start_screen(&s.dir)
         }
     })
     .await
-    .unwrap_or_else(|e| {
-        format!(
-            "<p class=\"error\">The page failed: {}</p>",
-            escape(&e.to_string())
-        )
-    });
-    Html(html::page("Data", "Data", &campaign, &body)).into_response()
 }
 
 fn start_screen(dir: &Path) -> String {

@@ -58,6 +58,12 @@ const DEFAULT_CHOICES: [(&str, &str); 2] = [("security", "starttls"), ("auth", "
 /// Keys whose value is a whole number in the file.
 const NUMBER_KEYS: [&str; 3] = ["port", "rate_per_minute", "max_per_day"];
 
+/// How often the page hears how many rows the check before a send has read.
+const CHECK_TICK: Duration = Duration::from_millis(250);
+
+/// How the checking count starts, so the sending phase can take it away.
+const CHECKED: &str = "Checked";
+
 /// The send or test run of this studio, the last one started: one at a time, since the
 /// ledger lets one run send at a time. Held for the process (one studio per process), so
 /// the screen finds it again when the page is reloaded.
@@ -124,6 +130,9 @@ impl Page {
                 "checking"
             };
             s.title = title(self.test_to.as_deref(), s.phase);
+            if s.phase == "sending" && s.message.starts_with(CHECKED) {
+                s.message.clear();
+            }
             s.total = p.total;
             s.sent = p.sent;
             s.failed = p.failed;
@@ -167,6 +176,10 @@ impl SendFront for Page {
         let failure = match event {
             SendEvent::Failed { row, code, message } => Some((*row, *code, message.clone())),
             SendEvent::Unknown { row, detail } => Some((*row, None, format!("unknown: {detail}"))),
+            // A recipient refused while the others got the message (failures come above).
+            SendEvent::Problem(p) if !p.is_error() => {
+                p.row.map(|row| (row, None, p.message.clone()))
+            }
             _ => None,
         };
         self.publish(failure);
@@ -249,7 +262,30 @@ fn start(
     *slot = Some(Arc::clone(&run));
     drop(slot);
     std::thread::spawn(move || {
-        let reporter = Reporter::silent(&cfg.input.data);
+        // The check pass before the first message reports its rows into `watch`; a ticker
+        // shows them while the phase is still "checking".
+        let watch = crate::report::Watch::default();
+        let reporter = Reporter::watched(&cfg.input.data, watch.clone());
+        {
+            let state = run.state.clone();
+            std::thread::spawn(move || loop {
+                std::thread::sleep(CHECK_TICK);
+                let mut over = false;
+                state.send_if_modified(|s| {
+                    over = s.phase != "checking";
+                    let Some((_, rows, _)) = watch.read().filter(|_| !over) else {
+                        return false;
+                    };
+                    s.message = format!(
+                        "{CHECKED} {rows} rows so far; nothing is sent until every row is checked."
+                    );
+                    true
+                });
+                if over {
+                    break;
+                }
+            });
+        }
         let mut page = Page {
             test_to: run.test_to.clone(),
             password,
@@ -353,14 +389,7 @@ async fn blocking(
     studio: Arc<Studio>,
     f: impl FnOnce(&Studio) -> String + Send + 'static,
 ) -> String {
-    tokio::task::spawn_blocking(move || f(&studio))
-        .await
-        .unwrap_or_else(|e| {
-            format!(
-                "<p class=\"error\">The page failed: {}</p>",
-                escape(&e.to_string())
-            )
-        })
+    html::built(studio, f).await
 }
 
 /// The raw `[smtp]` values as written in the file, for the form.
@@ -900,7 +929,7 @@ fn confirmation_html(c: &Confirmation, smtp: &SmtpConfig, resend_unknown: bool) 
     }
     if c.invalid > 0 {
         s.push_str(&format!(
-            "<dt>Problems</dt><dd>{} rows have problems and cannot be sent; the Check screen lists them</dd>",
+            "<dt>Problems</dt><dd>{} rows have problems and cannot be sent; the <a href=\"/check\">Check</a> screen lists them</dd>",
             c.invalid
         ));
     }

@@ -9,7 +9,7 @@ use crate::fields::{FieldOptions, FieldPlan, Match, STANDARD};
 use crate::template::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use std::sync::Arc;
 
 /// The value of a field's list that means "as lettermerge matches it" (no `[columns]` line).
@@ -17,16 +17,7 @@ const AUTOMATIC: &str = "";
 
 /// GET `/fields`.
 pub(crate) async fn page(State(studio): State<Arc<Studio>>) -> Response {
-    let campaign = studio.dir.display().to_string();
-    let body = tokio::task::spawn_blocking(move || screen(&studio))
-        .await
-        .unwrap_or_else(|e| {
-            format!(
-                r#"<p class="error">The page failed: {}</p>"#,
-                escape(&e.to_string())
-            )
-        });
-    Html(html::page("Match fields", "Match fields", &campaign, &body)).into_response()
+    html::screen(studio, "Match fields", "Match fields", screen).await
 }
 
 /// The template's field names, or why it cannot be read.

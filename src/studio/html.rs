@@ -63,6 +63,34 @@ pub(crate) fn page(title: &str, active: &str, campaign: &str, body: &str) -> Str
     )
 }
 
+/// A screen's body built off the async runtime (building it reads files and may run the
+/// engine); a task that fails says so in the page.
+pub(crate) async fn built(
+    studio: std::sync::Arc<super::Studio>,
+    build: impl FnOnce(&super::Studio) -> String + Send + 'static,
+) -> String {
+    tokio::task::spawn_blocking(move || build(&studio))
+        .await
+        .unwrap_or_else(|e| {
+            format!(
+                r#"<p class="error">The page failed: {}</p>"#,
+                escape(&e.to_string())
+            )
+        })
+}
+
+/// A whole screen: [`built`] in the page frame, `active` the tab it belongs to.
+pub(crate) async fn screen(
+    studio: std::sync::Arc<super::Studio>,
+    title: &str,
+    active: &str,
+    build: impl FnOnce(&super::Studio) -> String + Send + 'static,
+) -> Response {
+    let campaign = studio.dir.display().to_string();
+    let body = built(studio, build).await;
+    Html(page(title, active, &campaign, &body)).into_response()
+}
+
 /// A short page for a refusal or an error, with its status.
 pub(crate) fn message_page(status: StatusCode, title: &str, message: &str) -> Response {
     let body = format!(

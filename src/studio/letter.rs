@@ -18,7 +18,7 @@ use crate::template::forms::OfficeTable;
 use crate::template::Template;
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 use serde_json::json;
@@ -116,16 +116,7 @@ pub(crate) async fn page(
         .find(|(k, _)| k == "row")
         .and_then(|(_, v)| v.parse::<usize>().ok())
         .unwrap_or(1);
-    let campaign_name = studio.dir.display().to_string();
-    let body = tokio::task::spawn_blocking(move || screen(&studio, row))
-        .await
-        .unwrap_or_else(|e| {
-            format!(
-                "<p class=\"error\">The page failed: {}</p>",
-                escape(&e.to_string())
-            )
-        });
-    Html(html::page("Letter", "Letter", &campaign_name, &body)).into_response()
+    html::screen(studio, "Letter", "Letter", move |s| screen(s, row)).await
 }
 
 fn screen(studio: &Studio, row: usize) -> String {

@@ -66,16 +66,7 @@ fn earlier_letters(dir: &Path) -> Option<usize> {
 
 /// GET `/print`.
 pub(crate) async fn page(State(studio): State<Arc<Studio>>) -> Response {
-    let campaign = studio.dir.display().to_string();
-    let body = tokio::task::spawn_blocking(move || screen(&studio))
-        .await
-        .unwrap_or_else(|e| {
-            format!(
-                r#"<p class="error">The page failed: {}</p>"#,
-                escape(&e.to_string())
-            )
-        });
-    Html(html::page("Print", "Print", &campaign, &body)).into_response()
+    html::screen(studio, "Print", "Print", screen).await
 }
 
 fn screen(studio: &Studio) -> String {

@@ -9,7 +9,6 @@ use crate::email::Email;
 use crate::exit_codes::ExitCode;
 use crate::ledger::{Ledger, RowState};
 use crate::problem::Problem;
-use crate::report::Reporter;
 use crate::smtp::{Security, SendError, SmtpClient, SmtpError, SmtpSettings};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -34,7 +33,6 @@ pub struct Outcome {
 /// Delivery state of a real send run.
 pub(super) struct Sender<'a> {
     pub cfg: &'a SendConfig,
-    pub reporter: &'a Reporter,
     pub front: &'a mut dyn SendFront,
     pub stop: &'a AtomicBool,
     pub client: SmtpClient,
@@ -221,12 +219,12 @@ impl Sender<'_> {
                 self.outcome.sent += 1;
                 self.front.event(&SendEvent::Sent { row: email.row });
                 for (address, reply) in &delivery.refused {
-                    self.reporter.problem(
-                        &Problem::warning(format!(
+                    self.front.event(&SendEvent::Problem(
+                        Problem::warning(format!(
                             "the server refused the recipient {address} ({reply}); the others got the message"
                         ))
                         .at_row(email.row),
-                    );
+                    ));
                 }
                 Ok(Attempt::Done)
             }
@@ -254,8 +252,8 @@ impl Sender<'_> {
                     row: email.row,
                     detail: detail.clone(),
                 });
-                self.reporter.problem(
-                    &Problem::error(format!(
+                self.front.event(&SendEvent::Problem(
+                    Problem::error(format!(
                         "the connection broke after the message was handed over ({detail}); \
                          it may have arrived, so it is marked unknown and not sent again"
                     ))
@@ -263,7 +261,7 @@ impl Sender<'_> {
                     .with_hint(
                         "check with the recipient; rerun with --resend-unknown to send it again",
                     ),
-                );
+                ));
                 Ok(Attempt::Done)
             }
             Err(e) => {
@@ -277,8 +275,9 @@ impl Sender<'_> {
                     code,
                     message: e.to_string(),
                 });
-                self.reporter
-                    .problem(&Problem::error(format!("not sent: {e}")).at_row(email.row));
+                self.front.event(&SendEvent::Problem(
+                    Problem::error(format!("not sent: {e}")).at_row(email.row),
+                ));
                 if let SendError::Connect(c) = &e {
                     return Err(fail(ExitCode::Error, format!("stopped: {c}")));
                 }

@@ -109,6 +109,9 @@ pub enum SendEvent {
         row: u64,
         why: Skip,
     },
+    /// Something to tell the user about one message as it happens (a refused recipient, why
+    /// a message failed or is unknown); the terminal prints it as `check` does.
+    Problem(Problem),
     Finished(Outcome),
 }
 
@@ -498,7 +501,6 @@ fn run_inner(
             });
             let mut sender = Sender {
                 cfg,
-                reporter,
                 front,
                 stop,
                 client,

@@ -24,7 +24,7 @@ pub struct Progress {
 impl Progress {
     pub fn apply(&mut self, event: &SendEvent) {
         match event {
-            SendEvent::Checked { .. } => {}
+            SendEvent::Checked { .. } | SendEvent::Problem(_) => {}
             SendEvent::Started { total } => {
                 self.total = *total;
                 self.started = Some(Instant::now());
