@@ -81,6 +81,14 @@ fn serve(dir: &Path, port: u16, open_browser: bool) -> Result<(), String> {
         checks: check::Cache::default(),
         print: print::Jobs::default(),
     });
+    // The data is read while the browser opens, so the first page finds it ready. A
+    // problem with it is left for that page to show.
+    if data::is_started(&studio.dir) {
+        let early = Arc::clone(&studio);
+        std::thread::spawn(move || {
+            let _ = early.loaded();
+        });
+    }
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
