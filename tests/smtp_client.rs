@@ -406,15 +406,17 @@ fn a_refused_cc_is_reported_without_pipelining_too() {
 
 #[test]
 fn a_451_at_rcpt_is_temporary_and_the_retry_arrives_once() {
-    deferred_rcpt(Options::new());
+    // With pipelining, DATA went out with the envelope and was answered 354 for the accepted
+    // recipient: closing the connection is the only way to take the message back.
+    deferred_rcpt(Options::new(), 2);
 }
 
 #[test]
 fn a_451_at_rcpt_is_temporary_and_the_retry_arrives_once_without_pipelining() {
-    deferred_rcpt(Options::new().no_pipelining());
+    deferred_rcpt(Options::new().no_pipelining(), 1);
 }
 
-fn deferred_rcpt(options: Options) {
+fn deferred_rcpt(options: Options, connections: usize) {
     let server = TestServer::start(options);
     let mut client = connect(&settings(&server, Security::None), &server);
     let recipients = to(&["mayor@example.gov", "tempfail451.cc@example.gov"]);
@@ -436,8 +438,8 @@ fn deferred_rcpt(options: Options) {
     assert_eq!(subjects(&server), ["deferred"]);
     assert_eq!(
         server.connections(),
-        1,
-        "a 4xx reply leaves the connection usable"
+        connections,
+        "a 4xx reply leaves the connection usable unless the server waits for data"
     );
 }
 
@@ -720,4 +722,122 @@ fn an_idle_connection_closed_with_421_is_reopened_transparently() {
 #[test]
 fn an_idle_connection_closed_silently_is_reopened_transparently() {
     idle_connection_closed_by_the_server(true);
+}
+
+#[test]
+fn an_envelope_sent_ahead_then_not_followed_is_abandoned_and_never_delivered() {
+    use lettermerge::smtp::Envelope;
+    let server = TestServer::start(Options::new());
+    let mut client = connect(&settings(&server, Security::None), &server);
+    let b = message("b@example.gov", "b");
+    let b_to = to(&["b@example.gov"]);
+    let next = Envelope {
+        from: FROM,
+        recipients: &b_to,
+        message: &b,
+    };
+    let a_to = to(&["a@example.gov"]);
+    client
+        .send_and(
+            FROM,
+            &a_to,
+            &message("a@example.gov", "a"),
+            Some(next),
+            || {},
+        )
+        .expect("a delivered");
+    // The server now waits for b's data; the caller sends c instead.
+    client
+        .send(
+            FROM,
+            &to(&["c@example.gov"]),
+            &message("c@example.gov", "c"),
+        )
+        .expect("c delivered");
+    client.quit();
+    assert_eq!(subjects(&server), ["a", "c"]);
+    assert_eq!(
+        server.connections(),
+        2,
+        "abandoning b took a new connection"
+    );
+}
+
+#[test]
+fn quit_with_an_envelope_ahead_delivers_nothing_more() {
+    use lettermerge::smtp::Envelope;
+    let server = TestServer::start(Options::new());
+    let mut client = connect(&settings(&server, Security::None), &server);
+    let b = message("b@example.gov", "b");
+    let b_to = to(&["b@example.gov"]);
+    let next = Envelope {
+        from: FROM,
+        recipients: &b_to,
+        message: &b,
+    };
+    let mut ran = false;
+    client
+        .send_and(
+            FROM,
+            &to(&["a@example.gov"]),
+            &message("a@example.gov", "a"),
+            Some(next),
+            || ran = true,
+        )
+        .expect("a delivered");
+    assert!(ran, "the work in the meanwhile ran");
+    assert!(client.is_alive(), "no NOOP while the server waits for data");
+    client.quit();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server.events_named("disconnect").is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        subjects(&server),
+        ["a"],
+        "b's envelope alone delivers nothing"
+    );
+    assert_eq!(
+        server.events_named("rcpt").len(),
+        2,
+        "b's envelope did go ahead"
+    );
+}
+
+#[test]
+fn a_refused_envelope_ahead_is_the_next_sends_answer() {
+    use lettermerge::smtp::Envelope;
+    let server = TestServer::start(Options::new());
+    let mut client = connect(&settings(&server, Security::None), &server);
+    let b = message("reject550.b@example.gov", "b");
+    let b_to = to(&["reject550.b@example.gov"]);
+    let next = Envelope {
+        from: FROM,
+        recipients: &b_to,
+        message: &b,
+    };
+    client
+        .send_and(
+            FROM,
+            &to(&["a@example.gov"]),
+            &message("a@example.gov", "a"),
+            Some(next),
+            || {},
+        )
+        .expect("a delivered");
+    let err = client.send(FROM, &b_to, &b).expect_err("b refused");
+    assert!(
+        matches!(&err, SendError::Permanent { reply, .. } if reply.code == 550),
+        "{err:?}"
+    );
+    client
+        .send(
+            FROM,
+            &to(&["c@example.gov"]),
+            &message("c@example.gov", "c"),
+        )
+        .expect("c delivered on the same connection");
+    client.quit();
+    assert_eq!(subjects(&server), ["a", "c"]);
+    assert_eq!(server.connections(), 1);
 }

@@ -18,6 +18,14 @@ Faults, chosen by the local part of a recipient (so one run can mix them):
                     the first time that address is seen; accepted normally afterwards
     down421...@     421 at RCPT and the connection closed, the first time only; accepted afterwards
     slow...@        the reply to the final "." is delayed by --slow-seconds (default 3)
+    dropahead...@   the connection is closed without a reply at RCPT, the first time that address
+                    is seen (with pipelining: in the middle of a flight, after the reply to the
+                    previous message's final ".")
+
+--reply-delay-ms N waits N ms before taking each message (before it is stored), so a test can
+kill the client while a message is in flight. Every disconnect event carries `flights`: the
+client's bursts that followed a reply of the server, i.e. the round trips the client made
+(EHLO is the first; the greeting is not one).
 """
 
 import argparse
@@ -62,13 +70,15 @@ def local_part(address):
 
 
 class Handler:
-    def __init__(self, recorder, slow_seconds, pipelining):
+    def __init__(self, recorder, slow_seconds, pipelining, reply_delay=0.0):
         self.recorder = recorder
+        self.reply_delay = reply_delay
         self.slow_seconds = slow_seconds
         self.pipelining = pipelining
         self.seen_tempfail = set()
         self.seen_down = set()
         self.seen_drop = set()
+        self.seen_dropahead = set()
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
@@ -98,6 +108,12 @@ class Handler:
             status = "421 4.3.2 service shutting down"
             # The reply is written before this callback runs; close() flushes it first.
             server.loop.call_soon(server.transport.close)
+        elif local.startswith("dropahead") and address not in self.seen_dropahead:
+            self.seen_dropahead.add(address)
+            server.recorder_event("rcpt", address=address, code=None, dropped=True)
+            server.transport.abort()
+            # connection_lost cancels this coroutine; nothing is ever replied.
+            await asyncio.sleep(3600)
         server.recorder_event("rcpt", address=address, code=int(status[:3]))
         if status.startswith("250"):
             envelope.rcpt_tos.append(address)
@@ -109,6 +125,8 @@ class Handler:
         if any(l.startswith("data554") for l in locals_):
             server.recorder_event("data", code=554)
             return "554 5.6.0 message content rejected"
+        if self.reply_delay:
+            await asyncio.sleep(self.reply_delay)
         number = self.recorder.store(envelope.original_content)
         drop = [a for a in envelope.rcpt_tos
                 if local_part(a).startswith("dropdata") and a not in self.seen_drop]
@@ -132,6 +150,8 @@ class RecordingSMTP(SMTP):
         self.recorder = recorder
         self.conn_id = None
         self.idle_silent = idle_silent
+        self.flights = 0
+        self.replied = False
 
     def _timeout_cb(self):
         # Like Postfix: say 421 before closing an idle connection (or just close, with
@@ -154,8 +174,18 @@ class RecordingSMTP(SMTP):
         super().connection_made(transport)
 
     def connection_lost(self, error):
-        self.recorder_event("disconnect")
+        self.recorder_event("disconnect", flights=self.flights)
         super().connection_lost(error)
+
+    async def push(self, status):
+        self.replied = True
+        await super().push(status)
+
+    def data_received(self, data):
+        if self.replied:
+            self.flights += 1
+            self.replied = False
+        super().data_received(data)
 
     async def auth_XOAUTH2(self, _, args):
         # RFC-less but widely used: base64("user=" U "\x01auth=Bearer " T "\x01\x01").
@@ -199,6 +229,7 @@ async def main():
     parser.add_argument("--auth", help="USER:PASS; AUTH is then required")
     parser.add_argument("--slow-seconds", type=float, default=3.0)
     parser.add_argument("--no-pipelining", action="store_true")
+    parser.add_argument("--reply-delay-ms", type=float, default=0.0)
     parser.add_argument("--idle-timeout", type=float, help="close connections idle this long")
     parser.add_argument("--idle-silent", action="store_true", help="close idle ones without a 421")
     parser.add_argument("--login-only", action="store_true", help="offer AUTH LOGIN, not PLAIN")
@@ -206,7 +237,7 @@ async def main():
 
     os.makedirs(args.maildir, exist_ok=True)
     recorder = Recorder(args.maildir)
-    handler = Handler(recorder, args.slow_seconds, not args.no_pipelining)
+    handler = Handler(recorder, args.slow_seconds, not args.no_pipelining, args.reply_delay_ms / 1000.0)
 
     tls_context = None
     if args.tls_cert:

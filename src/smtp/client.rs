@@ -33,6 +33,9 @@ pub struct SmtpClient {
     /// The reusable buffer for the encoded message.
     payload: Vec<u8>,
     connections: u32,
+    /// The next message's envelope, sent behind the last message's data, and what the server
+    /// said to it.
+    ahead: Option<Ahead>,
 }
 
 impl std::fmt::Debug for SmtpClient {
@@ -45,6 +48,30 @@ impl std::fmt::Debug for SmtpClient {
             .field("connected", &self.session.is_some())
             .field("connections", &self.connections)
             .finish()
+    }
+}
+
+/// The envelope of a message to be sent next, for [`SmtpClient::send_and`].
+#[derive(Debug, Clone, Copy)]
+pub struct Envelope<'a> {
+    pub from: &'a str,
+    pub recipients: &'a [String],
+    /// The whole message: its size and 8-bit content decide the MAIL parameters.
+    pub message: &'a [u8],
+}
+
+/// An envelope sent ahead, and the server's verdict: the refused recipients once DATA was
+/// answered 354 (the server now waits for the data), or why the message cannot go.
+struct Ahead {
+    from: String,
+    recipients: Vec<String>,
+    size: usize,
+    outcome: Result<Vec<(String, Reply)>, Failed>,
+}
+
+impl Ahead {
+    fn is_for(&self, from: &str, recipients: &[String], message: &[u8]) -> bool {
+        self.from == from && self.recipients == recipients && self.size == message.len()
     }
 }
 
@@ -75,6 +102,7 @@ impl SmtpClient {
             session: None,
             payload: Vec::new(),
             connections: 0,
+            ahead: None,
         };
         client.session = Some(client.open()?);
         Ok(client)
@@ -91,6 +119,11 @@ impl SmtpClient {
         let Some(session) = self.session.as_mut() else {
             return false;
         };
+        if self.ahead.as_ref().is_some_and(|a| a.outcome.is_ok()) {
+            // The server just answered the next envelope and waits for its data: a NOOP now
+            // would be taken as the message's first line.
+            return true;
+        }
         let alive = session.conn.write_all(b"NOOP\r\n").is_ok()
             && session
                 .conn
@@ -104,8 +137,11 @@ impl SmtpClient {
 
     /// Says goodbye. Errors are ignored: the messages are already accounted for.
     pub fn quit(mut self) {
+        // With the server waiting for a message's data, QUIT would be read as data: closing
+        // is the only goodbye, and the server drops the unfinished message.
+        let waiting_for_data = self.ahead.as_ref().is_some_and(|a| a.outcome.is_ok());
         if let Some(mut session) = self.session.take() {
-            if session.conn.write_all(b"QUIT\r\n").is_ok() {
+            if !waiting_for_data && session.conn.write_all(b"QUIT\r\n").is_ok() {
                 let _ = session.conn.read_reply();
             }
             session.conn.close();
@@ -121,67 +157,157 @@ impl SmtpClient {
         recipients: &[String],
         message: &[u8],
     ) -> Result<Delivery, SendError> {
-        self.send_and(envelope_from, recipients, message, || {})
+        self.send_and(envelope_from, recipients, message, None, || {})
     }
 
     /// [`SmtpClient::send`], running `meanwhile` once the whole message has been written and
     /// before its reply is read: the server is busy with the message then, so work done here
     /// (a durable ledger write for the next message, say) costs no time. `meanwhile` runs at
     /// most once, and not at all when the message never got as far as the server.
+    ///
+    /// `next`, when given and the server allows pipelining, is the message the caller sends
+    /// next. Its envelope (MAIL, RCPT, DATA) goes out in the same write as this message's
+    /// terminating dot, so that a message costs one round trip (RFC 2920 allows the data
+    /// as the first "command" of a group and DATA as its last). Only the envelope goes ahead:
+    /// the next message's data is written by its own call, after `meanwhile` has run, so the
+    /// caller can durably record it as being sent in between. The next call must be for that
+    /// envelope; any other abandons it by closing the connection (the server never got a
+    /// terminating dot for it, so it keeps nothing).
     pub fn send_and(
         &mut self,
         envelope_from: &str,
         recipients: &[String],
         message: &[u8],
+        next: Option<Envelope<'_>>,
         meanwhile: impl FnOnce(),
     ) -> Result<Delivery, SendError> {
         let mut meanwhile = Some(meanwhile);
         check_envelope(envelope_from, recipients)?;
         let unique = unique_recipients(recipients);
         let recipients = unique.as_slice();
-        let reused = self.session.is_some();
-        if !reused {
-            self.session = Some(self.open().map_err(SendError::Connect)?);
-        }
-        let mut result = self.transaction(envelope_from, recipients, message, &mut meanwhile);
-        if reused && matches!(&result, Err(Failed { stale: true, .. })) {
-            // The server closed the idle connection (timeout, restart, a NAT that forgot us)
-            // before this message began: nothing of it went out, so one fresh try is safe and
-            // spares the caller a retry cycle.
-            if let Some(session) = self.session.take() {
-                session.conn.close();
+        let ahead = match self.ahead.take() {
+            Some(ahead) if ahead.is_for(envelope_from, recipients, message) => Some(ahead),
+            Some(ahead) => {
+                if ahead.outcome.is_ok() {
+                    // The server waits for data that is not coming.
+                    self.drop_session();
+                }
+                None
             }
-            self.session = Some(self.open().map_err(SendError::Connect)?);
-            result = self.transaction(envelope_from, recipients, message, &mut meanwhile);
-        }
+            None => None,
+        };
+        let result = match ahead {
+            // The server's verdict on the envelope sent ahead.
+            Some(Ahead {
+                outcome: Err(failed),
+                ..
+            }) => Err(failed),
+            Some(Ahead {
+                outcome: Ok(refused),
+                ..
+            }) => self.hand_over(message, refused, next, &mut meanwhile),
+            None => {
+                let reused = self.session.is_some();
+                if !reused {
+                    self.session = Some(self.open().map_err(SendError::Connect)?);
+                }
+                let mut result =
+                    self.transaction(envelope_from, recipients, message, next, &mut meanwhile);
+                if reused && matches!(&result, Err(Failed { stale: true, .. })) {
+                    // The server closed the idle connection (timeout, restart, a NAT that
+                    // forgot us) before this message began: nothing of it went out, so one
+                    // fresh try is safe and spares the caller a retry cycle.
+                    self.drop_session();
+                    self.session = Some(self.open().map_err(SendError::Connect)?);
+                    result =
+                        self.transaction(envelope_from, recipients, message, next, &mut meanwhile);
+                }
+                result
+            }
+        };
         let result = result.map_err(|failed| failed.error);
-        if let Err(e) = &result {
-            let broken = match e {
-                // No reply means an I/O failure or timeout: the stream is out of step.
-                SendError::Temporary { reply, .. } => {
-                    reply.as_ref().is_none_or(Reply::closes_connection)
-                }
-                SendError::Unknown { .. } => true,
-                SendError::Permanent { reply, .. } => reply.closes_connection(),
-                // A failed reconnect left no session; a protocol error leaves one out of step.
-                SendError::Connect(_) => true,
-                SendError::Invalid { .. } => false,
-            };
-            if broken || self.session.as_ref().is_some_and(|s| s.broken) {
-                // Nothing more can be trusted on this connection; the next send starts afresh.
-                if let Some(session) = self.session.take() {
-                    session.conn.close();
-                }
+        let broken = match &result {
+            Ok(_) => false,
+            // No reply means an I/O failure or timeout: the stream is out of step.
+            Err(SendError::Temporary { reply, .. }) => {
+                reply.as_ref().is_none_or(Reply::closes_connection)
             }
+            Err(SendError::Unknown { .. }) => true,
+            Err(SendError::Permanent { reply, .. }) => reply.closes_connection(),
+            // A failed reconnect left no session; a protocol error leaves one out of step.
+            Err(SendError::Connect(_)) => true,
+            Err(SendError::Invalid { .. }) => false,
+        };
+        if broken || self.session.as_ref().is_some_and(|s| s.broken) {
+            // Nothing more can be trusted on this connection; the next send starts afresh.
+            // A refusal of the next envelope, already heard, stays good; an envelope waiting
+            // for its data dies with the connection.
+            if broken || self.ahead.as_ref().is_some_and(|a| a.outcome.is_ok()) {
+                self.ahead = None;
+            }
+            self.drop_session();
         }
         result
     }
 
+    /// Closes the connection, if any, without a word: the next send reconnects.
+    fn drop_session(&mut self) {
+        if let Some(session) = self.session.take() {
+            session.conn.close();
+        }
+    }
+
+    /// One whole transaction on the open session: the envelope, then the data.
     fn transaction(
         &mut self,
         from: &str,
         recipients: &[String],
         message: &[u8],
+        next: Option<Envelope<'_>>,
+        meanwhile: &mut Option<impl FnOnce()>,
+    ) -> Result<Delivery, Failed> {
+        let Some(session) = self.session.as_mut() else {
+            return Err(SendError::Temporary {
+                reply: None,
+                detail: "not connected".to_string(),
+            }
+            .into());
+        };
+        let lost = lost_before_data(&self.settings, session.conn.timeout());
+
+        // The envelope: [RSET] MAIL RCPT... DATA as one write when the server allows
+        // pipelining (RFC 2920), otherwise command by command, DATA only after the RCPT
+        // replies, so that it is only sent when someone will receive the message.
+        let rset = session.dirty;
+        let pipelined = session.ext.pipelining;
+        let commands = envelope_commands(&session.ext, from, recipients, message, rset, pipelined);
+        session.dirty = true;
+        let (replies, failure) =
+            exchange(&mut session.conn, &commands, pipelined, usize::from(rset));
+        let refused = judge_envelope(
+            session, replies, failure, rset, recipients, pipelined, &lost,
+        )?;
+        if !pipelined {
+            session
+                .conn
+                .write_all(b"DATA\r\n")
+                .map_err(|f| lost("sending DATA", f))?;
+            let reply = session
+                .conn
+                .read_reply()
+                .map_err(|f| lost("waiting for the reply to DATA", f))?;
+            check_go_ahead(session, reply, &refused)?;
+        }
+        self.hand_over(message, refused, next, meanwhile)
+    }
+
+    /// The data of a message whose DATA the server answered 354, its terminating dot (with
+    /// the next message's envelope behind it, see [`SmtpClient::send_and`]), and the reply.
+    fn hand_over(
+        &mut self,
+        message: &[u8],
+        refused: Vec<(String, Reply)>,
+        next: Option<Envelope<'_>>,
         meanwhile: &mut Option<impl FnOnce()>,
     ) -> Result<Delivery, Failed> {
         let Some(session) = self.session.as_mut() else {
@@ -192,149 +318,37 @@ impl SmtpClient {
             .into());
         };
         let timeout = session.conn.timeout();
-        let server = format!("{}:{}", self.settings.host, self.settings.port);
-        // Nothing was handed over yet: a broken link may heal (temporary), but a server that
-        // breaks the protocol (a reply past the limits, garbage) will do it again, so that
-        // stops the run as a session error instead of being retried.
-        let lost = |stage: &str, f: Failure| match f {
-            Failure::Malformed(detail) => SendError::Connect(SmtpError::Protocol {
-                server: server.clone(),
-                detail: format!("{stage}: {detail}"),
-                reply: None,
-            }),
-            f => SendError::Temporary {
-                reply: None,
-                detail: format!("{stage}: {}", f.describe(timeout)),
-            },
-        };
-
-        // The envelope: [RSET] MAIL RCPT... as one write when the server allows pipelining
-        // (RFC 2920), otherwise command by command. DATA always waits for the RCPT replies, so
-        // it is only sent when someone will receive the message.
-        let mut mail = format!("MAIL FROM:<{from}>");
-        if data::has_8bit(message) && session.ext.eight_bit_mime {
-            mail.push_str(" BODY=8BITMIME");
-        }
-        if !(from.is_ascii() && recipients.iter().all(|r| r.is_ascii())) && session.ext.smtputf8 {
-            mail.push_str(" SMTPUTF8");
-        }
-        if session.ext.size.is_some() {
-            mail.push_str(&format!(" SIZE={}", message.len()));
-        }
-        mail.push_str("\r\n");
-        let mut commands: Vec<String> = Vec::with_capacity(recipients.len() + 2);
-        let rset = session.dirty;
-        if rset {
-            commands.push("RSET\r\n".to_string());
-        }
-        commands.push(mail);
-        for r in recipients {
-            commands.push(format!("RCPT TO:<{r}>\r\n"));
-        }
-        session.dirty = true;
-
-        let (replies, failure) = exchange(
-            &mut session.conn,
-            &commands,
-            session.ext.pipelining,
-            usize::from(rset),
-        );
-        // Nothing heard, or a 421 first: the connection had died while idle.
-        let stale = replies.first().is_none_or(Reply::closes_connection);
-        if let Some(f) = failure {
-            return Err(Failed {
-                error: lost("the envelope", f),
-                stale,
-            });
-        }
-
-        let mut replies = replies.into_iter();
-        if rset {
-            if let Some(reply) = replies.next().filter(|r| !r.is_positive()) {
-                // A server that cannot reset is in no state to take mail: start afresh.
-                session.broken = true;
-                return Err(Failed {
-                    error: SendError::Temporary {
-                        detail: format!("the server refused RSET: {reply}"),
-                        reply: Some(reply),
-                    },
-                    stale,
-                });
-            }
-        }
-        let Some(mail_reply) = replies.next() else {
-            return Err(SendError::Temporary {
-                reply: None,
-                detail: "no reply to MAIL FROM".to_string(),
-            }
-            .into());
-        };
-        if !mail_reply.is_positive() {
-            return Err(Failed {
-                error: refusal("MAIL FROM", mail_reply, Vec::new()),
-                stale,
-            });
-        }
-
-        let mut refused = Vec::new();
-        let mut accepted = 0usize;
-        let mut temporary: Option<(String, Reply)> = None;
-        for (address, reply) in recipients.iter().zip(replies.by_ref()) {
-            if reply.is_positive() {
-                accepted += 1;
-            } else if reply.is_permanent() {
-                refused.push((address.clone(), reply));
-            } else if temporary.is_none() || reply.closes_connection() {
-                temporary = Some((address.clone(), reply));
-            }
-        }
-        if let Some((address, reply)) = temporary {
-            // One recipient deferred: send to nobody now and everybody later, so the message
-            // stays one unit that either went out or did not.
-            return Err(SendError::Temporary {
-                detail: format!("recipient {address}: {reply}"),
-                reply: Some(reply),
-            }
-            .into());
-        }
-        if refused.len() + accepted < recipients.len() {
-            return Err(SendError::Temporary {
-                reply: None,
-                detail: "the server did not answer every recipient".to_string(),
-            }
-            .into());
-        }
-        if accepted == 0 {
-            let reply = refused.last().map(|(_, r)| r.clone()).unwrap_or(Reply {
-                code: 554,
-                text: "no valid recipients".to_string(),
-            });
-            return Err(SendError::Permanent { reply, refused }.into());
-        }
-
-        session
-            .conn
-            .write_all(b"DATA\r\n")
-            .map_err(|f| lost("sending DATA", f))?;
-        let reply = session
-            .conn
-            .read_reply()
-            .map_err(|f| lost("waiting for the reply to DATA", f))?;
-        if reply.code != 354 {
-            if reply.is_positive() {
-                // A success where "go ahead" was due: the two ends disagree on where they are.
-                session.broken = true;
-            }
-            return Err(refusal("DATA", reply, refused).into());
-        }
-
+        let lost = lost_before_data(&self.settings, timeout);
         data::encode_into(message, &mut self.payload);
-        // If this write fails, its tail (the terminating dot) never left this computer, so the
-        // server cannot have taken the message: that is temporary, not unknown.
+        let split = self.payload.len();
+        let ahead = next
+            .filter(|n| session.ext.pipelining && check_envelope(n.from, n.recipients).is_ok())
+            .map(|n| {
+                let recipients = unique_recipients(n.recipients);
+                let commands =
+                    envelope_commands(&session.ext, n.from, &recipients, n.message, false, true);
+                for command in &commands {
+                    self.payload.extend_from_slice(command.as_bytes());
+                }
+                (n, recipients, commands)
+            });
+        // If the dot never left this computer, the server cannot have taken the message: that
+        // is temporary, not unknown.
         session
             .conn
-            .write_all(&self.payload)
-            .map_err(|f| lost("sending the message", f))?;
+            .write_split(&self.payload, split)
+            .map_err(|(f, dot_left)| {
+                if dot_left {
+                    Failed::from(SendError::Unknown {
+                        detail: format!(
+                            "the connection failed just after the message was sent: {}",
+                            f.describe(timeout)
+                        ),
+                    })
+                } else {
+                    Failed::from(lost("sending the message", f))
+                }
+            })?;
         if let Some(work) = meanwhile.take() {
             work();
         }
@@ -345,6 +359,31 @@ impl SmtpClient {
             ),
         })?;
         session.dirty = false;
+        if let Some((n, recipients, commands)) = ahead {
+            session.dirty = true;
+            let (replies, failure) = read_replies(&mut session.conn, commands.len());
+            let outcome =
+                judge_envelope(session, replies, failure, false, &recipients, true, &lost);
+            let link_broke = matches!(
+                &outcome,
+                Err(Failed { stale: true, .. })
+                    | Err(Failed {
+                        error: SendError::Temporary { reply: None, .. } | SendError::Connect(_),
+                        ..
+                    })
+            );
+            if link_broke {
+                // Nothing of the next message went out: its own call starts it afresh.
+                session.broken = true;
+            } else {
+                self.ahead = Some(Ahead {
+                    from: n.from.to_string(),
+                    recipients,
+                    size: n.message.len(),
+                    outcome,
+                });
+            }
+        }
         if reply.is_positive() {
             Ok(Delivery { reply, refused })
         } else {
@@ -465,40 +504,228 @@ impl From<SendError> for Failed {
     }
 }
 
-/// The envelope commands ([RSET] MAIL RCPT...): as one write when the server allows pipelining
-/// (RFC 2920), otherwise one by one, stopping early after a refused RSET or MAIL (at index
-/// `mail_index` or before), as the recipients would only collect 503s. Returns the replies heard,
-/// and the failure that cut the exchange short, if any. A 421 ends it: the server is leaving.
+/// The envelope commands: [RSET] MAIL RCPT... and, when `with_data`, DATA.
+fn envelope_commands(
+    ext: &Extensions,
+    from: &str,
+    recipients: &[String],
+    message: &[u8],
+    rset: bool,
+    with_data: bool,
+) -> Vec<String> {
+    let mut mail = format!("MAIL FROM:<{from}>");
+    if ext.eight_bit_mime && data::has_8bit(message) {
+        mail.push_str(" BODY=8BITMIME");
+    }
+    if ext.smtputf8 && !(from.is_ascii() && recipients.iter().all(|r| r.is_ascii())) {
+        mail.push_str(" SMTPUTF8");
+    }
+    if ext.size.is_some() {
+        mail.push_str(&format!(" SIZE={}", message.len()));
+    }
+    mail.push_str("\r\n");
+    let mut commands: Vec<String> = Vec::with_capacity(recipients.len() + 3);
+    if rset {
+        commands.push("RSET\r\n".to_string());
+    }
+    commands.push(mail);
+    for r in recipients {
+        commands.push(format!("RCPT TO:<{r}>\r\n"));
+    }
+    if with_data {
+        commands.push("DATA\r\n".to_string());
+    }
+    commands
+}
+
+/// The envelope commands: as one write when the server allows pipelining (RFC 2920),
+/// otherwise one by one, stopping early after a refused RSET or MAIL (at index `mail_index` or
+/// before), as the recipients would only collect 503s. Returns the replies heard, and the
+/// failure that cut the exchange short, if any. A 421 ends it: the server is leaving.
 fn exchange(
     conn: &mut Conn,
     commands: &[String],
     pipelining: bool,
     mail_index: usize,
 ) -> (Vec<Reply>, Option<Failure>) {
-    let mut replies = Vec::with_capacity(commands.len());
     if pipelining {
         if let Err(f) = conn.write_all(commands.concat().as_bytes()) {
-            return (replies, Some(f));
+            return (Vec::new(), Some(f));
         }
+        return read_replies(conn, commands.len());
     }
+    let mut replies = Vec::with_capacity(commands.len());
     for (i, command) in commands.iter().enumerate() {
-        if !pipelining {
-            if let Err(f) = conn.write_all(command.as_bytes()) {
-                return (replies, Some(f));
-            }
+        if let Err(f) = conn.write_all(command.as_bytes()) {
+            return (replies, Some(f));
         }
         let reply = match conn.read_reply() {
             Ok(reply) => reply,
             Err(f) => return (replies, Some(f)),
         };
-        let stop =
-            reply.closes_connection() || (!pipelining && i <= mail_index && !reply.is_positive());
+        let stop = reply.closes_connection() || (i <= mail_index && !reply.is_positive());
         replies.push(reply);
         if stop {
             break;
         }
     }
     (replies, None)
+}
+
+/// The replies to `n` pipelined commands, cut short by a failure or a 421.
+fn read_replies(conn: &mut Conn, n: usize) -> (Vec<Reply>, Option<Failure>) {
+    let mut replies = Vec::with_capacity(n);
+    for _ in 0..n {
+        match conn.read_reply() {
+            Ok(reply) => {
+                let leaving = reply.closes_connection();
+                replies.push(reply);
+                if leaving {
+                    break;
+                }
+            }
+            Err(f) => return (replies, Some(f)),
+        }
+    }
+    (replies, None)
+}
+
+/// How a failure before any data went out is told: a broken link may heal (temporary), but
+/// a server that breaks the protocol (a reply past the limits, garbage) will do it again, so
+/// that stops the run as a session error instead of being retried.
+fn lost_before_data(
+    settings: &SmtpSettings,
+    timeout: std::time::Duration,
+) -> impl Fn(&str, Failure) -> SendError {
+    let server = format!("{}:{}", settings.host, settings.port);
+    move |stage: &str, f: Failure| match f {
+        Failure::Malformed(detail) => SendError::Connect(SmtpError::Protocol {
+            server: server.clone(),
+            detail: format!("{stage}: {detail}"),
+            reply: None,
+        }),
+        f => SendError::Temporary {
+            reply: None,
+            detail: format!("{stage}: {}", f.describe(timeout)),
+        },
+    }
+}
+
+/// What the server said to an envelope ([RSET] MAIL RCPT... [DATA]): the recipients it
+/// refused (the message goes to the others), or why the message cannot go now. An envelope
+/// refused after its pipelined DATA was answered 354 leaves the server waiting for data: the
+/// session is marked broken, to be closed (the one way to abandon a message then).
+fn judge_envelope(
+    session: &mut Session,
+    replies: Vec<Reply>,
+    failure: Option<Failure>,
+    rset: bool,
+    recipients: &[String],
+    with_data: bool,
+    lost: &dyn Fn(&str, Failure) -> SendError,
+) -> Result<Vec<(String, Reply)>, Failed> {
+    // Nothing heard, or a 421 first: the connection had died while idle.
+    let stale = replies.first().is_none_or(Reply::closes_connection);
+    let data_index = usize::from(rset) + 1 + recipients.len();
+    let waits_for_data = with_data && replies.get(data_index).is_some_and(|r| r.code == 354);
+    let verdict = judge_replies(session, replies, failure, rset, recipients, with_data, lost);
+    if verdict.is_err() && waits_for_data {
+        session.broken = true;
+    }
+    verdict.map_err(|error| Failed { error, stale })
+}
+
+fn judge_replies(
+    session: &mut Session,
+    replies: Vec<Reply>,
+    failure: Option<Failure>,
+    rset: bool,
+    recipients: &[String],
+    with_data: bool,
+    lost: &dyn Fn(&str, Failure) -> SendError,
+) -> Result<Vec<(String, Reply)>, SendError> {
+    if let Some(f) = failure {
+        return Err(lost("the envelope", f));
+    }
+    let mut replies = replies.into_iter();
+    if rset {
+        if let Some(reply) = replies.next().filter(|r| !r.is_positive()) {
+            // A server that cannot reset is in no state to take mail: start afresh.
+            session.broken = true;
+            return Err(SendError::Temporary {
+                detail: format!("the server refused RSET: {reply}"),
+                reply: Some(reply),
+            });
+        }
+    }
+    let Some(mail_reply) = replies.next() else {
+        return Err(SendError::Temporary {
+            reply: None,
+            detail: "no reply to MAIL FROM".to_string(),
+        });
+    };
+    if !mail_reply.is_positive() {
+        return Err(refusal("MAIL FROM", mail_reply, Vec::new()));
+    }
+    let mut refused = Vec::new();
+    let mut accepted = 0usize;
+    let mut temporary: Option<(String, Reply)> = None;
+    for (address, reply) in recipients.iter().zip(replies.by_ref()) {
+        if reply.is_positive() {
+            accepted += 1;
+        } else if reply.is_permanent() {
+            refused.push((address.clone(), reply));
+        } else if temporary.is_none() || reply.closes_connection() {
+            temporary = Some((address.clone(), reply));
+        }
+    }
+    if let Some((address, reply)) = temporary {
+        // One recipient deferred: send to nobody now and everybody later, so the message
+        // stays one unit that either went out or did not.
+        return Err(SendError::Temporary {
+            detail: format!("recipient {address}: {reply}"),
+            reply: Some(reply),
+        });
+    }
+    if refused.len() + accepted < recipients.len() {
+        return Err(SendError::Temporary {
+            reply: None,
+            detail: "the server did not answer every recipient".to_string(),
+        });
+    }
+    if accepted == 0 {
+        let reply = refused.last().map(|(_, r)| r.clone()).unwrap_or(Reply {
+            code: 554,
+            text: "no valid recipients".to_string(),
+        });
+        return Err(SendError::Permanent { reply, refused });
+    }
+    if with_data {
+        let Some(reply) = replies.next() else {
+            return Err(SendError::Temporary {
+                reply: None,
+                detail: "no reply to DATA".to_string(),
+            });
+        };
+        return check_go_ahead(session, reply, &refused).map(|()| refused);
+    }
+    Ok(refused)
+}
+
+/// DATA must be answered 354 ("go ahead").
+fn check_go_ahead(
+    session: &mut Session,
+    reply: Reply,
+    refused: &[(String, Reply)],
+) -> Result<(), SendError> {
+    if reply.code == 354 {
+        return Ok(());
+    }
+    if reply.is_positive() {
+        // A success where "go ahead" was due: the two ends disagree on where they are.
+        session.broken = true;
+    }
+    Err(refusal("DATA", reply, refused.to_vec()))
 }
 
 /// One command and its reply.

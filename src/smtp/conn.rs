@@ -175,6 +175,44 @@ impl Conn {
         result.map_err(Failure::from_io)
     }
 
+    /// Writes `bytes` like [`Conn::write_all`], where `bytes[..split]` is one message's data
+    /// with its terminating dot and the rest is the next message's envelope, sent in the same
+    /// flight (RFC 2920). On failure it says whether all of `bytes[..split]` left: then the
+    /// server may have the message. Over plain TCP it is one write counted byte by byte; over
+    /// TLS, where bytes handed to the TLS layer are not yet bytes sent, the two parts are
+    /// flushed one after the other (still without waiting for the server in between).
+    pub(crate) fn write_split(
+        &mut self,
+        bytes: &[u8],
+        split: usize,
+    ) -> Result<(), (Failure, bool)> {
+        self.arm(Instant::now() + self.timeout)
+            .map_err(|f| (f, false))?;
+        match &mut self.transport {
+            Transport::Plain(s) => {
+                let mut done = 0;
+                while done < bytes.len() {
+                    match s.write(&bytes[done..]) {
+                        Ok(0) => return Err((Failure::Closed, done >= split)),
+                        Ok(n) => done += n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err((Failure::from_io(e), done >= split)),
+                    }
+                }
+                Ok(())
+            }
+            Transport::Tls(s) => {
+                let (first, then) = bytes.split_at(split.min(bytes.len()));
+                s.write_all(first)
+                    .and_then(|()| s.flush())
+                    .map_err(|e| (Failure::from_io(e), false))?;
+                s.write_all(then)
+                    .and_then(|()| s.flush())
+                    .map_err(|e| (Failure::from_io(e), true))
+            }
+        }
+    }
+
     /// From now on, every reply and every quoted bad line has the login secret masked.
     pub(crate) fn mask_secrets(&mut self, masker: Masker) {
         self.masker = masker;

@@ -19,7 +19,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use client::{Delivery, SmtpClient};
+pub use client::{Delivery, Envelope, SmtpClient};
 pub use error::{SendError, SmtpError};
 pub use reply::{Reply, MAX_REPLY_BYTES, MAX_REPLY_LINE, MAX_REPLY_LINES};
 pub use wire::{check_domain, check_hello_name, check_one_line, MAX_DOMAIN, MAX_LABEL};

@@ -42,6 +42,8 @@ pub struct Options {
     pub idle_silent: bool,
     /// Offer only AUTH LOGIN.
     pub login_only: bool,
+    /// Wait this long before taking each message (before storing it).
+    pub reply_delay_ms: Option<u64>,
 }
 
 impl Default for Options {
@@ -56,6 +58,7 @@ impl Default for Options {
             idle_timeout: None,
             idle_silent: false,
             login_only: false,
+            reply_delay_ms: None,
         }
     }
 }
@@ -86,6 +89,10 @@ impl Options {
     }
     pub fn no_pipelining(mut self) -> Options {
         self.pipelining = false;
+        self
+    }
+    pub fn reply_delay_ms(mut self, ms: u64) -> Options {
+        self.reply_delay_ms = Some(ms);
         self
     }
     pub fn login_only(mut self) -> Options {
@@ -148,6 +155,9 @@ impl TestServer {
         }
         if !options.pipelining {
             command.arg("--no-pipelining");
+        }
+        if let Some(ms) = options.reply_delay_ms {
+            command.arg("--reply-delay-ms").arg(ms.to_string());
         }
         if let Some(seconds) = options.idle_timeout {
             command.arg("--idle-timeout").arg(seconds.to_string());
@@ -249,6 +259,15 @@ impl TestServer {
     /// How many TCP connections the server has accepted.
     pub fn connections(&self) -> usize {
         self.events_named("connect").len()
+    }
+
+    /// The round trips clients made over every closed connection: each burst of a client
+    /// that followed a reply of the server (EHLO is the first).
+    pub fn round_trips(&self) -> u64 {
+        self.events_named("disconnect")
+            .iter()
+            .map(|e| e["flights"].as_u64().unwrap_or(0))
+            .sum()
     }
 
     /// What the server wrote to stderr, for failing tests.

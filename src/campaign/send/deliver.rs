@@ -9,7 +9,7 @@ use crate::email::Email;
 use crate::exit_codes::ExitCode;
 use crate::ledger::{Ledger, RowState};
 use crate::problem::Problem;
-use crate::smtp::{Security, SendError, SmtpClient, SmtpError, SmtpSettings};
+use crate::smtp::{Envelope, Security, SendError, SmtpClient, SmtpError, SmtpSettings};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -183,16 +183,33 @@ impl Sender<'_> {
             if attempt > 0 || !current.marked {
                 current.mark_sending(&mut self.ledger).map_err(ledger_err)?;
             }
-            let mut marked_next: Result<(), crate::ledger::LedgerError> = Ok(());
-            let upcoming = next.as_deref_mut().filter(|n| overlap && !n.marked);
+            // The next message's envelope goes out behind this one's data (one round trip a
+            // message); its `sending` mark is written while the server works on this one,
+            // before its own data is handed over.
+            let upcoming = next.as_deref().filter(|_| overlap);
+            let to_mark = upcoming.filter(|n| !n.marked);
+            let envelope = upcoming.map(|n| Envelope {
+                from: &n.email.envelope_from,
+                recipients: &n.recipients,
+                message: &n.email.formatted,
+            });
+            let mut marked_next = None;
             let ledger = &mut self.ledger;
-            let result =
-                self.client
-                    .send_and(&email.envelope_from, recipients, &email.formatted, || {
-                        if let Some(n) = upcoming {
-                            marked_next = n.mark_sending(ledger).map(|()| n.marked = true);
-                        }
-                    });
+            let result = self.client.send_and(
+                &email.envelope_from,
+                recipients,
+                &email.formatted,
+                envelope,
+                || {
+                    if let Some(n) = to_mark {
+                        marked_next = Some(n.mark_sending(ledger));
+                    }
+                },
+            );
+            let marked_next = marked_next.transpose();
+            if let (Ok(Some(())), Some(n)) = (&marked_next, next.as_deref_mut()) {
+                n.marked = true;
+            }
             let outcome = self.record(email, key, result, &mut attempt, &mut delay);
             marked_next.map_err(ledger_err)?;
             match outcome? {
