@@ -221,6 +221,17 @@ pub struct PdfArgs {
     #[arg(long, requires = "combined")]
     pub batch_only: bool,
 
+    /// Split the combined batch into batches of at most N letters (batch-001.pdf,
+    /// batch-002.pdf, ... beside the --combined name), for a printer that takes a few
+    /// hundred sheets at a time.
+    #[arg(long, value_name = "N", requires = "combined", value_parser = clap::value_parser!(u64).range(1..))]
+    pub split: Option<u64>,
+
+    /// One batch per value of COLUMN (batch-CA.pdf, batch-OH.pdf, ...), e.g. one per state
+    /// or district; with --split, batches of N letters within each value.
+    #[arg(long, value_name = "COLUMN", requires = "combined")]
+    pub split_by: Option<String>,
+
     /// Write the rows that are fine and list the rows that were skipped, instead of writing
     /// nothing when a row has a problem. The exit code is still 1 if rows were skipped.
     #[arg(long)]

@@ -60,6 +60,7 @@ pub fn pdf_config(cfg: &PreviewConfig, dir: &Path) -> PdfConfig {
         force: true,
         quiet: cfg.quiet,
         offices: cfg.offices.clone(),
+        split: Default::default(),
     }
 }
 

@@ -6,6 +6,7 @@
 //! the set of file names handed out does, a few bytes per row). The checking pass also
 //! collects the glyphs in use so each font is subset once per run.
 
+use super::batches::{self, Plan, Tally};
 use crate::clash::{resolve_entry, RunFiles};
 use crate::config::PdfConfig;
 use crate::exit_codes::ExitCode;
@@ -85,6 +86,8 @@ struct Checked {
     usage: GlyphUsage,
     /// The file name of each valid row, handed out in row order.
     names: HashMap<u64, String>,
+    /// Letters per `--split-by` value (all under "" without one).
+    tally: Tally,
 }
 
 fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<Letters, Failure> {
@@ -100,13 +103,28 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<Letters, Failure> {
         .select
         .resolve(data.headers())
         .map_err(|e| Failure::io(e.0))?;
+    if let Some(column) = &cfg.split.by {
+        if data.headers().index_of(column).is_none() {
+            return Err(Failure::io(format!(
+                "--split-by {column}: {} has no column `{column}`; the columns are: {}",
+                cfg.input.data.display(),
+                data.headers().file_names().join(", ")
+            )));
+        }
+    }
     // One typesetter per worker thread: each keeps its own warm caches for both passes.
     let typesetters = Typesetter::per_worker(template.style(), parallel::workers())
         .map_err(|e| Failure::problems(format!("{}: {e:#}", cfg.input.template.display())))?;
     let images = ImageStore::default();
     // The outputs known before any row is read are checked first, so that a --combined
     // naming the data file is refused at once rather than after the whole check pass.
-    check_clashes(cfg, &template, &images, &HashMap::new())?;
+    let single: Vec<PathBuf> = cfg
+        .combined
+        .iter()
+        .filter(|_| !cfg.split.is_split())
+        .cloned()
+        .collect();
+    check_clashes(cfg, &template, &images, &HashMap::new(), &single)?;
 
     let (checked, mut typesetters) = check_pass(
         cfg,
@@ -117,8 +135,20 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<Letters, Failure> {
         typesetters,
         &images,
     )?;
+    // The batches, now that the letters per split value are known.
+    let mut checked = checked;
+    let plan = cfg
+        .combined
+        .as_deref()
+        .map(|combined| Plan::new(combined, &cfg.split, std::mem::take(&mut checked.tally)));
+    let batch_paths = plan.as_ref().map(Plan::paths).unwrap_or_default();
+    if cfg.split.is_split() && !cfg.force {
+        checked
+            .existing
+            .extend(batch_paths.iter().filter(|p| occupied(p)).cloned());
+    }
     // Now with every letter's name and every image the letters show.
-    check_clashes(cfg, &template, &images, &checked.names)?;
+    check_clashes(cfg, &template, &images, &checked.names, &batch_paths)?;
     reporter.problems(&checked.warnings);
     reporter.problems(&checked.errors);
     if !checked.errors.is_empty() && (!cfg.skip_invalid || checked.valid == 0) {
@@ -179,6 +209,7 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<Letters, Failure> {
         &images,
         &fonts,
         &checked,
+        plan,
     )?;
 
     let mut summary = if cfg.batch_only {
@@ -197,11 +228,24 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<Letters, Failure> {
         )
     };
     if let Some(combined) = &cfg.combined {
-        summary.push_str(&format!(
-            " and the print batch {} ({} pages)",
-            combined.display(),
-            written.batch_pages
-        ));
+        if batch_paths.len() > 1 || cfg.split.is_split() {
+            let dir = combined
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            summary.push_str(&format!(
+                " and {} print batches in {} ({} pages)",
+                batch_paths.len(),
+                dir.display(),
+                written.batch_pages
+            ));
+        } else {
+            summary.push_str(&format!(
+                " and the print batch {} ({} pages)",
+                combined.display(),
+                written.batch_pages
+            ));
+        }
     }
     summary.push_str(&format!(" in {:.2} s", started.elapsed().as_secs_f64()));
     if !checked.warnings.is_empty() {
@@ -235,6 +279,8 @@ enum RowCheck {
         row: u64,
         filename: Option<String>,
         warnings: Vec<Problem>,
+        /// The `--split-by` value.
+        group: String,
     },
 }
 
@@ -258,6 +304,7 @@ fn check_pass(
         existing: Vec::new(),
         usage: GlyphUsage::new(typesetters[0].fonts()),
         names: HashMap::new(),
+        tally: Tally::default(),
     };
     let mut names = reserved_names();
     // A batch in the letters' folder keeps its name: a letter that would be called the
@@ -266,7 +313,8 @@ fn check_pass(
         names.reserve(&batch);
     }
     if !cfg.force {
-        for extra in [Some(cfg.out_dir.join(MANIFEST)), cfg.combined.clone()]
+        let single_batch = cfg.combined.clone().filter(|_| !cfg.split.is_split());
+        for extra in [Some(cfg.out_dir.join(MANIFEST)), single_batch]
             .into_iter()
             .flatten()
         {
@@ -298,6 +346,7 @@ fn check_pass(
             return RowCheck::Invalid(note.problem.clone());
         }
         let notes: Vec<Problem> = record.notes.iter().map(|n| n.problem.clone()).collect();
+        let group = batches::value_of(&cfg.split, &record);
         let typeset = template
             .render(&record)
             .and_then(|letter| typesetter.typeset(&letter, images).map(|t| (letter, t)));
@@ -315,6 +364,7 @@ fn check_pass(
                     row,
                     filename: letter.filename,
                     warnings,
+                    group,
                 }
             }
             Err(p) if p.row.is_none() => RowCheck::Invalid(p.at_row(row)),
@@ -339,7 +389,19 @@ fn check_pass(
                 row,
                 filename,
                 warnings,
+                group,
             } => {
+                if cfg.combined.is_some() {
+                    checked.tally.add(&group).map_err(|n| {
+                        Failure::io(format!(
+                            "--split-by {}: row {row} makes {n} different values, more than the \
+                             {} batches one run may split into; split by a column with fewer \
+                             values (state rather than district), or use --split N",
+                            cfg.split.by.as_deref().unwrap_or_default(),
+                            batches::MAX_SPLIT_VALUES
+                        ))
+                    })?;
+                }
                 checked.rows += 1;
                 checked.valid += 1;
                 checked.warnings.extend(warnings);
@@ -381,6 +443,7 @@ fn check_clashes(
     template: &Template,
     images: &ImageStore,
     names: &HashMap<u64, String>,
+    batches: &[PathBuf],
 ) -> Result<(), Failure> {
     let mut files = RunFiles::for_run(
         &cfg.input.data,
@@ -393,7 +456,7 @@ fn check_clashes(
     files
         .output("manifest", &cfg.out_dir.join(MANIFEST))
         .map_err(usage)?;
-    if let Some(batch) = &cfg.combined {
+    for batch in batches {
         files.output("print batch", batch).map_err(usage)?;
     }
     if !cfg.batch_only {
@@ -434,6 +497,8 @@ enum RowWrite {
         recipient: String,
         pages: Vec<EncodedPage>,
         last_page_size: (f32, f32),
+        /// The `--split-by` value.
+        group: String,
     },
     Failed(Failure),
 }
@@ -451,6 +516,7 @@ fn write_pass(
     images: &ImageStore,
     fonts: &EmbeddedFonts,
     checked: &Checked,
+    mut plan: Option<Plan>,
 ) -> Result<Written, Failure> {
     std::fs::create_dir_all(&cfg.out_dir).map_err(|e| {
         Failure::io(format!(
@@ -460,16 +526,21 @@ fn write_pass(
     })?;
     let author = template.style().letterhead.as_ref().map(|l| l.name.clone());
     let created = creation_time();
-    let mut batch = match &cfg.combined {
-        Some(path) => {
-            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(|e| io_failure(parent, e))?;
-            }
-            let file = AtomicFile::create(path).map_err(|e| io_failure(path, e))?;
-            let info = doc_info("Welcome letters".to_string(), &author, created);
-            Some(PdfWriter::new(file, fonts, info).map_err(|e| io_failure(path, e))?)
-        }
-        None => None,
+    // The open batches: one without a split; with one, each is finished after its last
+    // letter, so only the batches still being filled are open.
+    let mut batches: HashMap<PathBuf, PdfWriter<AtomicFile>> = HashMap::new();
+    if let Some(parent) = cfg
+        .combined
+        .as_deref()
+        .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|e| io_failure(parent, e))?;
+    }
+    let open_batch = |path: &Path| -> Result<PdfWriter<AtomicFile>, Failure> {
+        let file = AtomicFile::create(path).map_err(|e| io_failure(path, e))?;
+        let info = doc_info("Welcome letters".to_string(), &author, created);
+        PdfWriter::new(file, fonts, info).map_err(|e| io_failure(path, e))
     };
     let manifest_path = cfg.out_dir.join(MANIFEST);
     let mut manifest = csv::Writer::from_writer(Vec::new());
@@ -481,6 +552,7 @@ fn write_pass(
             "batch_first_page",
             "batch_last_page",
             "recipient",
+            "batch",
         ])
         .map_err(|e| Failure::io(e.to_string()))?;
 
@@ -525,6 +597,7 @@ fn write_pass(
             Err(e) => return RowWrite::Failed(Failure::io(format!("row {}: {e}", letter.row))),
         };
         let recipient = letter.address.first().cloned().unwrap_or_default();
+        let group = batches::value_of(&cfg.split, &record);
         if !cfg.batch_only {
             let title = if recipient.is_empty() {
                 "Letter".to_string()
@@ -549,10 +622,11 @@ fn write_pass(
             recipient,
             pages,
             last_page_size,
+            group,
         }
     };
     let sink = |result: RowWrite| {
-        let (row, name, recipient, pages, (w, h)) = match result {
+        let (row, name, recipient, pages, (w, h), group) = match result {
             RowWrite::Skip => return Ok(()),
             RowWrite::Failed(f) => return Err(f),
             RowWrite::Letter {
@@ -561,23 +635,40 @@ fn write_pass(
                 recipient,
                 pages,
                 last_page_size,
-            } => (row, name, recipient, pages, last_page_size),
+                group,
+            } => (row, name, recipient, pages, last_page_size, group),
         };
-        let (mut first, mut last) = (String::new(), String::new());
-        if let Some(batch) = batch.as_mut() {
+        let (mut first, mut last, mut batch_name) = (String::new(), String::new(), String::new());
+        if let Some(plan) = plan.as_mut() {
+            let slot = plan.place(&group).ok_or_else(changed)?;
+            let batch = match batches.entry(slot.path.clone()) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(open_batch(&slot.path)?),
+            };
+            let batch_failure = |e| io_failure(&slot.path, e);
             let start = batch.page_count();
             batch.add_bookmark(&recipient_or_row(&recipient, row), start);
             for page in &pages {
-                batch
-                    .add_encoded(page, images)
-                    .map_err(|e| io_failure_batch(cfg, e))?;
+                batch.add_encoded(page, images).map_err(batch_failure)?;
             }
             first = (start + 1).to_string();
             last = batch.page_count().to_string();
             if cfg.duplex && pages.len() % 2 == 1 {
                 batch
                     .add_page(&Page::blank(w, h), images)
-                    .map_err(|e| io_failure_batch(cfg, e))?;
+                    .map_err(batch_failure)?;
+            }
+            batch_name = slot
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if slot.last {
+                if let Some(batch) = batches.remove(&slot.path) {
+                    written.batch_pages += batch.page_count();
+                    let file = batch.finish(images).map_err(batch_failure)?;
+                    file.commit(cfg.force).map_err(batch_failure)?;
+                }
             }
         }
         manifest
@@ -592,6 +683,7 @@ fn write_pass(
                 first,
                 last,
                 crate::csv_out::inert(&recipient).into_owned(),
+                crate::csv_out::inert(&batch_name).into_owned(),
             ])
             .map_err(|e| Failure::io(e.to_string()))?;
         written.letters += 1;
@@ -602,13 +694,10 @@ fn write_pass(
     let outcome = parallel::ordered_map(records, typesetters, work, sink);
     pb.finish_and_clear();
     outcome?;
-    if written.letters != checked.valid {
+    // Every batch was finished after its last letter; one still open means the data
+    // changed between the passes (it is dropped, its temporary file with it).
+    if written.letters != checked.valid || !batches.is_empty() {
         return Err(changed());
-    }
-    if let (Some(batch), Some(path)) = (batch, &cfg.combined) {
-        written.batch_pages = batch.page_count();
-        let file = batch.finish(images).map_err(|e| io_failure_batch(cfg, e))?;
-        file.commit(cfg.force).map_err(|e| io_failure(path, e))?;
     }
     let manifest_bytes = manifest
         .into_inner()
@@ -648,13 +737,6 @@ fn io_failure(path: &Path, e: io::Error) -> Failure {
         format!("cannot be written: {e}")
     };
     Failure::io(format!("{} {what}", path.display()))
-}
-
-fn io_failure_batch(cfg: &PdfConfig, e: io::Error) -> Failure {
-    match &cfg.combined {
-        Some(path) => io_failure(path, e),
-        None => Failure::io(e.to_string()),
-    }
 }
 
 fn doc_info(title: String, author: &Option<String>, created: Option<i64>) -> DocInfo {

@@ -11,7 +11,7 @@ pub mod secret;
 pub mod send;
 
 pub use check::{CheckConfig, PreviewConfig, PreviewOutput, PREVIEW_DEFAULT_ROWS};
-pub use pdf::PdfConfig;
+pub use pdf::{PdfConfig, Split};
 
 use crate::cli::{InputArgs, SelectArgs};
 use crate::records::{DataOptions, SelectSpec};

@@ -21,6 +21,23 @@ pub struct PdfConfig {
     pub quiet: bool,
     /// Forms of address: the built-in table plus the config file's `[offices]`.
     pub offices: OfficeTable,
+    /// How the combined batch is split into several.
+    pub split: Split,
+}
+
+/// How the combined batch is split, from `--split` and `--split-by`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Split {
+    /// At most this many letters per batch.
+    pub every: Option<u64>,
+    /// One batch (or run of batches) per value of this column.
+    pub by: Option<String>,
+}
+
+impl Split {
+    pub fn is_split(&self) -> bool {
+        self.every.is_some() || self.by.is_some()
+    }
 }
 
 impl PdfConfig {
@@ -55,6 +72,10 @@ impl PdfConfig {
             force: args.force,
             quiet: args.quiet,
             offices,
+            split: Split {
+                every: args.split,
+                by: args.split_by,
+            },
         })
     }
 }

@@ -201,6 +201,7 @@ fn pdf_config(
         force: replace,
         quiet: true,
         offices,
+        split: Default::default(),
     })
 }
 

@@ -1,0 +1,202 @@
+//! `lettermerge pdf --split N` and `--split-by COLUMN` through the real binary: the batches'
+//! names and pages read back by poppler, and the manifest saying where each letter went.
+
+mod common;
+
+use common::{pdf_page_text, pdf_pages, squash, Workdir};
+use std::collections::BTreeMap;
+
+const TEMPLATE: &str = r#"---
+filename: "{{last_name}}"
+address: |
+  {{first_name}} {{last_name}}
+  1 Capitol Way
+  {{city}}, {{state}}  {{zip}}
+date: "November 29, 2026"
+salutation: "Dear {{first_name}} {{last_name}}:"
+signature:
+  name: Jordan A. Reyes
+---
+Congratulations on your election. {{note}}
+"#;
+
+/// Officials in `states` order, one each; the long note makes a two-page letter.
+fn campaign(states: &[&str], long_at: &[usize]) -> Workdir {
+    let w = Workdir::new();
+    w.file("t.md", TEMPLATE);
+    let long = "The library lends books, laptops and hotspots to every resident. ".repeat(90);
+    let mut data = String::from("first_name,last_name,city,state,zip,note\n");
+    for (i, state) in states.iter().enumerate() {
+        let note = if long_at.contains(&i) {
+            long.as_str()
+        } else {
+            "short"
+        };
+        data.push_str(&format!(
+            "P{i},Person{i},Capital,{state},0{i:04},\"{note}\"\n"
+        ));
+    }
+    w.file("d.csv", data);
+    w
+}
+
+fn pdf(w: &Workdir, extra: &[&str]) -> common::Run {
+    let mut args = vec![
+        "pdf",
+        "-t",
+        "t.md",
+        "-d",
+        "d.csv",
+        "-o",
+        "out",
+        "--combined",
+        "print/batch.pdf",
+    ];
+    args.extend_from_slice(extra);
+    w.run(&args)
+}
+
+/// The manifest's rows as maps from column to value.
+fn manifest(w: &Workdir) -> Vec<BTreeMap<String, String>> {
+    let mut rdr = csv::Reader::from_path(w.join("out/manifest.csv")).expect("manifest");
+    let headers: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    rdr.records()
+        .map(|r| {
+            headers
+                .iter()
+                .cloned()
+                .zip(r.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn split_n_writes_numbered_batches_of_n_letters_and_the_manifest_matches() {
+    let w = campaign(&["OH"; 7], &[]);
+    pdf(&w, &["--split", "3"]).expect_code(0);
+    assert_eq!(
+        w.list("print"),
+        ["batch-001.pdf", "batch-002.pdf", "batch-003.pdf"]
+    );
+    assert_eq!(pdf_pages(&w.join("print/batch-001.pdf")), 3);
+    assert_eq!(pdf_pages(&w.join("print/batch-003.pdf")), 1);
+    let rows = manifest(&w);
+    assert_eq!(rows.len(), 7);
+    for (i, r) in rows.iter().enumerate() {
+        let batch = format!("batch-{:03}.pdf", i / 3 + 1);
+        assert_eq!(r["batch"], batch, "{r:?}");
+        let page: usize = r["batch_first_page"].parse().unwrap();
+        assert_eq!(page, i % 3 + 1, "pages count from 1 in each batch: {r:?}");
+        let text = squash(&pdf_page_text(&w.join("print").join(&batch), page));
+        assert!(
+            text.contains(&format!("Person{i}")),
+            "{batch} p{page}: {text}"
+        );
+    }
+}
+
+#[test]
+fn split_by_writes_one_batch_per_value_in_data_order() {
+    let w = campaign(&["VT", "OH", "VT", "", "N/A", "OH"], &[]);
+    let run = pdf(&w, &["--split-by", "state", "--batch-only"]);
+    run.expect_code(0);
+    assert!(run.stderr.contains("4 print batches"), "{}", run.stderr);
+    assert_eq!(
+        w.list("print"),
+        [
+            "batch-N-A.pdf",
+            "batch-OH.pdf",
+            "batch-VT.pdf",
+            "batch-blank.pdf"
+        ]
+    );
+    assert_eq!(pdf_pages(&w.join("print/batch-VT.pdf")), 2);
+    let vt2 = squash(&pdf_page_text(&w.join("print/batch-VT.pdf"), 2));
+    assert!(vt2.contains("Person2"), "{vt2}");
+    let batches: Vec<String> = manifest(&w).iter().map(|r| r["batch"].clone()).collect();
+    assert_eq!(
+        batches,
+        [
+            "batch-VT.pdf",
+            "batch-OH.pdf",
+            "batch-VT.pdf",
+            "batch-blank.pdf",
+            "batch-N-A.pdf",
+            "batch-OH.pdf"
+        ]
+    );
+}
+
+#[test]
+fn split_by_and_split_together_with_duplex_padding_per_batch() {
+    // VT's second letter runs to two pages: every letter still starts on a front side of
+    // its own batch.
+    let w = campaign(&["VT", "VT", "VT", "OH"], &[1]);
+    pdf(&w, &["--split-by", "state", "--split", "2", "--duplex"]).expect_code(0);
+    assert_eq!(
+        w.list("print"),
+        ["batch-OH-001.pdf", "batch-VT-001.pdf", "batch-VT-002.pdf"]
+    );
+    for r in manifest(&w) {
+        let first: usize = r["batch_first_page"].parse().unwrap();
+        assert_eq!(first % 2, 1, "front side: {r:?}");
+    }
+    // 1 page + blank back, then the 2-page letter.
+    assert_eq!(pdf_pages(&w.join("print/batch-VT-001.pdf")), 4);
+    assert_eq!(pdf_pages(&w.join("print/batch-VT-002.pdf")), 2);
+    assert_eq!(pdf_pages(&w.join("print/batch-OH-001.pdf")), 2);
+}
+
+#[test]
+fn an_unknown_split_column_is_refused_before_anything_is_written() {
+    let w = campaign(&["OH"], &[]);
+    let run = pdf(&w, &["--split-by", "stat"]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("no column `stat`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("state"),
+        "lists the columns: {}",
+        run.stderr
+    );
+    assert!(!w.join("out").exists() && !w.join("print").exists());
+}
+
+#[test]
+fn a_column_with_too_many_values_is_refused_before_anything_is_written() {
+    let states: Vec<String> = (0..501).map(|i| format!("S{i}")).collect();
+    let states: Vec<&str> = states.iter().map(String::as_str).collect();
+    let w = campaign(&states, &[]);
+    let run = pdf(&w, &["--split-by", "state", "--batch-only"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("more than the 500 batches"),
+        "{}",
+        run.stderr
+    );
+    assert!(!w.join("print").exists());
+}
+
+#[test]
+fn existing_batches_are_kept_unless_forced_and_split_needs_a_combined_batch() {
+    let w = campaign(&["OH", "OH"], &[]);
+    std::fs::create_dir_all(w.join("print")).unwrap();
+    w.file("print/batch-002.pdf", "keep me");
+    let run = pdf(&w, &["--split", "1"]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("batch-002.pdf"), "{}", run.stderr);
+    assert_eq!(
+        std::fs::read(w.join("print/batch-002.pdf")).unwrap(),
+        b"keep me"
+    );
+    pdf(&w, &["--split", "1", "--force"]).expect_code(0);
+    assert_eq!(pdf_pages(&w.join("print/batch-002.pdf")), 1);
+
+    let run = w.run(&[
+        "pdf", "-t", "t.md", "-d", "d.csv", "-o", "o2", "--split", "2",
+    ]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("--combined"), "{}", run.stderr);
+    let run = pdf(&w, &["--split", "0", "--force"]);
+    run.expect_code(2);
+}
