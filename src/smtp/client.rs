@@ -191,6 +191,18 @@ impl SmtpClient {
             }
             .into());
         };
+        if let Some(limit) = session.ext.size.filter(|&n| message.len() as u64 > n) {
+            // The server said in its EHLO reply it takes no message this big (RFC 1870):
+            // nothing is handed over, and the same message would be refused every time.
+            return Err(SendError::Invalid {
+                detail: format!(
+                    "the message is {} bytes, more than the {limit} bytes the server accepts \
+                     (its SIZE limit); attach fewer or smaller files",
+                    message.len()
+                ),
+            }
+            .into());
+        }
         let timeout = session.conn.timeout();
         let server = format!("{}:{}", self.settings.host, self.settings.port);
         // Nothing was handed over yet: a broken link may heal (temporary), but a server that

@@ -197,7 +197,9 @@ fn run_inner(
         Mode::Test { to } => Some(to.as_str()),
         _ => None,
     };
-    let settings = email_settings(&template, cfg.smtp.from.clone(), &campaign_key, test_to);
+    let mut settings = email_settings(&template, cfg.smtp.from.clone(), &campaign_key, test_to);
+    // An attachment that changes between the check pass and its message is refused.
+    settings.attachments = settings.attachments.remembering();
     let setting_problems = email::check_settings(&settings);
     if !setting_problems.is_empty() {
         reporter.problems(&setting_problems);
