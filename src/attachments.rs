@@ -402,7 +402,54 @@ fn display_dir(dir: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{content_type, size_text, split};
+    use super::{check, content_type, read, size_text, split, Rules};
+
+    fn rules(dir: &std::path::Path) -> Rules {
+        Rules {
+            base: dir.to_path_buf(),
+            allowed: vec![dir.canonicalize().unwrap()],
+            seen: None,
+        }
+    }
+
+    #[test]
+    fn a_file_that_changes_after_the_check_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("r.pdf"), b"first").unwrap();
+        let rules = rules(dir.path()).remembering();
+        let given = vec!["r.pdf".to_string()];
+        let files = check(&given, &rules, 2).unwrap();
+        assert_eq!(files[0].size, 5);
+        assert_eq!(read(&files[0], 2).unwrap(), b"first");
+        // The same file checked again (the send pass) is fine while it is unchanged...
+        assert!(check(&given, &rules, 3).is_ok());
+        std::fs::write(dir.path().join("r.pdf"), b"second version").unwrap();
+        // ...and refused once it changed, as is reading it at its checked size.
+        let e = check(&given, &rules, 3).unwrap_err();
+        assert!(
+            e[0].message.contains("changed after it was checked"),
+            "{e:?}"
+        );
+        let e = read(&files[0], 2).unwrap_err();
+        assert!(e.message.contains("changed after it was checked"), "{e:?}");
+        std::fs::remove_file(dir.path().join("r.pdf")).unwrap();
+        let e = read(&files[0], 2).unwrap_err();
+        assert!(
+            e.message.contains("was removed after it was checked"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn without_memory_a_changed_file_is_just_checked_again() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("r.pdf"), b"first").unwrap();
+        let rules = rules(dir.path());
+        let given = vec!["r.pdf".to_string()];
+        assert!(check(&given, &rules, 2).is_ok());
+        std::fs::write(dir.path().join("r.pdf"), b"second version").unwrap();
+        assert_eq!(check(&given, &rules, 2).unwrap()[0].size, 14);
+    }
 
     #[test]
     fn a_value_splits_at_semicolons_and_lines() {

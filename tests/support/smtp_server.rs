@@ -42,6 +42,8 @@ pub struct Options {
     pub idle_silent: bool,
     /// Offer only AUTH LOGIN.
     pub login_only: bool,
+    /// Advertise `SIZE n` and refuse bigger messages.
+    pub size_limit: Option<u64>,
 }
 
 impl Default for Options {
@@ -56,6 +58,7 @@ impl Default for Options {
             idle_timeout: None,
             idle_silent: false,
             login_only: false,
+            size_limit: None,
         }
     }
 }
@@ -88,6 +91,11 @@ impl Options {
         self.pipelining = false;
         self
     }
+    pub fn size_limit(mut self, bytes: u64) -> Options {
+        self.size_limit = Some(bytes);
+        self
+    }
+
     pub fn login_only(mut self) -> Options {
         self.login_only = true;
         self
@@ -154,6 +162,9 @@ impl TestServer {
             if options.idle_silent {
                 command.arg("--idle-silent");
             }
+        }
+        if let Some(bytes) = options.size_limit {
+            command.arg("--size-limit").arg(bytes.to_string());
         }
         let log = std::fs::File::create(dir.path().join("server.log")).expect("server log file");
         let mut child = command
