@@ -256,6 +256,15 @@ fn check_one(given: &str, rules: &Rules, allowed: &[PathBuf], row: u64) -> Resul
     };
     let meta = match std::fs::metadata(&full) {
         Ok(meta) => meta,
+        Err(_) if was_seen(rules, &full) => {
+            return Err(Problem::error(format!(
+                "the attachment `{shown}` (from `{KEY}`) was removed after it was checked, so \
+                 this message was not sent without it"
+            ))
+            .at_row(row)
+            .with_hint("leave the attachment files alone while a run sends them, then run again")
+            .grouped_as(CHANGED));
+        }
         Err(e) => {
             let what = if e.kind() == std::io::ErrorKind::NotFound {
                 "was not found".to_string()
@@ -331,13 +340,13 @@ fn check_one(given: &str, rules: &Rules, allowed: &[PathBuf], row: u64) -> Resul
         };
         // A poisoned lock only means another worker panicked; the map is still sound.
         let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-        match seen.get(&canonical) {
+        match seen.get(&full) {
             Some(before) if *before != stamp => {
                 return Err(changed(&shown, before.size, size, row));
             }
             Some(_) => {}
             None => {
-                seen.insert(canonical.clone(), stamp);
+                seen.insert(full.clone(), stamp);
             }
         }
     }
@@ -353,6 +362,24 @@ fn check_one(given: &str, rules: &Rules, allowed: &[PathBuf], row: u64) -> Resul
     })
 }
 
+/// Whether a send run saw this file in its check pass.
+fn was_seen(rules: &Rules, full: &Path) -> bool {
+    rules.seen.as_ref().is_some_and(|seen| {
+        seen.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(full)
+    })
+}
+
+/// The group message of every problem that says a file changed or went away after the
+/// check pass: the send engine fails that row alone instead of stopping the run.
+pub const CHANGED: &str = "an attachment changed after it was checked";
+
+/// Whether `problem` says an attachment changed or went away after the check pass.
+pub fn is_changed(problem: &Problem) -> bool {
+    problem.group_message() == CHANGED
+}
+
 fn changed(shown: &str, before: u64, now: u64, row: u64) -> Problem {
     Problem::error(format!(
         "the attachment `{shown}` (from `{KEY}`) changed after it was checked (it was {}, it is \
@@ -362,7 +389,7 @@ fn changed(shown: &str, before: u64, now: u64, row: u64) -> Problem {
     ))
     .at_row(row)
     .with_hint("leave the attachment files alone while a run sends them, then run again")
-    .grouped_as("an attachment changed after it was checked")
+    .grouped_as(CHANGED)
 }
 
 /// Reads a checked file for sending, bounded by [`MAX_ATTACHMENT_BYTES`]; a file that is
@@ -381,6 +408,7 @@ pub fn read(file: &File, row: u64) -> Result<Vec<u8>, Problem> {
         ))
         .at_row(row)
         .with_hint("leave the attachment files alone while a run sends them, then run again")
+        .grouped_as(CHANGED)
     })?;
     if bytes.len() as u64 != file.size {
         return Err(changed(&file.given, file.size, bytes.len() as u64, row));

@@ -8,7 +8,7 @@ mod common;
 mod smtp_server;
 
 use common::Workdir;
-use smtp_server::{Options, TestServer};
+use smtp_server::{Encryption, Options, TestServer};
 use std::path::Path;
 use std::process::Command;
 
@@ -433,6 +433,63 @@ fn a_message_over_the_servers_size_is_not_sent_and_the_others_are() {
         "{:?}",
         server.events()
     );
+}
+
+#[test]
+fn a_file_changed_after_the_check_fails_its_row_only_and_the_next_run_sends_it() {
+    let server = TestServer::start(
+        Options::new()
+            .tls(Encryption::RequireStartTls)
+            .auth("advocacy", "s3cret"),
+    );
+    let w = Workdir::new();
+    w.file("t.md", template("attachments: \"{{files}}\""));
+    w.file(
+        "d.csv",
+        "name,email,files\nAnn,ann@house.example,a.pdf\nBo,bo@senate.example,b.pdf\nCy,cy@city.example,a.pdf\n",
+    );
+    w.file("a.pdf", binary(1, 900));
+    w.file("b.pdf", binary(2, 800));
+    std::fs::copy(server.ca_file().unwrap(), w.join("ca.pem")).unwrap();
+    // The password command runs after the check pass and before any message is made: it
+    // changes b.pdf (once), as a user saving over it in the middle of a run would.
+    w.file(
+        "lettermerge.toml",
+        format!(
+            "[smtp]\nhost = \"localhost\"\nport = {}\nfrom = \"Library Advocacy <advocacy@library.example>\"\n\
+             security = \"starttls\"\nca_file = \"ca.pem\"\nusername = \"advocacy\"\n\
+             password_command = \"[ -e changed ] || {{ printf more >> b.pdf; touch changed; }}; printf s3cret\"\n\
+             timeout_s = 5\nretry_delay_ms = 50\nretries = 0\n",
+            server.port()
+        ),
+    );
+    let out = send(&w, &["--yes"]);
+    assert_ne!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("row 3"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("`b.pdf` (from `attachments`) changed after it was checked"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("Sent 2 messages, 1 failed"),
+        "{}",
+        out.stderr
+    );
+    let messages = received(&w, &server);
+    let to: Vec<&str> = messages.iter().map(|(to, _)| to.as_str()).collect();
+    assert_eq!(to, ["ann@house.example", "cy@city.example"]);
+    // The row stayed pending: the next run sends it, with the file as it is now.
+    let out = send(&w, &["--yes"]);
+    out.expect_code(0);
+    assert!(out.stderr.contains("Sent 1 messages"), "{}", out.stderr);
+    let messages = received(&w, &server);
+    assert_eq!(messages.len(), 3);
+    assert_eq!(messages[2].0, "bo@senate.example");
+    let mut b = binary(2, 800);
+    b.extend_from_slice(b"more");
+    assert_eq!(messages[2].1[0].data, b);
 }
 
 #[test]
