@@ -501,6 +501,10 @@ fn preview_and_the_dry_run_list_each_messages_attachments() {
     );
     w.file("report.pdf", vec![7u8; 1536]);
     w.file("invite.ics", b"BEGIN:VCALENDAR\r\n");
+    // An empty cell means no files: not a gap in the letter to warn about.
+    let check = run(&w, "check", &[]);
+    check.expect_code(0);
+    assert!(check.stderr.contains("0 warnings"), "{}", check.stderr);
     let preview = run(&w, "preview", &[]);
     preview.expect_code(0);
     assert!(

@@ -396,7 +396,9 @@ impl Template {
         let mut templates: Vec<(&handlebars::Template, bool)> = self
             .fields
             .iter()
-            .filter(|f| f.key != "filename")
+            // Neither is printed: an empty file name falls back to the row number, an empty
+            // `attachments` cell means no files.
+            .filter(|f| f.key != "filename" && f.key != crate::attachments::KEY)
             .filter_map(|f| Some((self.plain.get_template(f.key)?, f.key == "address")))
             .collect();
         templates.extend(self.body.get_template(BODY).map(|t| (t, false)));
