@@ -375,6 +375,12 @@ fn was_seen(rules: &Rules, full: &Path) -> bool {
 /// check pass: the send engine fails that row alone instead of stopping the run.
 pub const CHANGED: &str = "an attachment changed after it was checked";
 
+/// Whether `problem` is one of this module's (every one names the `attachments` key), for a
+/// review that counts problems by kind.
+pub fn is_about_attachments(problem: &Problem) -> bool {
+    problem.message.contains(&format!("`{KEY}`"))
+}
+
 /// Whether `problem` says an attachment changed or went away after the check pass.
 pub fn is_changed(problem: &Problem) -> bool {
     problem.group_message() == CHANGED

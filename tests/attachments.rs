@@ -275,6 +275,11 @@ fn a_missing_file_is_a_row_error_before_anything_is_sent() {
     assert!(all.contains("row 3"), "{all}");
     assert!(all.contains("reports/7.pdf"), "{all}");
     assert!(!all.contains("reports/12.pdf"), "{all}");
+    // The review page counts it among the attachments, not the addresses.
+    run(&w, "preview", &["--html", "review.html"]);
+    let page = std::fs::read_to_string(w.join("review.html")).unwrap();
+    assert!(page.contains("attachments that cannot be sent"), "{page}");
+    assert!(!page.contains("email addresses and headers"), "{page}");
     let out = send(&w, &["--yes", "--skip-invalid"]);
     assert!(out.stderr.contains("Sent 1 messages"), "{}", out.stderr);
     assert_eq!(server.messages().len(), 1);
