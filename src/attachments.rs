@@ -274,7 +274,7 @@ fn check_one(given: &str, rules: &Rules, allowed: &[PathBuf], row: u64) -> Resul
             return Err(problem(
                 format!(
                     "the attachment `{shown}` (from `{KEY}`) {what}: looked for {}",
-                    full.display()
+                    absolute(&full).display()
                 ),
                 format!(
                     "check the file name in the data and that the file is there; relative paths \
@@ -282,7 +282,12 @@ fn check_one(given: &str, rules: &Rules, allowed: &[PathBuf], row: u64) -> Resul
                     display_dir(&rules.base)
                 ),
                 "an attachment file was not found",
-            ));
+            )
+            .with_group_hint(format!(
+                "check the file names in the data and that the files are there (relative to the \
+                 template's folder, {}); `check --all` lists each row's file",
+                display_dir(&rules.base)
+            )));
         }
     };
     let canonical = full.canonicalize().map_err(|e| {
@@ -426,12 +431,14 @@ fn absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
+/// The folder as an absolute path: "." says little in a message.
 fn display_dir(dir: &Path) -> String {
-    if dir.as_os_str().is_empty() {
-        ".".to_string()
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
     } else {
-        dir.display().to_string()
-    }
+        dir
+    };
+    absolute(dir).display().to_string()
 }
 
 #[cfg(test)]

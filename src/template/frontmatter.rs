@@ -777,6 +777,34 @@ mod tests {
     }
 
     #[test]
+    fn attachments_are_a_row_value_and_their_folders_resolve() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("reports")).unwrap();
+        let p = parse(
+            "---\nattachments:\n  - \"reports/{{district}}.pdf\"\n  - invite.ics\nattachment_folders: [reports]\n---\n",
+            dir.path(),
+        )
+        .unwrap();
+        assert_eq!(p.fields[0].key, "attachments");
+        assert_eq!(p.fields[0].source, "reports/{{district}}.pdf\ninvite.ics");
+        assert_eq!(
+            p.attachment_folders,
+            [dir.path().join("reports").canonicalize().unwrap()]
+        );
+        let e = parse("---\nto: x\nattachment_folders: [nope]\n---\n", dir.path()).unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("the folder `nope`"), "{}", e.message);
+        let e = parse("---\nattachment_folder: x\n---\n", dir.path()).unwrap_err();
+        assert!(
+            e.hint
+                .unwrap()
+                .starts_with("did you mean `attachment_folders`?"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
     fn did_you_mean() {
         assert_eq!(
             closest("emial", ["name", "email"].into_iter()),
