@@ -136,19 +136,10 @@ fn campaign(attachments: &str, data: &str, port: u16) -> Workdir {
 }
 
 fn send(w: &Workdir, extra: &[&str]) -> common::Run {
-    let mut args = vec![
-        "send",
-        "-t",
-        "t.md",
-        "-d",
-        "d.csv",
-        "-c",
-        "lettermerge.toml",
-    ];
-    args.extend_from_slice(extra);
-    w.run(&args)
+    run(w, "send", extra)
 }
 
+/// `lettermerge COMMAND` on the campaign folder's template, data and config.
 fn run(w: &Workdir, command: &str, extra: &[&str]) -> common::Run {
     let mut args = vec![
         command,
