@@ -347,11 +347,17 @@ fn run_inner(
         }
     };
     let states: Vec<Vec<Typesetter>> = typesetters.into_iter().map(|t| vec![t]).collect();
-    let states = if states.is_empty() {
+    let mut states = if states.is_empty() {
         (0..parallel::workers()).map(|_| Vec::new()).collect()
     } else {
         states
     };
+    if prepared.template.has_attachments() && !preview_only {
+        // Each message then holds its files (up to 24 MiB encoded), and the workers render
+        // hundreds of messages ahead of the server: one worker keeps one or two in memory,
+        // and sending such a message takes far longer than making it.
+        states.truncate(1);
+    }
     let records = prepared.selection.apply(
         prepared
             .data
