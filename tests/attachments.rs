@@ -488,6 +488,86 @@ fn a_file_changed_after_the_check_fails_its_row_only_and_the_next_run_sends_it()
     assert_eq!(messages[2].1[0].data, b);
 }
 
+/// Runs `lettermerge ARGS` in the folder and returns the run and its peak resident memory in
+/// MiB (the kernel's high-water mark, read until it exits).
+fn run_measured(w: &Workdir, args: &[&str]) -> (common::Run, u64) {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lettermerge"))
+        .args(args)
+        .current_dir(w.path())
+        .env("SOURCE_DATE_EPOCH", "1764374400")
+        .env_remove("LETTERMERGE_SMTP_PASSWORD")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run lettermerge");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0u64;
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        let hwm = std::fs::read_to_string(&status_file)
+            .ok()
+            .and_then(|t| {
+                let line = t.lines().find(|l| l.starts_with("VmHWM:"))?.to_string();
+                line.split_whitespace().nth(1)?.parse::<u64>().ok()
+            })
+            .unwrap_or(0);
+        peak_kib = peak_kib.max(hwm);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "the run hung"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    };
+    let run = common::Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::new(),
+        stderr: err.join().unwrap_or_default(),
+    };
+    (run, peak_kib / 1024)
+}
+
+#[test]
+fn memory_holds_a_message_or_two_however_many_rows_wait() {
+    // 24 messages with a 6 MiB file each (8 MiB once encoded) to a server slower than the
+    // rendering: made ahead of the server, they would all be in memory at once.
+    let server = TestServer::start(Options::new());
+    let mut data = String::from("name,email,files\n");
+    for i in 0..24 {
+        data.push_str(&format!("N{i},n{i}@house.example,report.pdf\n"));
+    }
+    let w = campaign("attachments: \"{{files}}\"", &data, server.port());
+    w.file("report.pdf", binary(9, 6 << 20));
+    let (out, peak_mib) = run_measured(
+        &w,
+        &[
+            "send",
+            "-t",
+            "t.md",
+            "-d",
+            "d.csv",
+            "-c",
+            "lettermerge.toml",
+            "--yes",
+        ],
+    );
+    out.expect_code(0);
+    assert!(out.stderr.contains("Sent 24 messages"), "{}", out.stderr);
+    // One message being made and one being sent, each in a few copies (file, base64, the
+    // message, the dot-stuffed data): about 100 MiB. Rendered ahead, 24 of them: over 300.
+    assert!(peak_mib < 200, "peak resident memory {peak_mib} MiB");
+}
+
 #[test]
 fn preview_and_the_dry_run_list_each_messages_attachments() {
     let w = campaign(
