@@ -20,8 +20,8 @@ pub const FOLDERS_KEY: &str = "attachment_folders";
 /// on a web page the letter links to.
 pub const MAX_ATTACHMENT_BYTES: u64 = 10 << 20;
 /// The most all of a message's attachments may add up to: 18 MiB becomes about 24 MiB
-/// once base64 encodes it (4/3), under the 25 MB that Microsoft 365 and Gmail accept and
-/// close to the 20 MB many other relays allow; past it a whole campaign would bounce.
+/// once base64 encodes it (4/3), near the 25 MB large providers take; past it a whole
+/// campaign would bounce. A relay that takes less says so in its SIZE, checked per message.
 pub const MAX_ATTACHMENTS_TOTAL_BYTES: u64 = 18 << 20;
 /// The most files one message may carry: a letter comes with a few enclosures; twenty is
 /// generous, and it keeps a column with a runaway list (a folder listing pasted in) from
