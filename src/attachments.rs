@@ -316,6 +316,19 @@ fn check_one(given: &str, rules: &Rules, allowed: &[PathBuf], row: u64) -> Resul
             "an attachment is outside the allowed folders",
         ));
     }
+    if is_hidden_inside(&canonical, allowed) {
+        return Err(problem(
+            format!(
+                "the attachment `{shown}` (from `{KEY}`) is a hidden file or inside a hidden \
+                 folder (`{}`)",
+                canonical.display()
+            ),
+            "hidden files (names starting with `.`, like `.env` or `.git`) often hold \
+             passwords and are never attached; give the file a name without the dot"
+                .into(),
+            "an attachment is a hidden file",
+        ));
+    }
     if !meta.is_file() {
         return Err(problem(
             format!(
@@ -365,6 +378,18 @@ fn check_one(given: &str, rules: &Rules, allowed: &[PathBuf], row: u64) -> Resul
         name,
         size,
     })
+}
+
+/// Whether a part of `path` below the allowed folder it is in starts with `.` (`.env`,
+/// `.git/config`, `.ssh/id_rsa`): where secrets live, never what a letter encloses.
+fn is_hidden_inside(path: &Path, allowed: &[PathBuf]) -> bool {
+    allowed
+        .iter()
+        .filter_map(|a| path.strip_prefix(a).ok())
+        .any(|rest| {
+            rest.components()
+                .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+        })
 }
 
 /// Whether a send run saw this file in its check pass.

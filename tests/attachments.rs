@@ -287,13 +287,18 @@ fn files_outside_the_allowed_folders_are_refused_even_through_a_symlink() {
          Ann,ann@house.example,{}\n\
          Bo,bo@senate.example,link.txt\n\
          Cy,cy@city.example,../{}/secret.txt\n\
-         Di,di@city.example,reports/ok.pdf\n",
+         Di,di@city.example,reports/ok.pdf\n\
+         Ed,ed@city.example,.env\n\
+         Flo,flo@city.example,env-link.txt\n",
         secret.display(),
         outside.path().file_name().unwrap().to_string_lossy()
     );
     let w = campaign("attachments: \"{{files}}\"", &data, 2525);
     std::os::unix::fs::symlink(&secret, w.join("link.txt")).unwrap();
     w.file("reports/ok.pdf", b"%PDF-1.4");
+    // Hidden files are refused even inside the folder, by name or through a link.
+    w.file(".env", b"SMTP_PASSWORD=hunter2");
+    std::os::unix::fs::symlink(w.join(".env"), w.join("env-link.txt")).unwrap();
     // The template's folder is allowed by default: only the escapes are refused. (`--all`
     // lists each row's problem instead of one line for the rows alike.)
     let check = run(&w, "check", &["--all"]);
@@ -304,6 +309,10 @@ fn files_outside_the_allowed_folders_are_refused_even_through_a_symlink() {
     }
     assert!(!all.contains("row 5"), "{all}");
     assert!(all.contains("outside the folders"), "{all}");
+    for row in ["row 6", "row 7"] {
+        let line = all.lines().find(|l| l.contains(row)).unwrap_or_default();
+        assert!(line.contains("hidden file"), "{row}: {all}");
+    }
     assert!(all.contains("attachment_folders"), "{all}");
     // The symlink is named with where it leads.
     assert!(
