@@ -28,6 +28,7 @@ pub enum Kind {
     RaggedRow,
     Render,
     EmailAddress,
+    Attachment,
     FileName,
     Image,
     EmptyField,
@@ -50,6 +51,7 @@ impl Kind {
             Kind::RaggedRow => "ragged rows",
             Kind::Render => "values the template cannot fill in",
             Kind::EmailAddress => "email addresses and headers",
+            Kind::Attachment => "attachments that cannot be sent",
             Kind::FileName => "file names that collide",
             Kind::Image => "images that cannot be used",
             Kind::EmptyField => "empty fields",
@@ -404,11 +406,16 @@ fn check_row(
     }
     if let Some(settings) = settings {
         facts.to = letter.email.to.as_deref().map(fold);
-        facts.findings.extend(
-            email::check(&letter, settings)
-                .into_iter()
-                .map(|p| Finding::new(Kind::EmailAddress, p)),
-        );
+        facts
+            .findings
+            .extend(email::check(&letter, settings).into_iter().map(|p| {
+                let kind = if crate::attachments::is_about_attachments(&p) {
+                    Kind::Attachment
+                } else {
+                    Kind::EmailAddress
+                };
+                Finding::new(kind, p)
+            }));
     }
     if let Some(typesetter) = typesetter {
         if check_names {

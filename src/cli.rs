@@ -330,7 +330,8 @@ pub enum CheckFor {
 /// every row's). Nothing is written and no connection is made.
 ///
 /// Errors (exit code 1): a column the template uses is missing, a ragged row, an empty or
-/// invalid email address or one with a line break (for email), two letters with the same
+/// invalid email address or one with a line break (for email), an attachment that is
+/// missing, outside the allowed folders or too large (for email), two letters with the same
 /// file name (for pdf), an image that cannot be read, a template syntax error.
 ///
 /// Warnings (exit code 0 if there are only warnings): a field the template prints is empty,

@@ -39,6 +39,9 @@ pub struct EmailHeaders {
     pub reply_to: Option<String>,
     pub from: Option<String>,
     pub subject: Option<String>,
+    /// The paths the row's `attachments` value names (split at `;` and line breaks, blanks
+    /// dropped), as written: the attachments module checks and resolves them.
+    pub attachments: Vec<String>,
 }
 
 /// A block of the letter body.

@@ -2,6 +2,7 @@
 //! Letter -> typeset -> PDF (and, later, email).
 #![forbid(unsafe_code)]
 
+pub mod attachments;
 pub mod csv_out;
 pub mod email;
 pub mod exit_codes;

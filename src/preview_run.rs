@@ -142,7 +142,14 @@ fn emails(cfg: &PreviewConfig, dir: Option<&Path>, eml: bool) -> ExitCode {
             _ => Ok(()),
         }
     };
-    let outcome = parallel::ordered_map(records, vec![(); parallel::workers()], work, sink);
+    // Messages with their files in them (up to 24 MiB each) are made one at a time, not
+    // hundreds ahead of the output.
+    let workers = if eml && opened.template.has_attachments() {
+        1
+    } else {
+        parallel::workers()
+    };
+    let outcome = parallel::ordered_map(records, vec![(); workers], work, sink);
     out.flush().ok();
     drop(out);
     if let Err(message) = outcome {

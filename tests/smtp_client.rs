@@ -841,3 +841,45 @@ fn a_refused_envelope_ahead_is_the_next_sends_answer() {
     assert_eq!(subjects(&server), ["a", "c"]);
     assert_eq!(server.connections(), 1);
 }
+
+#[test]
+fn a_next_message_over_the_servers_size_gets_no_envelope_ahead() {
+    use lettermerge::smtp::Envelope;
+    let server = TestServer::start(Options::new().size_limit(2_000));
+    let mut client = connect(&settings(&server, Security::None), &server);
+    let mut big = message("big@example.gov", "big");
+    big.extend(std::iter::repeat_n(b'x', 3_000));
+    big.extend_from_slice(b"\r\n");
+    let big_to = to(&["big@example.gov"]);
+    let next = Envelope {
+        from: FROM,
+        recipients: &big_to,
+        message: &big,
+    };
+    client
+        .send_and(
+            FROM,
+            &to(&["a@example.gov"]),
+            &message("a@example.gov", "a"),
+            Some(next),
+            || {},
+        )
+        .expect("a delivered");
+    let err = client.send(FROM, &big_to, &big).expect_err("too big");
+    assert!(matches!(err, SendError::Invalid { .. }), "{err:?}");
+    client
+        .send(
+            FROM,
+            &to(&["c@example.gov"]),
+            &message("c@example.gov", "c"),
+        )
+        .expect("c delivered");
+    client.quit();
+    assert_eq!(subjects(&server), ["a", "c"]);
+    assert_eq!(server.connections(), 1, "nothing was abandoned");
+    assert!(
+        server.events_named("mail").len() == 2,
+        "no MAIL for the big one: {:?}",
+        server.events_named("mail")
+    );
+}

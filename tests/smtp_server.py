@@ -233,6 +233,7 @@ async def main():
     parser.add_argument("--idle-timeout", type=float, help="close connections idle this long")
     parser.add_argument("--idle-silent", action="store_true", help="close idle ones without a 421")
     parser.add_argument("--login-only", action="store_true", help="offer AUTH LOGIN, not PLAIN")
+    parser.add_argument("--size-limit", type=int, help="advertise SIZE N and refuse bigger messages")
     args = parser.parse_args()
 
     os.makedirs(args.maildir, exist_ok=True)
@@ -245,6 +246,9 @@ async def main():
         tls_context.load_cert_chain(args.tls_cert, args.tls_key)
 
     smtp_kwargs = {"hostname": "lettermerge-test", "data_size_limit": None, "idle_silent": args.idle_silent}
+    if args.size_limit:
+        # aiosmtpd advertises `SIZE n` then, and refuses a bigger MAIL SIZE= or DATA with 552.
+        smtp_kwargs["data_size_limit"] = args.size_limit
     if args.idle_timeout:
         smtp_kwargs["timeout"] = args.idle_timeout
     if tls_context is not None and not args.implicit_tls:

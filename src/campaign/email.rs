@@ -37,6 +37,7 @@ pub fn email_settings(
                 lines
             })
             .unwrap_or_default(),
+        attachments: template.attachment_rules(),
     }
 }
 

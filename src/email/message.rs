@@ -3,7 +3,9 @@
 
 use std::time::SystemTime;
 
-use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::header::{
+    ContentDisposition, ContentTransferEncoding, ContentType, Header, HeaderName, HeaderValue,
+};
 use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
@@ -11,6 +13,7 @@ use super::address::{
     control_char_problem, parse_list, parse_setting, too_many_in_total, MAX_RECIPIENTS,
 };
 use super::{html, text, Attachment, Email, EmailSettings, Recipient, RecipientKind, Shown};
+use crate::attachments;
 use crate::letter::Letter;
 use crate::problem::Problem;
 
@@ -26,6 +29,8 @@ struct Valid<'a> {
     bcc: Vec<Mailbox>,
     reply_to: Vec<Mailbox>,
     redirect: Option<Mailbox>,
+    /// The row's `attachments`, checked.
+    files: Vec<attachments::File>,
 }
 
 /// Every problem `build` would report for this row, without building the message: for a
@@ -104,6 +109,18 @@ fn validate<'a>(letter: &'a Letter, settings: &EmailSettings) -> Result<Valid<'a
         }
     };
 
+    let files = if headers.attachments.is_empty() {
+        Vec::new()
+    } else {
+        match attachments::check(&headers.attachments, &settings.attachments, row) {
+            Ok(files) => files,
+            Err(found) => {
+                problems.extend(found);
+                Vec::new()
+            }
+        }
+    };
+
     match (from, subject) {
         (Some(from), Some(subject)) if problems.is_empty() => Ok(Valid {
             from,
@@ -113,6 +130,7 @@ fn validate<'a>(letter: &'a Letter, settings: &EmailSettings) -> Result<Valid<'a
             bcc: bcc.mailboxes,
             reply_to: reply_to.mailboxes,
             redirect,
+            files,
         }),
         _ => Err(problems),
     }
@@ -150,6 +168,7 @@ fn build_inner(
         bcc,
         reply_to,
         redirect,
+        files,
     } = validate(letter, settings)?;
 
     // Each address once, the first kind wins: an official listed in To and in Bcc gets one
@@ -243,6 +262,9 @@ fn build_inner(
         settings.date.with_timezone(&chrono::Utc).to_rfc2822(),
     ));
     shown.push(("Message-ID", message_id.clone()));
+    if !files.is_empty() {
+        shown.push(("Attachments", attachments::describe(&files)));
+    }
     if !mime {
         // A preview stops here: encoding the headers is most of the builder's cost.
         return Ok(Email {
@@ -311,21 +333,29 @@ fn build_inner(
     let alternative = alternative
         .singlepart(SinglePart::plain(crlf(&text)))
         .singlepart(SinglePart::html(crlf(&html)));
-    let message = match pdf {
-        None => builder.multipart(alternative),
-        Some(pdf) => {
-            let mut mixed = MultiPart::mixed();
-            if let Some(b) = mixed_boundary {
-                mixed = mixed.boundary(b);
-            }
+    let message = if pdf.is_none() && files.is_empty() {
+        builder.multipart(alternative)
+    } else {
+        let mut mixed = MultiPart::mixed();
+        if let Some(b) = mixed_boundary {
+            mixed = mixed.boundary(b);
+        }
+        let mut mixed = mixed.multipart(alternative);
+        if let Some(pdf) = pdf {
             // Always base64, even for a PDF that happens to be ASCII: then no line of it can
             // look like a boundary, and no relay rewraps it.
             let body = Body::new_with_encoding(pdf.bytes.clone(), ContentTransferEncoding::Base64)
                 .map_err(|_| vec![bug(row, "base64 refused the attachment")])?;
             let part = lettre::message::Attachment::new(attachment_name(&pdf.filename))
                 .body(body, pdf_content_type());
-            builder.multipart(mixed.multipart(alternative).singlepart(part))
+            mixed = mixed.singlepart(part);
         }
+        for file in &files {
+            // Read now, bounded, and refused if it is not the file that was checked.
+            let bytes = attachments::read(file, row).map_err(|p| vec![p])?;
+            mixed = mixed.singlepart(file_part(file, bytes, row)?);
+        }
+        builder.multipart(mixed)
     };
     let message = message.map_err(|e| {
         vec![
@@ -505,6 +535,91 @@ fn bug(row: u64, what: &str) -> Problem {
         .with_hint("this is a bug in lettermerge; please report it with the row's data")
 }
 
+/// One attached file: its type by extension with the name in an RFC 2047 `name` parameter
+/// (for older mail clients), `Content-Disposition: attachment` with the RFC 2231 `filename*`
+/// that lettre writes for a non-ASCII name, and the bytes in base64 at 76 columns.
+fn file_part(
+    file: &attachments::File,
+    bytes: Vec<u8>,
+    row: u64,
+) -> Result<SinglePart, Vec<Problem>> {
+    let body = Body::new_with_encoding(bytes, ContentTransferEncoding::Base64)
+        .map_err(|_| vec![bug(row, "base64 refused the attachment")])?;
+    Ok(SinglePart::builder()
+        .header(NamedType::new(file.content_type(), &file.name))
+        .header(ContentDisposition::attachment(&file.name))
+        .body(body))
+}
+
+/// The longest RFC 2047 encoded word (RFC 2047 section 2: 75 characters).
+const MAX_ENCODED_WORD: usize = 75;
+
+/// `Content-Type: type; name="..."`, the name as RFC 2047 encoded words when it is not plain
+/// ASCII, folded between words.
+#[derive(Debug, Clone)]
+struct NamedType(HeaderValue);
+
+impl NamedType {
+    fn new(mime: &str, name: &str) -> NamedType {
+        let plain = name
+            .chars()
+            .all(|c| c.is_ascii() && !c.is_ascii_control() && c != '"' && c != '\\');
+        let value = if plain {
+            format!("{mime};\r\n name=\"{name}\"")
+        } else {
+            format!("{mime};\r\n name=\"{}\"", encoded_words(name).join("\r\n "))
+        };
+        let raw = format!("{mime}; name=\"{name}\"");
+        NamedType(HeaderValue::dangerous_new_pre_encoded(
+            Self::name(),
+            raw,
+            value,
+        ))
+    }
+}
+
+impl Header for NamedType {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Content-Type")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(NamedType::new("application/octet-stream", s))
+    }
+
+    fn display(&self) -> HeaderValue {
+        self.0.clone()
+    }
+}
+
+/// `text` as RFC 2047 "B" encoded words (`=?utf-8?b?...?=`), each at most
+/// [`MAX_ENCODED_WORD`] characters and split between characters, never inside one.
+fn encoded_words(text: &str) -> Vec<String> {
+    use base64::Engine as _;
+    // "=?utf-8?b?" + "?=" is 12 characters; 63 left hold 15 groups of 4, that is 45 bytes.
+    let max_bytes = (MAX_ENCODED_WORD - 12) / 4 * 3;
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in text.chars() {
+        if chunk.len() + c.len_utf8() > max_bytes {
+            words.push(std::mem::take(&mut chunk));
+        }
+        chunk.push(c);
+    }
+    if !chunk.is_empty() || words.is_empty() {
+        words.push(chunk);
+    }
+    words
+        .into_iter()
+        .map(|w| {
+            format!(
+                "=?utf-8?b?{}?=",
+                base64::engine::general_purpose::STANDARD.encode(w.as_bytes())
+            )
+        })
+        .collect()
+}
+
 fn pdf_content_type() -> ContentType {
     // A constant MIME type: parsing it cannot fail, but no unwrap all the same.
     ContentType::parse("application/pdf").unwrap_or(ContentType::TEXT_PLAIN)
@@ -534,7 +649,29 @@ fn bare_addresses(list: &[Mailbox]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{attachment_name, crlf};
+    use super::{attachment_name, crlf, encoded_words, MAX_ENCODED_WORD};
+
+    #[test]
+    fn encoded_words_stay_short_and_whole() {
+        let name = "Rapport annuel de la bibliothèque — circonscription n° 12 (révisé).pdf";
+        let words = encoded_words(name);
+        assert!(words.len() > 1, "{words:?}");
+        let mut decoded = String::new();
+        for w in &words {
+            assert!(w.len() <= MAX_ENCODED_WORD, "{w}");
+            let b64 = w
+                .strip_prefix("=?utf-8?b?")
+                .unwrap()
+                .strip_suffix("?=")
+                .unwrap();
+            use base64::Engine as _;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap();
+            decoded.push_str(std::str::from_utf8(&bytes).expect("each word whole UTF-8"));
+        }
+        assert_eq!(decoded, name);
+    }
 
     #[test]
     fn crlf_converts_bare_line_feeds_only() {

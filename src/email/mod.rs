@@ -52,6 +52,8 @@ pub struct EmailSettings {
     pub redirect_to: Option<String>,
     /// Signature block after the closing: the style's signature name, then its lines.
     pub signature_text: Vec<String>,
+    /// Where the rows' `attachments` may come from (the template's folder by default).
+    pub attachments: crate::attachments::Rules,
 }
 
 /// A PDF to attach (the row's letter, typeset by the print engine).

@@ -19,6 +19,7 @@ fn settings() -> EmailSettings {
         subject_prefix: None,
         redirect_to: None,
         signature_text: vec!["Pat Lee".into(), "Director, Library Advocacy".into()],
+        attachments: Default::default(),
     }
 }
 

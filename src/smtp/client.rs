@@ -273,6 +273,18 @@ impl SmtpClient {
             }
             .into());
         };
+        if let Some(limit) = session.ext.size.filter(|&n| message.len() as u64 > n) {
+            // The server said in its EHLO reply it takes no message this big (RFC 1870):
+            // nothing is handed over, and the same message would be refused every time.
+            return Err(SendError::Invalid {
+                detail: format!(
+                    "the message is {} bytes, more than the {limit} bytes the server accepts \
+                     (its SIZE limit); attach fewer or smaller files",
+                    message.len()
+                ),
+            }
+            .into());
+        }
         let lost = lost_before_data(&self.settings, session.conn.timeout());
 
         // The envelope: [RSET] MAIL RCPT... DATA as one write when the server allows
@@ -322,7 +334,16 @@ impl SmtpClient {
         data::encode_into(message, &mut self.payload);
         let split = self.payload.len();
         let ahead = next
-            .filter(|n| session.ext.pipelining && check_envelope(n.from, n.recipients).is_ok())
+            .filter(|n| {
+                // A next message over the server's SIZE is refused by its own call, before
+                // any envelope: none goes ahead for it.
+                session.ext.pipelining
+                    && check_envelope(n.from, n.recipients).is_ok()
+                    && session
+                        .ext
+                        .size
+                        .is_none_or(|limit| n.message.len() as u64 <= limit)
+            })
             .map(|n| {
                 let recipients = unique_recipients(n.recipients);
                 let commands =

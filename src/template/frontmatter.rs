@@ -97,7 +97,7 @@ fn yaml_options() -> serde_saphyr::Options {
 }
 
 /// Front-matter keys whose values are Handlebars templates rendered for every row.
-pub const ROW_KEYS: [&str; 11] = [
+pub const ROW_KEYS: [&str; 12] = [
     "filename",
     "address",
     "date",
@@ -109,7 +109,12 @@ pub const ROW_KEYS: [&str; 11] = [
     "reply_to",
     "from",
     "subject",
+    "attachments",
 ];
+
+/// Front-matter keys that are settings of the run, the same for every row, read here rather
+/// than by the layout.
+pub const RUN_KEYS: [&str; 1] = ["attachment_folders"];
 
 /// Front-matter keys that are layout settings, the same for every row.
 pub const STYLE_KEYS: [&str; 9] = [
@@ -167,6 +172,9 @@ pub struct Parsed {
     pub body: String,
     /// File line number of the body's first line.
     pub body_first_line: usize,
+    /// `attachment_folders`, resolved against the template's folder and canonical; empty
+    /// when the front matter names none (then the template's folder is the one allowed).
+    pub attachment_folders: Vec<PathBuf>,
 }
 
 /// Splits and checks `text`; `dir` is the template's folder, for resolving paths.
@@ -180,6 +188,7 @@ pub fn parse(text: &str, dir: &Path) -> Result<Parsed, LineError> {
             style: Style::default(),
             body: text.to_string(),
             body_first_line: 1,
+            attachment_folders: Vec::new(),
         });
     }
     let close = lines
@@ -221,6 +230,7 @@ pub fn parse(text: &str, dir: &Path) -> Result<Parsed, LineError> {
     let mut fields = Vec::new();
     let mut style_map = Map::new();
     let mut style_lines = Vec::new();
+    let mut attachment_folders = Vec::new();
     for (k, v) in mapping {
         let Some(key) = k.as_str() else {
             return Err(LineError::new(2, "a front matter key is not a plain name")
@@ -233,7 +243,7 @@ pub fn parse(text: &str, dir: &Path) -> Result<Parsed, LineError> {
                 Value::String(s) => s,
                 Value::Number(n) => n.to_string(),
                 Value::Bool(b) => b.to_string(),
-                Value::Array(items) if row_key == "address" => {
+                Value::Array(items) if row_key == "address" || row_key == "attachments" => {
                     let mut lines = Vec::new();
                     for item in items {
                         match item {
@@ -253,12 +263,14 @@ pub fn parse(text: &str, dir: &Path) -> Result<Parsed, LineError> {
                 line: if block { line + 1 } else { line },
                 block,
             });
+        } else if key == "attachment_folders" {
+            attachment_folders = folders(v, line, dir)?;
         } else if STYLE_KEYS.contains(&key) {
             style_lines.push((key.to_string(), line));
             style_map.insert(key.to_string(), v);
         } else {
             let mut hint = format!("valid keys are: {}", valid_keys());
-            if let Some(near) = closest(key, ROW_KEYS.iter().chain(STYLE_KEYS.iter()).copied()) {
+            if let Some(near) = closest(key, all_keys()) {
                 hint = format!("did you mean `{near}`? {hint}");
             }
             return Err(
@@ -273,16 +285,70 @@ pub fn parse(text: &str, dir: &Path) -> Result<Parsed, LineError> {
         style,
         body,
         body_first_line: close + 2,
+        attachment_folders,
     })
 }
 
-fn valid_keys() -> String {
+fn all_keys() -> impl Iterator<Item = &'static str> {
     ROW_KEYS
         .iter()
         .chain(STYLE_KEYS.iter())
+        .chain(RUN_KEYS.iter())
         .copied()
-        .collect::<Vec<_>>()
-        .join(", ")
+}
+
+fn valid_keys() -> String {
+    all_keys().collect::<Vec<_>>().join(", ")
+}
+
+/// `attachment_folders:` (one folder or a list): each resolved against the template's
+/// folder, checked to be a folder, and made canonical.
+fn folders(value: Value, line: usize, dir: &Path) -> Result<Vec<PathBuf>, LineError> {
+    let hint = "write `attachment_folders:` followed by one `- folder` line per folder (relative \
+                to the template's folder)";
+    let items = match value {
+        Value::Null => Vec::new(),
+        Value::String(s) => vec![s],
+        Value::Array(items) => items
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s),
+                _ => Err(
+                    LineError::new(line, "`attachment_folders` must list folder paths").hint(hint),
+                ),
+            })
+            .collect::<Result<_, _>>()?,
+        _ => {
+            return Err(
+                LineError::new(line, "`attachment_folders` must list folder paths").hint(hint),
+            )
+        }
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let full = resolve_path(Path::new(item.trim()), dir);
+        match full.canonicalize() {
+            Ok(c) if c.is_dir() => out.push(c),
+            Ok(_) => {
+                return Err(LineError::new(
+                    line,
+                    format!("`{item}` in `attachment_folders` is not a folder"),
+                )
+                .hint(hint))
+            }
+            Err(_) => {
+                return Err(LineError::new(
+                    line,
+                    format!("the folder `{item}` in `attachment_folders` was not found"),
+                )
+                .hint(format!(
+                    "paths are relative to the template's folder ({}); check the name",
+                    display_dir(dir)
+                )))
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn not_text(key: &str, line: usize) -> LineError {
@@ -708,6 +774,34 @@ mod tests {
         assert!(e
             .message
             .contains("`missing.ttf` given as `font.regular` was not found"));
+    }
+
+    #[test]
+    fn attachments_are_a_row_value_and_their_folders_resolve() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("reports")).unwrap();
+        let p = parse(
+            "---\nattachments:\n  - \"reports/{{district}}.pdf\"\n  - invite.ics\nattachment_folders: [reports]\n---\n",
+            dir.path(),
+        )
+        .unwrap();
+        assert_eq!(p.fields[0].key, "attachments");
+        assert_eq!(p.fields[0].source, "reports/{{district}}.pdf\ninvite.ics");
+        assert_eq!(
+            p.attachment_folders,
+            [dir.path().join("reports").canonicalize().unwrap()]
+        );
+        let e = parse("---\nto: x\nattachment_folders: [nope]\n---\n", dir.path()).unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("the folder `nope`"), "{}", e.message);
+        let e = parse("---\nattachment_folder: x\n---\n", dir.path()).unwrap_err();
+        assert!(
+            e.hint
+                .unwrap()
+                .starts_with("did you mean `attachment_folders`?"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

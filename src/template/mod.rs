@@ -84,6 +84,8 @@ pub struct Template {
     body_offset: usize,
     /// Today's date as the default `date` line, formatted once.
     today_text: String,
+    /// `attachment_folders`, canonical; empty for the template's folder.
+    attachment_folders: Vec<PathBuf>,
 }
 
 impl fmt::Debug for Template {
@@ -293,7 +295,33 @@ impl Template {
             fields: parsed.fields,
             body_offset: offset,
             today_text: helpers::long_us(today),
+            attachment_folders: parsed.attachment_folders,
         })
+    }
+
+    /// Where the rows' `attachments` may come from: relative to the template's folder, and
+    /// inside `attachment_folders` (the template's folder when it names none).
+    pub fn attachment_rules(&self) -> crate::attachments::Rules {
+        let allowed = if self.attachment_folders.is_empty() {
+            let base = if self.dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                &self.dir
+            };
+            base.canonicalize().into_iter().collect()
+        } else {
+            self.attachment_folders.clone()
+        };
+        crate::attachments::Rules {
+            base: self.dir.clone(),
+            allowed,
+            seen: None,
+        }
+    }
+
+    /// Whether the template names per-row attachments.
+    pub fn has_attachments(&self) -> bool {
+        self.has(crate::attachments::KEY)
     }
 
     /// The layout settings, paths already resolved against the template's folder.
@@ -368,7 +396,9 @@ impl Template {
         let mut templates: Vec<(&handlebars::Template, bool)> = self
             .fields
             .iter()
-            .filter(|f| f.key != "filename")
+            // Neither is printed: an empty file name falls back to the row number, an empty
+            // `attachments` cell means no files.
+            .filter(|f| f.key != "filename" && f.key != crate::attachments::KEY)
             .filter_map(|f| Some((self.plain.get_template(f.key)?, f.key == "address")))
             .collect();
         templates.extend(self.body.get_template(BODY).map(|t| (t, false)));
@@ -451,6 +481,9 @@ impl Template {
                 reply_to: field("reply_to")?,
                 from: field("from")?,
                 subject: field("subject")?,
+                attachments: raw("attachments")?
+                    .map(|text| crate::attachments::split(&text))
+                    .unwrap_or_default(),
             },
             warnings: Vec::new(),
         })

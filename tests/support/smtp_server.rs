@@ -44,6 +44,8 @@ pub struct Options {
     pub login_only: bool,
     /// Wait this long before taking each message (before storing it).
     pub reply_delay_ms: Option<u64>,
+    /// Advertise `SIZE n` and refuse bigger messages.
+    pub size_limit: Option<u64>,
 }
 
 impl Default for Options {
@@ -59,6 +61,7 @@ impl Default for Options {
             idle_silent: false,
             login_only: false,
             reply_delay_ms: None,
+            size_limit: None,
         }
     }
 }
@@ -95,6 +98,11 @@ impl Options {
         self.reply_delay_ms = Some(ms);
         self
     }
+    pub fn size_limit(mut self, bytes: u64) -> Options {
+        self.size_limit = Some(bytes);
+        self
+    }
+
     pub fn login_only(mut self) -> Options {
         self.login_only = true;
         self
@@ -164,6 +172,9 @@ impl TestServer {
             if options.idle_silent {
                 command.arg("--idle-silent");
             }
+        }
+        if let Some(bytes) = options.size_limit {
+            command.arg("--size-limit").arg(bytes.to_string());
         }
         let log = std::fs::File::create(dir.path().join("server.log")).expect("server log file");
         let mut child = command

@@ -100,6 +100,23 @@ impl Sender<'_> {
         Ok(())
     }
 
+    /// A row whose message could not be made because an attachment changed or went away
+    /// after the check pass: it fails in this run and stays `pending` in the ledger (nothing
+    /// of it was handed over), so the next run sends it with the files as they are then.
+    pub fn unbuilt(&mut self, row: u64, why: &str) {
+        self.outcome.failed += 1;
+        self.front.event(&SendEvent::Failed {
+            row,
+            code: None,
+            message: why.to_string(),
+        });
+        self.front.event(&SendEvent::Problem(
+            Problem::error(format!("not sent: {why}"))
+                .at_row(row)
+                .with_hint("leave the attachment files alone while a run sends them; the next run sends this row"),
+        ));
+    }
+
     /// Delivers the message still held: the end of the run.
     pub fn finish(&mut self) -> Result<(), Halt> {
         match self.held.take() {

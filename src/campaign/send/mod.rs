@@ -197,7 +197,9 @@ fn run_inner(
         Mode::Test { to } => Some(to.as_str()),
         _ => None,
     };
-    let settings = email_settings(&template, cfg.smtp.from.clone(), &campaign_key, test_to);
+    let mut settings = email_settings(&template, cfg.smtp.from.clone(), &campaign_key, test_to);
+    // An attachment that changes between the check pass and its message is refused.
+    settings.attachments = settings.attachments.remembering();
     let setting_problems = email::check_settings(&settings);
     if !setting_problems.is_empty() {
         reporter.problems(&setting_problems);
@@ -270,7 +272,7 @@ fn run_inner(
     let refused: HashSet<u64> = checked.errors.iter().filter_map(|p| p.row).collect();
     let render = |ts: &mut Vec<Typesetter>, record: Result<Record, Problem>| -> Rendered {
         let row_of = |p: &Problem| p.row;
-        let record = record.map_err(|p| (row_of(&p), p.message))?;
+        let record = record.map_err(|p| Unbuilt::from((row_of(&p), p.message)))?;
         let row = Some(record.row);
         let letter = prepared
             .template
@@ -309,15 +311,31 @@ fn run_inner(
             email::build(&letter, &prepared.settings, attachment.as_ref())
         };
         built.map_err(|problems| {
+            let attachment_changed = problems.iter().any(crate::attachments::is_changed);
             let why: Vec<String> = problems.into_iter().map(|p| p.message).collect();
-            (row, why.join("; "))
+            Unbuilt {
+                row,
+                why: why.join("; "),
+                attachment_changed,
+            }
         })
     };
     let accept = |rendered: Rendered| -> Result<Option<Email>, Halt> {
         match rendered {
             Ok(email) => Ok(Some(email)),
-            Err((Some(row), _)) if refused.contains(&row) => Ok(None),
-            Err((row, why)) => Err(fail(
+            Err(Unbuilt { row: Some(row), .. }) if refused.contains(&row) => Ok(None),
+            Err(Unbuilt {
+                row,
+                why,
+                attachment_changed: true,
+            }) => Err(fail(
+                ExitCode::Problems,
+                format!(
+                    "{}was not made into a message: {why}; the run stopped there",
+                    row.map(|r| format!("row {r} ")).unwrap_or_default()
+                ),
+            )),
+            Err(Unbuilt { row, why, .. }) => Err(fail(
                 ExitCode::Problems,
                 format!(
                     "{}could not be made into a message although it passed the check ({why}); \
@@ -329,11 +347,17 @@ fn run_inner(
         }
     };
     let states: Vec<Vec<Typesetter>> = typesetters.into_iter().map(|t| vec![t]).collect();
-    let states = if states.is_empty() {
+    let mut states = if states.is_empty() {
         (0..parallel::workers()).map(|_| Vec::new()).collect()
     } else {
         states
     };
+    if prepared.template.has_attachments() && !preview_only {
+        // Each message then holds its files (up to 24 MiB encoded), and the workers render
+        // hundreds of messages ahead of the server: one worker keeps one or two in memory,
+        // and sending such a message takes far longer than making it.
+        states.truncate(1);
+    }
     let records = prepared.selection.apply(
         prepared
             .data
@@ -511,6 +535,19 @@ fn run_inner(
                 held: None,
             };
             let sink = |rendered: Rendered| -> Result<(), Halt> {
+                let rendered = match rendered {
+                    // A file changed or went away since the check pass: this row fails, the
+                    // others go on, and the ledger keeps it pending for the next run.
+                    Err(Unbuilt {
+                        row: Some(row),
+                        why,
+                        attachment_changed: true,
+                    }) => {
+                        sender.unbuilt(row, &why);
+                        return Ok(());
+                    }
+                    other => other,
+                };
                 let Some(email) = accept(rendered)? else {
                     return Ok(());
                 };
@@ -605,8 +642,26 @@ fn print_text(front: &mut dyn SendFront, text: &str) -> Result<(), Halt> {
     })
 }
 
-/// A row's message, or why it could not be made: (the row, the reason).
-type Rendered = Result<Email, (Option<u64>, String)>;
+/// A row's message, or why it could not be made.
+type Rendered = Result<Email, Unbuilt>;
+
+/// Why a row's message could not be made.
+struct Unbuilt {
+    row: Option<u64>,
+    why: String,
+    /// An attachment changed or went away after the check pass: the row fails, not the run.
+    attachment_changed: bool,
+}
+
+impl From<(Option<u64>, String)> for Unbuilt {
+    fn from((row, why): (Option<u64>, String)) -> Unbuilt {
+        Unbuilt {
+            row,
+            why,
+            attachment_changed: false,
+        }
+    }
+}
 
 type CheckState = (Vec<Typesetter>, Option<GlyphUsage>);
 
