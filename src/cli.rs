@@ -232,6 +232,12 @@ pub struct PdfArgs {
     #[arg(long, value_name = "COLUMN", requires = "combined")]
     pub split_by: Option<String>,
 
+    /// Order the batch and the manifest by COLUMN, compared as text (ZIP codes as written:
+    /// 05633 before 10001, ZIP+4 after its ZIP; empty values last), for presorted mail.
+    /// Ties keep the data's order.
+    #[arg(long, value_name = "COLUMN")]
+    pub sort: Option<String>,
+
     /// Write the rows that are fine and list the rows that were skipped, instead of writing
     /// nothing when a row has a problem. The exit code is still 1 if rows were skipped.
     #[arg(long)]

@@ -200,3 +200,78 @@ fn existing_batches_are_kept_unless_forced_and_split_needs_a_combined_batch() {
     let run = pdf(&w, &["--split", "0", "--force"]);
     run.expect_code(2);
 }
+
+/// Officials with these ZIP codes, in this order.
+fn zips(zips: &[&str]) -> Workdir {
+    let w = Workdir::new();
+    w.file("t.md", TEMPLATE);
+    let mut data = String::from("first_name,last_name,city,state,zip,note\n");
+    for (i, zip) in zips.iter().enumerate() {
+        let state = if i % 2 == 0 { "VT" } else { "NY" };
+        data.push_str(&format!("P{i},Person{i},Capital,{state},{zip},short\n"));
+    }
+    w.file("d.csv", data);
+    w
+}
+
+#[test]
+fn sort_zip_orders_batch_and_manifest_as_zip_text_with_zip4_and_blanks_last() {
+    let w = zips(&["10001", "05633-1234", "", "05633", "9501", "05634"]);
+    let run = pdf(&w, &["--sort", "zip"]);
+    run.expect_code(0);
+    let rows = manifest(&w);
+    let order: Vec<&str> = rows.iter().map(|r| r["row"].as_str()).collect();
+    // 05633 (row 5), 05633-1234 (row 3), 05634 (row 7), 10001 (row 2), 9501 (row 6), blank.
+    assert_eq!(order, ["5", "3", "7", "2", "6", "4"]);
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r["batch_first_page"], (i + 1).to_string());
+        let row: usize = r["row"].parse().unwrap();
+        let text = squash(&pdf_page_text(&w.join("print/batch.pdf"), i + 1));
+        assert!(
+            text.contains(&format!("Person{}", row - 2)),
+            "page {} holds row {row}: {text}",
+            i + 1
+        );
+    }
+    // The letters' own files are there as without --sort.
+    assert_eq!(w.list("out").len(), 7, "6 letters and the manifest");
+}
+
+#[test]
+fn sort_with_split_by_sorts_within_each_batch_and_a_tie_keeps_data_order() {
+    let w = zips(&["20002", "10001", "20001", "10001", "20001"]);
+    pdf(
+        &w,
+        &["--sort", "zip", "--split-by", "state", "--batch-only"],
+    )
+    .expect_code(0);
+    let rows = manifest(&w);
+    let vt: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["batch"] == "batch-VT.pdf")
+        .map(|r| r["row"].as_str())
+        .collect();
+    // VT rows 2 (20002), 4 (20001), 6 (20001): 4 and 6 tie, in data order.
+    assert_eq!(vt, ["4", "6", "2"]);
+    let ny: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["batch"] == "batch-NY.pdf")
+        .map(|r| r["row"].as_str())
+        .collect();
+    assert_eq!(ny, ["3", "5"]);
+    assert_eq!(pdf_pages(&w.join("print/batch-VT.pdf")), 3);
+}
+
+#[test]
+fn sort_without_a_batch_orders_the_manifest_and_an_unknown_column_is_refused() {
+    let w = zips(&["30303", "02133"]);
+    w.run(&[
+        "pdf", "-t", "t.md", "-d", "d.csv", "-o", "out", "--sort", "zip",
+    ])
+    .expect_code(0);
+    let order: Vec<String> = manifest(&w).iter().map(|r| r["row"].clone()).collect();
+    assert_eq!(order, ["3", "2"]);
+    let run = pdf(&w, &["--sort", "zipcode", "--force"]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("--sort zipcode"), "{}", run.stderr);
+}

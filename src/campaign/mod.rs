@@ -3,6 +3,7 @@
 //! the rows, renders one row, writes the letters and builds every message's settings. The
 //! commands (`pdf`, `send`, `check`, `preview`) and the studio call it and never each other.
 
+mod assemble;
 pub mod batches;
 pub mod email;
 pub mod open;

@@ -61,6 +61,7 @@ pub fn pdf_config(cfg: &PreviewConfig, dir: &Path) -> PdfConfig {
         quiet: cfg.quiet,
         offices: cfg.offices.clone(),
         split: Default::default(),
+        sort: None,
     }
 }
 

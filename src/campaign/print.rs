@@ -6,6 +6,7 @@
 //! the set of file names handed out does, a few bytes per row). The checking pass also
 //! collects the glyphs in use so each font is subset once per run.
 
+use super::assemble::{Assembly, Placed};
 use super::batches::{self, Plan, Tally};
 use crate::clash::{resolve_entry, RunFiles};
 use crate::config::PdfConfig;
@@ -20,10 +21,9 @@ use crate::problem::Problem;
 use crate::records::{DataSource, Record, Selection};
 use crate::report::Reporter;
 use crate::template::Template;
-use crate::typeset::page::Page;
 use crate::typeset::Typesetter;
 use std::collections::HashMap;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -54,20 +54,20 @@ pub fn write_letters(cfg: &PdfConfig, reporter: &Reporter) -> Result<Letters, (E
 }
 
 /// A failure that ends the run before or while writing.
-struct Failure {
+pub(super) struct Failure {
     code: ExitCode,
     message: String,
 }
 
 impl Failure {
-    fn problems(message: impl Into<String>) -> Failure {
+    pub(super) fn problems(message: impl Into<String>) -> Failure {
         Failure {
             code: ExitCode::Problems,
             message: message.into(),
         }
     }
 
-    fn io(message: impl Into<String>) -> Failure {
+    pub(super) fn io(message: impl Into<String>) -> Failure {
         Failure {
             code: ExitCode::Error,
             message: message.into(),
@@ -103,10 +103,11 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<Letters, Failure> {
         .select
         .resolve(data.headers())
         .map_err(|e| Failure::io(e.0))?;
-    if let Some(column) = &cfg.split.by {
+    for (flag, column) in [("--split-by", &cfg.split.by), ("--sort", &cfg.sort)] {
+        let Some(column) = column else { continue };
         if data.headers().index_of(column).is_none() {
             return Err(Failure::io(format!(
-                "--split-by {column}: {} has no column `{column}`; the columns are: {}",
+                "{flag} {column}: {} has no column `{column}`; the columns are: {}",
                 cfg.input.data.display(),
                 data.headers().file_names().join(", ")
             )));
@@ -492,13 +493,9 @@ enum RowWrite {
     /// A row the check pass refused (only with --skip-invalid).
     Skip,
     Letter {
-        row: u64,
-        name: String,
-        recipient: String,
-        pages: Vec<EncodedPage>,
-        last_page_size: (f32, f32),
-        /// The `--split-by` value.
-        group: String,
+        placed: Placed,
+        /// Its `--sort` value.
+        sort_key: String,
     },
     Failed(Failure),
 }
@@ -516,7 +513,7 @@ fn write_pass(
     images: &ImageStore,
     fonts: &EmbeddedFonts,
     checked: &Checked,
-    mut plan: Option<Plan>,
+    plan: Option<Plan>,
 ) -> Result<Written, Failure> {
     std::fs::create_dir_all(&cfg.out_dir).map_err(|e| {
         Failure::io(format!(
@@ -526,41 +523,8 @@ fn write_pass(
     })?;
     let author = template.style().letterhead.as_ref().map(|l| l.name.clone());
     let created = creation_time();
-    // The open batches: one without a split; with one, each is finished after its last
-    // letter, so only the batches still being filled are open.
-    let mut batches: HashMap<PathBuf, PdfWriter<AtomicFile>> = HashMap::new();
-    if let Some(parent) = cfg
-        .combined
-        .as_deref()
-        .and_then(Path::parent)
-        .filter(|p| !p.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(parent).map_err(|e| io_failure(parent, e))?;
-    }
-    let open_batch = |path: &Path| -> Result<PdfWriter<AtomicFile>, Failure> {
-        let file = AtomicFile::create(path).map_err(|e| io_failure(path, e))?;
-        let info = doc_info("Welcome letters".to_string(), &author, created);
-        PdfWriter::new(file, fonts, info).map_err(|e| io_failure(path, e))
-    };
-    let manifest_path = cfg.out_dir.join(MANIFEST);
-    let mut manifest = csv::Writer::from_writer(Vec::new());
-    manifest
-        .write_record([
-            "row",
-            "file",
-            "pages",
-            "batch_first_page",
-            "batch_last_page",
-            "recipient",
-            "batch",
-        ])
-        .map_err(|e| Failure::io(e.to_string()))?;
-
-    let mut written = Written {
-        letters: 0,
-        pages: 0,
-        batch_pages: 0,
-    };
+    let info = doc_info("Welcome letters".to_string(), &author, created);
+    let mut assembly = Assembly::new(cfg, fonts, images, info, plan)?;
     let records = selection.apply(
         data.records()
             .map_err(|e| Failure::problems(e.to_string()))?,
@@ -598,6 +562,12 @@ fn write_pass(
         };
         let recipient = letter.address.first().cloned().unwrap_or_default();
         let group = batches::value_of(&cfg.split, &record);
+        let sort_key = cfg
+            .sort
+            .as_deref()
+            .and_then(|column| record.get(column))
+            .unwrap_or_default()
+            .to_string();
         if !cfg.batch_only {
             let title = if recipient.is_empty() {
                 "Letter".to_string()
@@ -616,103 +586,46 @@ fn write_pass(
             .pages
             .last()
             .map_or((612.0, 792.0), |p| (p.width, p.height));
+        let page_count = pages.len();
         RowWrite::Letter {
-            row: letter.row,
-            name: name.clone(),
-            recipient,
-            pages,
-            last_page_size,
-            group,
-        }
-    };
-    let sink = |result: RowWrite| {
-        let (row, name, recipient, pages, (w, h), group) = match result {
-            RowWrite::Skip => return Ok(()),
-            RowWrite::Failed(f) => return Err(f),
-            RowWrite::Letter {
-                row,
-                name,
+            placed: Placed {
+                row: letter.row,
+                name: name.clone(),
                 recipient,
-                pages,
+                // Only the batch needs the pages once the letter's own file is written.
+                pages: if cfg.combined.is_some() {
+                    pages
+                } else {
+                    Vec::new()
+                },
+                page_count,
                 last_page_size,
                 group,
-            } => (row, name, recipient, pages, last_page_size, group),
-        };
-        let (mut first, mut last, mut batch_name) = (String::new(), String::new(), String::new());
-        if let Some(plan) = plan.as_mut() {
-            let slot = plan.place(&group).ok_or_else(changed)?;
-            let batch = match batches.entry(slot.path.clone()) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => e.insert(open_batch(&slot.path)?),
-            };
-            let batch_failure = |e| io_failure(&slot.path, e);
-            let start = batch.page_count();
-            batch.add_bookmark(&recipient_or_row(&recipient, row), start);
-            for page in &pages {
-                batch.add_encoded(page, images).map_err(batch_failure)?;
-            }
-            first = (start + 1).to_string();
-            last = batch.page_count().to_string();
-            if cfg.duplex && pages.len() % 2 == 1 {
-                batch
-                    .add_page(&Page::blank(w, h), images)
-                    .map_err(batch_failure)?;
-            }
-            batch_name = slot
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if slot.last {
-                if let Some(batch) = batches.remove(&slot.path) {
-                    written.batch_pages += batch.page_count();
-                    let file = batch.finish(images).map_err(batch_failure)?;
-                    file.commit(cfg.force).map_err(batch_failure)?;
-                }
-            }
+            },
+            sort_key,
         }
-        manifest
-            .write_record([
-                row.to_string(),
-                if cfg.batch_only {
-                    String::new()
-                } else {
-                    crate::csv_out::inert(&name).into_owned()
-                },
-                pages.len().to_string(),
-                first,
-                last,
-                crate::csv_out::inert(&recipient).into_owned(),
-                crate::csv_out::inert(&batch_name).into_owned(),
-            ])
-            .map_err(|e| Failure::io(e.to_string()))?;
-        written.letters += 1;
-        written.pages += pages.len() as u64;
-        pb.inc(1);
-        Ok(())
+    };
+    let sink = |result: RowWrite| match result {
+        RowWrite::Skip => Ok(()),
+        RowWrite::Failed(f) => Err(f),
+        RowWrite::Letter { placed, sort_key } => {
+            assembly.take(placed, &sort_key)?;
+            pb.inc(1);
+            Ok(())
+        }
     };
     let outcome = parallel::ordered_map(records, typesetters, work, sink);
     pb.finish_and_clear();
     outcome?;
-    // Every batch was finished after its last letter; one still open means the data
-    // changed between the passes (it is dropped, its temporary file with it).
-    if written.letters != checked.valid || !batches.is_empty() {
+    let done = assembly.finish(changed)?;
+    if done.letters != checked.valid {
         return Err(changed());
     }
-    let manifest_bytes = manifest
-        .into_inner()
-        .map_err(|e| Failure::io(e.to_string()))?;
-    write_atomically(&manifest_path, cfg.force, |w| w.write_all(&manifest_bytes))
-        .map_err(|e| io_failure(&manifest_path, e))?;
-    Ok(written)
-}
-
-fn recipient_or_row(recipient: &str, row: u64) -> String {
-    if recipient.is_empty() {
-        format!("Row {row}")
-    } else {
-        format!("Row {row}: {recipient}")
-    }
+    Ok(Written {
+        letters: done.letters,
+        pages: done.pages,
+        batch_pages: done.batch_pages,
+    })
 }
 
 fn write_pages(
@@ -730,7 +643,7 @@ fn write_pages(
     Ok(())
 }
 
-fn io_failure(path: &Path, e: io::Error) -> Failure {
+pub(super) fn io_failure(path: &Path, e: io::Error) -> Failure {
     let what = if e.kind() == io::ErrorKind::AlreadyExists {
         "already exists; pass --force to overwrite it".to_string()
     } else {

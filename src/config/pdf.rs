@@ -23,6 +23,8 @@ pub struct PdfConfig {
     pub offices: OfficeTable,
     /// How the combined batch is split into several.
     pub split: Split,
+    /// The column the letters are ordered by in the batch and the manifest (`--sort`).
+    pub sort: Option<String>,
 }
 
 /// How the combined batch is split, from `--split` and `--split-by`.
@@ -76,6 +78,7 @@ impl PdfConfig {
                 every: args.split,
                 by: args.split_by,
             },
+            sort: args.sort,
         })
     }
 }

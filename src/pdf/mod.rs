@@ -8,12 +8,14 @@
 mod content;
 mod deflate;
 mod fonts;
+mod spill;
 mod writer;
 
 use std::io::{self, Write};
 use std::path::Path;
 
 pub use fonts::{EmbeddedFonts, GlyphUsage};
+pub use spill::ByteReader;
 pub use writer::{DocInfo, EncodedPage, PdfWriter};
 
 use crate::images::ImageStore;

@@ -74,23 +74,23 @@ pub struct PdfWriter<'a, W: Write> {
 }
 
 /// A link area of an encoded page (top-left origin, like [`Item::Link`]).
-struct LinkArea {
-    x: f32,
-    y: f32,
-    width: f32,
-    height: f32,
-    uri: String,
+pub(super) struct LinkArea {
+    pub(super) x: f32,
+    pub(super) y: f32,
+    pub(super) width: f32,
+    pub(super) height: f32,
+    pub(super) uri: String,
 }
 
 /// A page's content stream built and compressed once, so the same page can go into its own
 /// letter file and into the print batch without being encoded twice (compression is the
 /// largest single cost of writing a page).
 pub struct EncodedPage {
-    width: f32,
-    height: f32,
-    stream: Vec<u8>,
-    refs: PageRefs,
-    links: Vec<LinkArea>,
+    pub(super) width: f32,
+    pub(super) height: f32,
+    pub(super) stream: Vec<u8>,
+    pub(super) refs: PageRefs,
+    pub(super) links: Vec<LinkArea>,
 }
 
 impl EncodedPage {

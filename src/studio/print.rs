@@ -202,6 +202,7 @@ fn pdf_config(
         quiet: true,
         offices,
         split: Default::default(),
+        sort: None,
     })
 }
 
