@@ -80,6 +80,19 @@ impl SmtpClient {
         Ok(client)
     }
 
+    /// Uses `secret` for every login from now on (a renewed OAuth access token). The open
+    /// session, logged in with the old one, is closed: SMTP has no second AUTH on a session
+    /// (RFC 4954), so the next `send` connects again and logs in with the new secret.
+    pub fn set_secret(&mut self, secret: Secret) {
+        self.settings.secret = Some(secret);
+        if let Some(mut session) = self.session.take() {
+            if session.conn.write_all(b"QUIT\r\n").is_ok() {
+                let _ = session.conn.read_reply();
+            }
+            session.conn.close();
+        }
+    }
+
     /// How many connections this client has opened (1 unless it had to reconnect).
     pub fn connections(&self) -> u32 {
         self.connections
@@ -434,7 +447,7 @@ impl SmtpClient {
             login(
                 &mut conn,
                 &ext,
-                &server,
+                (&server, &s.host, s.port),
                 username,
                 s.secret.as_ref(),
                 s.timeout,
@@ -549,10 +562,11 @@ fn ehlo(conn: &mut Conn, hello: &str) -> Result<Extensions, HelloError> {
     }
 }
 
+/// `server` is `(host:port, host, port)`: OAUTHBEARER names the host and port it logs in to.
 fn login(
     conn: &mut Conn,
     ext: &Extensions,
-    server: &str,
+    (server, host, port): (&str, &str, u16),
     username: &str,
     secret: Option<&Secret>,
     timeout: std::time::Duration,
@@ -620,6 +634,14 @@ fn login(
             let reply = command(conn, &auth::xoauth2_command(username, token)).map_err(io)?;
             // On failure XOAUTH2 servers send a 334 with details and wait for an empty line.
             cancel_challenge(conn, reply, "\r\n").map_err(io)?
+        }
+        (Mechanism::OAuthBearer, Secret::OAuthBearer(token)) => {
+            let reply = command(
+                conn,
+                &auth::oauthbearer_command(username, host, port, token),
+            )
+            .map_err(io)?;
+            cancel_challenge(conn, reply, auth::OAUTHBEARER_FAILURE_ACK).map_err(io)?
         }
         // `Mechanism::choose` only pairs passwords with PLAIN/LOGIN and tokens with XOAUTH2.
         _ => {

@@ -41,6 +41,8 @@ pub enum Secret {
     Password(String),
     /// An OAuth 2 access token, sent with the XOAUTH2 mechanism.
     XOAuth2(String),
+    /// An OAuth 2 access token, sent with the OAUTHBEARER mechanism (RFC 7628).
+    OAuthBearer(String),
 }
 
 impl fmt::Debug for Secret {
@@ -48,6 +50,7 @@ impl fmt::Debug for Secret {
         match self {
             Secret::Password(_) => f.write_str("Password(***)"),
             Secret::XOAuth2(_) => f.write_str("XOAuth2(***)"),
+            Secret::OAuthBearer(_) => f.write_str("OAuthBearer(***)"),
         }
     }
 }
