@@ -4,8 +4,13 @@ lettermerge's sign-in tests. Python standard library plus aiosmtpd 1.4.6 (for th
 which reuses tests/smtp_server.py).
 
 Usage:
-    oauth_server.py --maildir DIR [--token-lifetime SECONDS] [--client-id ID]
-                    [--client-secret S] [--interval SECONDS] [--no-pipelining]
+    oauth_server.py --maildir DIR [--token-lifetime SECONDS] [--claimed-lifetime SECONDS]
+                    [--client-id ID] [--client-secret S] [--interval SECONDS]
+                    [--max-messages-per-conn N] [--no-pipelining]
+
+--claimed-lifetime is the expires_in told to clients (default: the real --token-lifetime),
+so a test can make a token expire before the client expects. --max-messages-per-conn N
+answers the MAIL after N messages on one connection with 421 and closes it.
 
 Prints `READY <http-port> <smtp-port>` once both listen on 127.0.0.1.
 
@@ -19,6 +24,7 @@ HTTP (http://127.0.0.1:<http-port>):
     GET  /approve?user_code=C   test hook: the user approves the device code C
     GET  /revoke[?token=T]      test hook: refresh token T (all of them without T) -> invalid_grant
     GET  /expire                test hook: every access token issued so far expires now
+    GET  /tokens                test hook: every token text issued, so tests can look for leaks
     GET  /verify                the verification page (does nothing)
 
 SMTP (127.0.0.1:<smtp-port>, no TLS): AUTH XOAUTH2 and OAUTHBEARER only, required before
@@ -75,6 +81,7 @@ class State:
         self.refresh = {}  # refresh token -> scope, while valid
         self.access = {}  # access token -> (expiry, token_id)
         self.issued = 0
+        self.texts = []  # every token text issued (the /tokens hook)
 
     def issue(self, scope):
         """A new access + refresh token pair (the caller holds the lock)."""
@@ -83,10 +90,12 @@ class State:
         refresh = "rt-" + secrets.token_urlsafe(24)
         self.access[access] = (time.time() + self.args.token_lifetime, self.issued)
         self.refresh[refresh] = scope
+        self.texts += [access, refresh]
+        claimed = self.args.claimed_lifetime if self.args.claimed_lifetime is not None else self.args.token_lifetime
         return {
             "access_token": access,
             "token_type": "Bearer",
-            "expires_in": int(self.args.token_lifetime),
+            "expires_in": int(claimed),
             "refresh_token": refresh,
             "scope": scope,
         }, self.issued
@@ -182,6 +191,9 @@ def make_http_handler(state):
                 sep = "&" if redirect.query else "?"
                 location = q["redirect_uri"] + sep + urllib.parse.urlencode({"code": code, "state": q["state"]})
                 self.reply(302, b"", {"Location": location})
+            elif url.path == "/tokens":
+                with state.lock:
+                    self.reply(200, {"tokens": list(state.texts)})
             elif url.path == "/verify":
                 self.reply(200, b"enter the code")
             else:
@@ -261,6 +273,28 @@ def make_http_handler(state):
     return OAuthHTTP
 
 
+class LimitedHandler(Handler):
+    """Handler with an optional cap on messages per connection (like Exchange Online)."""
+
+    def __init__(self, recorder, pipelining, max_per_conn):
+        super().__init__(recorder, 3.0, pipelining)
+        self.max_per_conn = max_per_conn
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        done = getattr(session, "messages_done", 0)
+        if self.max_per_conn is not None and done >= self.max_per_conn:
+            server.recorder_event("mail", address=address, code=421)
+            server.loop.call_soon(server.transport.close)
+            return "421 4.7.0 too many messages on this connection"
+        return await super().handle_MAIL(server, session, envelope, address, mail_options)
+
+    async def handle_DATA(self, server, session, envelope):
+        status = await super().handle_DATA(server, session, envelope)
+        if status.startswith("250"):
+            session.messages_done = getattr(session, "messages_done", 0) + 1
+        return status
+
+
 class BearerSMTP(RecordingSMTP):
     """Accepts XOAUTH2 and OAUTHBEARER with a token the authorization server issued."""
 
@@ -321,6 +355,8 @@ async def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--maildir", required=True)
     parser.add_argument("--token-lifetime", type=float, default=3600.0)
+    parser.add_argument("--claimed-lifetime", type=float)
+    parser.add_argument("--max-messages-per-conn", type=int)
     parser.add_argument("--client-id", default="lettermerge-test")
     parser.add_argument("--client-secret")
     parser.add_argument("--interval", type=int, default=1, help="device polling interval, seconds")
@@ -336,7 +372,7 @@ async def main():
     threading.Thread(target=http.serve_forever, daemon=True).start()
 
     BearerSMTP.state = state
-    handler = Handler(recorder, 3.0, not args.no_pipelining)
+    handler = LimitedHandler(recorder, not args.no_pipelining, args.max_messages_per_conn)
     smtp_kwargs = {
         "hostname": "lettermerge-test",
         "data_size_limit": None,
