@@ -355,6 +355,7 @@ pub fn parse_rate(s: &str) -> Result<u32, UsageError> {
 #[cfg(test)]
 mod tests {
     use super::{parse_rate, AuthKind, Security, SmtpConfig};
+    use crate::config::oauth::{Flow, Mechanism};
     use std::path::Path;
 
     fn parse(text: &str) -> Result<SmtpConfig, String> {
@@ -444,6 +445,99 @@ mod tests {
         assert!(e.contains("`host` cannot be used"), "{e}");
         let e = parse("[smtp]\nhost = \"h\"\nfrom = \"a@b.org\\u0000\"\n").unwrap_err();
         assert!(e.contains("`from` must be one line"), "{e}");
+    }
+
+    #[test]
+    fn a_provider_fills_server_oauth_and_limits() {
+        let c = parse(
+            "[smtp]\nprovider = \"microsoft365\"\nusername = \"me@org.example\"\n\
+             from = \"me@org.example\"\n[smtp.oauth]\nclient_id = \"abc\"\n",
+        )
+        .unwrap();
+        assert_eq!((c.host.as_str(), c.port), ("smtp.office365.com", 587));
+        assert_eq!(c.security, Security::StartTls);
+        assert_eq!(c.auth, AuthKind::OAuth2);
+        assert_eq!((c.rate_per_minute, c.max_per_day), (Some(30), Some(10_000)));
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        let o = c.oauth.unwrap();
+        assert_eq!(o.flow, Flow::Device);
+        assert_eq!(
+            o.scopes,
+            ["https://outlook.office.com/SMTP.Send", "offline_access"]
+        );
+        assert!(o.device_url.unwrap().ends_with("/devicecode"));
+
+        let g = parse(
+            "[smtp]\nprovider = \"google\"\nusername = \"me@org.example\"\n\
+             from = \"me@org.example\"\nmax_per_day = 500\n[smtp.oauth]\nclient_id = \"abc\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (g.host.as_str(), g.port, g.security),
+            ("smtp.gmail.com", 465, Security::Tls)
+        );
+        assert_eq!(g.max_per_day, Some(500), "lowered quietly");
+        assert!(g.warnings.is_empty());
+        assert_eq!(g.oauth.unwrap().flow, Flow::Loopback);
+    }
+
+    #[test]
+    fn raising_a_preset_limit_warns() {
+        let c = parse(
+            "[smtp]\nprovider = \"google\"\nusername = \"me@org.example\"\n\
+             from = \"me@org.example\"\nmax_per_day = 5000\n[smtp.oauth]\nclient_id = \"abc\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.max_per_day, Some(5000));
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        assert!(c.warnings[0].contains("limit of 2000"), "{:?}", c.warnings);
+    }
+
+    #[test]
+    fn oauth_mistakes_say_what_to_write() {
+        let base =
+            "[smtp]\nhost = \"h\"\nfrom = \"a@b.org\"\nusername = \"a@b.org\"\nauth = \"oauth2\"\n";
+        let e = parse(base).unwrap_err();
+        assert!(e.contains("needs `token_url`"), "{e}");
+        let e = parse(&format!(
+            "{base}[smtp.oauth]\ntoken_url = \"https://t.example/token\"\nclient_id = \"x\"\n\
+             scopes = [\"s\"]\nclient_secret = \"hunter2\"\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.contains("must not be in a file") && !e.contains("hunter2"),
+            "{e}"
+        );
+        let e = parse(&format!(
+            "{base}[smtp.oauth]\ntoken_url = \"https://t.example/token\"\nclient_id = \"x\"\n\
+             scopes = [\"s\"]\nflow = \"device\"\n"
+        ))
+        .unwrap_err();
+        assert!(e.contains("needs `device_url`"), "{e}");
+        let e = parse(&format!(
+            "{base}[smtp.oauth]\ntoken_url = \"http://t.example/token\"\nclient_id = \"x\"\n"
+        ))
+        .unwrap_err();
+        assert!(e.contains("https://"), "{e}");
+        let e = parse(
+            "[smtp]\nprovider = \"google\"\nfrom = \"a@b.org\"\n[smtp.oauth]\nclient_id = \"x\"\n",
+        )
+        .unwrap_err();
+        assert!(e.contains("needs `username`"), "{e}");
+        let e = parse("[smtp]\nprovider = \"yahoo\"\nfrom = \"a@b.org\"\n").unwrap_err();
+        assert!(e.contains("\"microsoft365\", \"google\""), "{e}");
+        let ok = parse(&format!(
+            "{base}[smtp.oauth]\ntoken_url = \"https://t.example/token\"\nclient_id = \"x\"\n\
+             authorization_url = \"https://t.example/auth\"\nscopes = \"a b\"\nmechanism = \"oauthbearer\"\n"
+        ))
+        .unwrap();
+        let o = ok.oauth.unwrap();
+        assert_eq!(
+            (o.flow, o.mechanism),
+            (Flow::Loopback, Mechanism::OAuthBearer)
+        );
+        assert_eq!(o.scopes, ["a", "b"]);
+        assert_eq!(ok.rate_per_minute, None, "no preset, no limit");
     }
 
     #[test]
