@@ -418,11 +418,10 @@ fn a_token_that_expires_mid_run_is_renewed_and_every_message_goes_once() {
     );
 }
 
-#[test]
-fn a_token_the_server_refuses_early_is_renewed_at_the_next_login() {
-    // The token answer says an hour, but tokens die after 1.5 s, and the server closes each
-    // connection after 2 messages: a later login meets a dead token, gets 334 + 535, and the
-    // message goes out after a renewal.
+/// The token answer says an hour, but tokens die after 1.5 s, and the server closes each
+/// connection after 2 messages: a later login meets a dead token, gets 334 + 535, and the
+/// message goes out after a renewal.
+fn early_refusal(mechanism: &str) {
     let server = OAuthServer::start(Options {
         token_lifetime: Some(1.5),
         claimed_lifetime: Some(3600.0),
@@ -434,13 +433,19 @@ fn a_token_the_server_refuses_early_is_renewed_at_the_next_login() {
         &server,
         rows,
         "rate_per_minute = 150\n",
-        "flow = \"device\"\n",
+        &format!("flow = \"device\"\nmechanism = \"{mechanism}\"\n"),
     );
     c.login_device(&server);
     let run = c.send(&[]);
     run.expect_code(0);
     assert_each_once(&server, rows);
     let auths = server.events_named("auth");
+    assert!(
+        auths
+            .iter()
+            .all(|a| a["mechanism"] == mechanism.to_uppercase()),
+        "{auths:?}"
+    );
     let refused = auths.iter().position(|a| a["ok"] == false);
     let refused = refused.unwrap_or_else(|| panic!("a login met an expired token: {auths:?}"));
     assert!(
@@ -448,6 +453,16 @@ fn a_token_the_server_refuses_early_is_renewed_at_the_next_login() {
         "{auths:?}"
     );
     assert!(c.status().contains("0 failed"), "{}", c.status());
+}
+
+#[test]
+fn a_token_the_server_refuses_early_is_renewed_at_the_next_login_xoauth2() {
+    early_refusal("xoauth2");
+}
+
+#[test]
+fn a_token_the_server_refuses_early_is_renewed_at_the_next_login_oauthbearer() {
+    early_refusal("oauthbearer");
 }
 
 #[test]

@@ -8,6 +8,7 @@ use super::store::StoreKind;
 use super::token::store_for;
 use super::{random_token, OAuthError};
 use crate::config::oauth::{Flow, OAuthConfig};
+use crate::config::provider::Provider;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
@@ -235,8 +236,8 @@ fn loopback(
     let verifier = random_token(48)?;
     let auth_url = cfg.authorization_url.as_deref().unwrap_or_default();
     let sep = if auth_url.contains('?') { '&' } else { '?' };
-    let url = format!(
-        "{auth_url}{sep}response_type=code&client_id={}&redirect_uri={}&scope={}&state={}&code_challenge={}&code_challenge_method=S256&access_type=offline&prompt=consent&login_hint={}",
+    let mut url = format!(
+        "{auth_url}{sep}response_type=code&client_id={}&redirect_uri={}&scope={}&state={}&code_challenge={}&code_challenge_method=S256&login_hint={}",
         encode(&cfg.client_id),
         encode(&redirect_uri),
         encode(&cfg.scopes.join(" ")),
@@ -244,6 +245,10 @@ fn loopback(
         encode(&challenge(&verifier)),
         encode(username),
     );
+    if cfg.provider == Some(Provider::Google) {
+        // Google gives a refresh token only for offline access, and again only on consent.
+        url.push_str("&access_type=offline&prompt=consent");
+    }
     let opened = prompt.open_browser(&url);
     prompt.say(&format!(
         "{} sign in there:\n{url}",

@@ -33,6 +33,8 @@ pub struct Store {
     dir: Option<PathBuf>,
     /// The keyring is tried first (unless the environment forces the file store).
     keyring: bool,
+    /// `LETTERMERGE_TOKEN_STORE=keyring`: no file store, even when the keyring fails.
+    keyring_only: bool,
     /// Warnings to show (the keyring did not answer, so the file store is used).
     pub warnings: Vec<String>,
 }
@@ -71,6 +73,7 @@ impl Store {
         }
         let key = hex(&h.finalize()[..16]);
         let forced = std::env::var(STORE_ENV).ok().filter(|v| !v.is_empty());
+        let keyring_only = forced.as_deref() == Some("keyring");
         let (keyring, dir) = match forced.as_deref() {
             None | Some("keyring") => (true, default_dir()),
             Some("file") => (false, default_dir()),
@@ -80,6 +83,7 @@ impl Store {
             key,
             dir,
             keyring,
+            keyring_only,
             warnings: Vec::new(),
         }
     }
@@ -111,6 +115,12 @@ impl Store {
                     }
                     return Ok(StoreKind::Keyring);
                 }
+                Err(e) if self.keyring_only => {
+                    return Err(OAuthError::Failed(format!(
+                        "the system keyring did not keep the sign-in ({e}), and \
+                         {STORE_ENV}=keyring allows no file"
+                    )))
+                }
                 Err(e) => {
                     let path = self.file()?;
                     self.warnings.push(format!(
@@ -135,8 +145,16 @@ impl Store {
     pub fn load(&mut self) -> Result<Option<String>, OAuthError> {
         if self.keyring {
             // Nothing in the keyring (or no keyring): the file store may have it.
-            if let Ok(token) = self.entry().and_then(|e| e.get_password()) {
-                return Ok(Some(token));
+            match self.entry().and_then(|e| e.get_password()) {
+                Ok(token) => return Ok(Some(token)),
+                Err(keyring::Error::NoEntry) if self.keyring_only => return Ok(None),
+                Err(e) if self.keyring_only => {
+                    return Err(OAuthError::Failed(format!(
+                        "the system keyring did not answer ({e}), and {STORE_ENV}=keyring \
+                         allows no file"
+                    )))
+                }
+                Err(_) => {}
             }
         }
         let path = self.file()?;
