@@ -89,7 +89,13 @@ impl Campaign {
         c
     }
 
+    /// `send --yes` with `extra`, bounded by [`RUN_LIMIT`] (the runs here pace themselves for
+    /// seconds, longer than the hostile-input bound).
     fn send(&self, extra: &[&str]) -> common::Run {
+        self.send_env(extra, &[])
+    }
+
+    fn send_env(&self, extra: &[&str], env: &[(&str, &str)]) -> common::Run {
         let mut args = vec![
             "send",
             "-t",
@@ -101,7 +107,20 @@ impl Campaign {
             "--yes",
         ];
         args.extend_from_slice(extra);
-        self.w.run_bounded(&args, &self.env())
+        let mut child = self
+            .command(&args)
+            .envs(env.iter().copied())
+            .spawn()
+            .expect("start send");
+        let lines = stdout_lines(&mut child);
+        let (code, stdout, stderr) = wait_bounded(child, lines);
+        let run = common::Run {
+            code,
+            stdout,
+            stderr,
+        };
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        run
     }
 
     fn status(&self) -> String {
@@ -158,9 +177,12 @@ fn wait_for(lines: &mpsc::Receiver<String>, want: impl Fn(&str) -> bool) -> Stri
     panic!("the line never came");
 }
 
-/// Waits (bounded) for the child to end with `code`; its whole stdout and stderr.
-fn finish(mut child: Child, lines: mpsc::Receiver<String>, code: i32) -> (String, String) {
-    let deadline = Instant::now() + Duration::from_secs(60);
+/// The longest one `login` or `send` here may take.
+const RUN_LIMIT: Duration = Duration::from_secs(90);
+
+/// Waits (bounded) for the child to end; its exit code, whole stdout and stderr.
+fn wait_bounded(mut child: Child, lines: mpsc::Receiver<String>) -> (i32, String, String) {
+    let deadline = Instant::now() + RUN_LIMIT;
     let status = loop {
         if let Some(s) = child.try_wait().expect("wait") {
             break s;
@@ -178,13 +200,15 @@ fn finish(mut child: Child, lines: mpsc::Receiver<String>, code: i32) -> (String
         .expect("stderr")
         .read_to_string(&mut stderr)
         .unwrap();
-    let stdout: Vec<String> = lines.try_iter().collect();
-    let stdout = stdout.join("\n");
-    assert_eq!(
-        status.code(),
-        Some(code),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
-    );
+    // The reader thread ends at the end of the output; take every line it read.
+    let stdout: Vec<String> = lines.iter().collect();
+    (status.code().unwrap_or(-1), stdout.join("\n"), stderr)
+}
+
+/// [`wait_bounded`], expecting `code`; stdout and stderr.
+fn finish(child: Child, lines: mpsc::Receiver<String>, code: i32) -> (String, String) {
+    let (got, stdout, stderr) = wait_bounded(child, lines);
+    assert_eq!(got, code, "stdout:\n{stdout}\nstderr:\n{stderr}");
     (stdout, stderr)
 }
 
@@ -328,21 +352,9 @@ fn loopback_login_with_pkce_and_a_client_secret_then_send_with_oauthbearer() {
         refused.stderr
     );
     assert_eq!(server.messages().len(), 0);
-    let run = c.w.run_bounded(
-        &[
-            "send",
-            "-t",
-            "t.md",
-            "-d",
-            "d.csv",
-            "-c",
-            "lettermerge.toml",
-            "--yes",
-        ],
-        &[
-            ("LETTERMERGE_TOKEN_STORE", c.store.path().to_str().unwrap()),
-            ("LETTERMERGE_OAUTH_CLIENT_SECRET", "installed-app-secret"),
-        ],
+    let run = c.send_env(
+        &[],
+        &[("LETTERMERGE_OAUTH_CLIENT_SECRET", "installed-app-secret")],
     );
     run.expect_code(0);
     assert_each_once(&server, 2);
@@ -418,12 +430,12 @@ fn a_token_that_expires_mid_run_is_renewed_and_every_message_goes_once() {
     );
 }
 
-/// The token answer says an hour, but tokens die after 1.5 s, and the server closes each
+/// The token answer says an hour, but tokens die after 1 s, and the server closes each
 /// connection after 2 messages: a later login meets a dead token, gets 334 + 535, and the
 /// message goes out after a renewal.
 fn early_refusal(mechanism: &str) {
     let server = OAuthServer::start(Options {
-        token_lifetime: Some(1.5),
+        token_lifetime: Some(1.0),
         claimed_lifetime: Some(3600.0),
         max_messages_per_conn: Some(2),
         ..Options::default()
