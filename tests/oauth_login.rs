@@ -560,3 +560,76 @@ fn send_without_a_sign_in_says_to_log_in_and_a_dry_run_needs_none() {
     );
     assert_eq!(server.messages().len(), 0);
 }
+
+#[test]
+fn send_warns_when_a_preset_limit_is_raised_and_a_dry_run_connects_nowhere() {
+    let w = Workdir::new();
+    w.file("t.md", TEMPLATE);
+    w.file(
+        "d.csv",
+        "first_name,last_name,title,email\nA,B,Mayor,m1@city.example\n",
+    );
+    w.file(
+        "lettermerge.toml",
+        format!(
+            "[smtp]\nprovider = \"google\"\nusername = \"{USER}\"\nfrom = \"{USER}\"\n\
+             max_per_day = 5000\n[smtp.oauth]\nclient_id = \"x.apps.googleusercontent.com\"\n"
+        ),
+    );
+    let run = w.run(&[
+        "send",
+        "-t",
+        "t.md",
+        "-d",
+        "d.csv",
+        "-c",
+        "lettermerge.toml",
+        "--dry-run",
+        "--rate",
+        "40/min",
+    ]);
+    run.expect_code(0);
+    assert!(
+        run.stderr
+            .contains("warning: max_per_day = 5000 is above google's documented limit of 2000"),
+        "{}",
+        run.stderr
+    );
+    // Google has no per-minute limit to raise.
+    assert!(!run.stderr.contains("--rate"), "{}", run.stderr);
+    assert!(run.stdout.contains("To: m1@city.example"), "{}", run.stdout);
+
+    w.file(
+        "lettermerge.toml",
+        format!(
+            "[smtp]\nprovider = \"microsoft365\"\nusername = \"{USER}\"\nfrom = \"{USER}\"\n\
+             [smtp.oauth]\nclient_id = \"00000000-0000-0000-0000-000000000000\"\n"
+        ),
+    );
+    let args = [
+        "send",
+        "-t",
+        "t.md",
+        "-d",
+        "d.csv",
+        "-c",
+        "lettermerge.toml",
+        "--dry-run",
+    ];
+    let quiet = w.run(&[&args[..], &["--rate", "20/min"]].concat());
+    quiet.expect_code(0);
+    assert!(
+        !quiet.stderr.contains("warning"),
+        "lowering is quiet: {}",
+        quiet.stderr
+    );
+    let raised = w.run(&[&args[..], &["--rate", "60/min"]].concat());
+    raised.expect_code(0);
+    assert!(
+        raised
+            .stderr
+            .contains("warning: --rate 60 is above microsoft365's documented limit of 30"),
+        "{}",
+        raised.stderr
+    );
+}

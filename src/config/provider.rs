@@ -108,8 +108,14 @@ pub fn limit(
 ) -> Option<u32> {
     match (user, preset) {
         (Some(u), Some(p)) if u > p => {
+            // `key` is a config key, or a command-line option ("--rate").
+            let setting = if key.starts_with("--") {
+                format!("{key} {u}")
+            } else {
+                format!("{key} = {u}")
+            };
             warnings.push(format!(
-                "{key} = {u} is above {}'s documented limit of {p}; the server may refuse \
+                "{setting} is above {}'s documented limit of {p}; the server may refuse \
                  messages or lock the account's sending for a day. Lower it unless your \
                  account's limit is higher",
                 provider.name()

@@ -99,9 +99,10 @@ mod tests {
     #[test]
     fn secrets_never_show_in_debug_output() {
         let shown = format!(
-            "{:?} {:?}",
+            "{:?} {:?} {:?}",
             Secret::Password("hunter2".into()),
-            Secret::XOAuth2("ya29.token".into())
+            Secret::XOAuth2("ya29.token".into()),
+            Secret::OAuthBearer("ya29.bearer".into())
         );
         assert!(
             !shown.contains("hunter2") && !shown.contains("ya29"),
