@@ -633,3 +633,39 @@ fn send_warns_when_a_preset_limit_is_raised_and_a_dry_run_connects_nowhere() {
         raised.stderr
     );
 }
+
+#[test]
+fn https_endpoints_are_verified_and_ca_file_trusts_a_private_ca() {
+    let server = OAuthServer::start(Options {
+        tls: true,
+        ..Options::default()
+    });
+    assert!(server.url("/token").starts_with("https://"));
+    // The self-signed certificate is not among the Mozilla roots: refused.
+    let c = Campaign::new(&server, 1, "", "flow = \"device\"\n");
+    let mut child = c
+        .command(&["login", "--config", "lettermerge.toml", "--no-browser"])
+        .spawn()
+        .expect("start login");
+    let lines = stdout_lines(&mut child);
+    let (_, err) = finish(child, lines, 2);
+    assert!(err.contains(&server.url("/device")), "{err}");
+    assert!(
+        server.events_named("device").is_empty(),
+        "no request got through"
+    );
+
+    // With ca_file, the same sign-in and a send work.
+    std::fs::copy(server.ca_file().unwrap(), c.w.join("oauth-ca.pem")).unwrap();
+    let config = std::fs::read_to_string(c.w.join("lettermerge.toml")).unwrap();
+    c.w.file(
+        "lettermerge.toml",
+        config.replace(
+            "[smtp.oauth]\n",
+            "[smtp.oauth]\nca_file = \"oauth-ca.pem\"\n",
+        ),
+    );
+    c.login_device(&server);
+    c.send(&[]).expect_code(0);
+    assert_each_once(&server, 1);
+}

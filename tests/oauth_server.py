@@ -7,6 +7,7 @@ Usage:
     oauth_server.py --maildir DIR [--token-lifetime SECONDS] [--claimed-lifetime SECONDS]
                     [--client-id ID] [--client-secret S] [--interval SECONDS]
                     [--max-messages-per-conn N] [--no-pipelining]
+                    [--tls-cert C --tls-key K]   (HTTPS instead of HTTP)
 
 --claimed-lifetime is the expires_in told to clients (default: the real --token-lifetime),
 so a test can make a token expire before the client expects. --max-messages-per-conn N
@@ -45,6 +46,7 @@ import hashlib
 import json
 import os
 import secrets
+import ssl
 import sys
 import threading
 import time
@@ -218,7 +220,7 @@ def make_http_handler(state):
                 self.reply(200, {
                     "device_code": device_code,
                     "user_code": user_code,
-                    "verification_uri": f"http://127.0.0.1:{port}/verify",
+                    "verification_uri": f"{'https' if args.tls_cert else 'http'}://127.0.0.1:{port}/verify",
                     "expires_in": 600,
                     "interval": args.interval,
                 })
@@ -361,6 +363,8 @@ async def main():
     parser.add_argument("--client-secret")
     parser.add_argument("--interval", type=int, default=1, help="device polling interval, seconds")
     parser.add_argument("--no-pipelining", action="store_true")
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
     args = parser.parse_args()
 
     os.makedirs(args.maildir, exist_ok=True)
@@ -369,6 +373,10 @@ async def main():
 
     http = ThreadingHTTPServer(("127.0.0.1", 0), make_http_handler(state))
     http.daemon_threads = True
+    if args.tls_cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        http.socket = context.wrap_socket(http.socket, server_side=True)
     threading.Thread(target=http.serve_forever, daemon=True).start()
 
     BearerSMTP.state = state

@@ -38,9 +38,13 @@ pub struct OAuthConfig {
     pub client_secret_command: Option<String>,
     /// The config file, as the user named it (for "run lettermerge login --config F").
     pub config_name: String,
+    /// CA certificate(s), PEM, to trust for the endpoints instead of the built-in Mozilla
+    /// roots (a proxy that inspects TLS, a provider inside the organisation).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
-const KEYS: [&str; 8] = [
+const KEYS: [&str; 9] = [
+    "ca_file",
     "authorization_url",
     "token_url",
     "device_url",
@@ -86,6 +90,7 @@ impl OAuthConfig {
         provider: Option<Provider>,
         preset: Option<&Preset>,
         config_name: &str,
+        dir: &std::path::Path,
         err: &dyn Fn(String) -> UsageError,
     ) -> Result<OAuthConfig, UsageError> {
         let empty = toml::Table::new();
@@ -208,6 +213,16 @@ impl OAuthConfig {
                 )))
             }
         };
+        let ca_file = string("ca_file")?.map(|f| dir.join(f));
+        if let Some(ca) = &ca_file {
+            if !ca.is_file() {
+                return Err(err(format!(
+                    "ca_file {} in [smtp.oauth]: no such file; give the PEM certificate of the \
+                     CA that signs the sign-in endpoints' certificates",
+                    ca.display()
+                )));
+            }
+        }
         Ok(OAuthConfig {
             provider,
             authorization_url,
@@ -219,6 +234,7 @@ impl OAuthConfig {
             mechanism,
             client_secret_command: string("client_secret_command")?,
             config_name: config_name.to_string(),
+            ca_file,
         })
     }
 }

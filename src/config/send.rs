@@ -227,6 +227,7 @@ impl SmtpConfig {
                 provider,
                 preset.as_ref(),
                 name,
+                dir,
                 &err,
             )?),
             _ => None,

@@ -94,7 +94,7 @@ fn device(
         ],
         secret,
     );
-    let map = match http::post_form(device_url, &form)? {
+    let map = match http::post_form(cfg.ca_file.as_deref(), device_url, &form)? {
         Answer::Ok(map) => map,
         Answer::Error { code, description } => {
             return Err(OAuthError::Failed(format!(
@@ -145,7 +145,7 @@ fn device(
             ],
             secret,
         );
-        match http::post_form(&cfg.token_url, &form)? {
+        match http::post_form(cfg.ca_file.as_deref(), &cfg.token_url, &form)? {
             Answer::Ok(map) => return refresh_token(&cfg.token_url, &map),
             Answer::Error { code, .. } if code == "authorization_pending" => {}
             Answer::Error { code, .. } if code == "slow_down" => interval += SLOW_DOWN_STEP,
@@ -295,7 +295,7 @@ fn loopback(
         ],
         secret,
     );
-    match http::post_form(&cfg.token_url, &form)? {
+    match http::post_form(cfg.ca_file.as_deref(), &cfg.token_url, &form)? {
         Answer::Ok(map) => refresh_token(&cfg.token_url, &map),
         Answer::Error { code, description } => Err(OAuthError::Failed(format!(
             "{} refused the sign-in code: {code} {description}; run login again",

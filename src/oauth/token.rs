@@ -95,7 +95,7 @@ impl TokenSource {
         if let Some(s) = &self.client_secret {
             form.push(("client_secret", s.as_str()));
         }
-        match http::post_form(&self.cfg.token_url, &form)? {
+        match http::post_form(self.cfg.ca_file.as_deref(), &self.cfg.token_url, &form)? {
             Answer::Error { code, description } if code == "invalid_grant" => Err(self
                 .sign_in_again(&format!(
                     "the sign-in was revoked or has expired (the provider said invalid_grant: \

@@ -18,6 +18,8 @@ pub struct Options {
     pub claimed_lifetime: Option<f64>,
     pub client_secret: Option<String>,
     pub max_messages_per_conn: Option<u32>,
+    /// HTTPS with a self-signed certificate for 127.0.0.1 (see `ca_file`).
+    pub tls: bool,
 }
 
 /// A running server; killed when dropped.
@@ -26,6 +28,7 @@ pub struct OAuthServer {
     http_port: u16,
     smtp_port: u16,
     dir: tempfile::TempDir,
+    ca_file: Option<PathBuf>,
 }
 
 impl OAuthServer {
@@ -50,6 +53,22 @@ impl OAuthServer {
         }
         if let Some(n) = options.max_messages_per_conn {
             command.arg("--max-messages-per-conn").arg(n.to_string());
+        }
+        let mut ca_file = None;
+        if options.tls {
+            let key = rcgen::KeyPair::generate().expect("key");
+            let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+                .expect("certificate parameters");
+            let cert = params.self_signed(&key).expect("self-signed certificate");
+            let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+            std::fs::write(&cert_path, cert.pem()).expect("write certificate");
+            std::fs::write(&key_path, key.serialize_pem()).expect("write key");
+            command
+                .arg("--tls-cert")
+                .arg(&cert_path)
+                .arg("--tls-key")
+                .arg(&key_path);
+            ca_file = Some(cert_path);
         }
         let log = std::fs::File::create(dir.path().join("server.log")).expect("server log");
         let mut child = command
@@ -85,6 +104,7 @@ impl OAuthServer {
             http_port: ports[0],
             smtp_port: ports[1],
             dir,
+            ca_file,
         }
     }
 
@@ -92,14 +112,35 @@ impl OAuthServer {
         self.smtp_port
     }
 
-    /// `http://127.0.0.1:PORT{path}`.
+    /// `http://127.0.0.1:PORT{path}` (https with `tls`).
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.http_port)
+        let scheme = if self.ca_file.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://127.0.0.1:{}{path}", self.http_port)
+    }
+
+    /// The server's self-signed certificate, with `tls`.
+    pub fn ca_file(&self) -> Option<&Path> {
+        self.ca_file.as_deref()
     }
 
     /// A GET to a test hook; the JSON answer.
     pub fn get(&self, path: &str) -> serde_json::Value {
-        let mut response = ureq::get(&self.url(path))
+        let mut tls = ureq::tls::TlsConfig::builder();
+        if let Some(ca) = &self.ca_file {
+            let pem = std::fs::read(ca).expect("read certificate");
+            let cert = ureq::tls::Certificate::from_pem(&pem).expect("certificate");
+            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&[cert]));
+        }
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .tls_config(tls.build())
+            .build()
+            .into();
+        let mut response = agent
+            .get(&self.url(path))
             .call()
             .expect("test hook answers");
         let text = response.body_mut().read_to_string().expect("hook answer");
