@@ -66,9 +66,16 @@ pub fn run(config: &Path, browser: bool) -> ExitCode {
         );
         return ExitCode::Error;
     };
+    let client_secret = match crate::config::oauth::client_secret(oauth) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::Error;
+        }
+    };
     let mut prompt = Terminal { browser };
     prompt.say(&format!("Signing in {user} at {}", oauth.token_url));
-    match crate::oauth::login(oauth, user, &mut prompt) {
+    match crate::oauth::login(oauth, user, client_secret, &mut prompt) {
         Ok((kind, warnings)) => {
             for w in warnings {
                 eprintln!("warning: {w}");

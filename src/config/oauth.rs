@@ -5,43 +5,7 @@
 
 use super::provider::{Preset, Provider};
 use super::UsageError;
-
-/// How `lettermerge login` gets the user's consent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flow {
-    /// RFC 8628 device authorization grant: "go to this URL, enter this code".
-    Device,
-    /// Authorization code with PKCE (RFC 7636) and a redirect to 127.0.0.1 (RFC 8252).
-    Loopback,
-}
-
-/// The SASL mechanism the access token is sent with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mechanism {
-    XOAuth2,
-    OAuthBearer,
-}
-
-/// The OAuth provider, validated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OAuthConfig {
-    /// The preset it came from, if any (part of the token store's key).
-    pub provider: Option<Provider>,
-    pub authorization_url: Option<String>,
-    pub token_url: String,
-    pub device_url: Option<String>,
-    pub client_id: String,
-    pub scopes: Vec<String>,
-    pub flow: Flow,
-    pub mechanism: Mechanism,
-    /// A command whose output is the client secret (Google's installed apps have one).
-    pub client_secret_command: Option<String>,
-    /// The config file, as the user named it (for "run lettermerge login --config F").
-    pub config_name: String,
-    /// CA certificate(s), PEM, to trust for the endpoints instead of the built-in Mozilla
-    /// roots (a proxy that inspects TLS, a provider inside the organisation).
-    pub ca_file: Option<std::path::PathBuf>,
-}
+pub use crate::oauth::{Flow, Mechanism, OAuthConfig};
 
 const KEYS: [&str; 9] = [
     "ca_file",
@@ -57,6 +21,21 @@ const KEYS: [&str; 9] = [
 
 /// The environment variable that may hold the OAuth client secret.
 pub const CLIENT_SECRET_ENV: &str = "LETTERMERGE_OAUTH_CLIENT_SECRET";
+
+/// The client secret, for providers that give installed apps one (Google): from
+/// LETTERMERGE_OAUTH_CLIENT_SECRET or `client_secret_command`, never from the file.
+pub fn client_secret(cfg: &OAuthConfig) -> Result<Option<String>, String> {
+    if let Ok(v) = std::env::var(CLIENT_SECRET_ENV) {
+        if !v.is_empty() {
+            return Ok(Some(v));
+        }
+    }
+    match &cfg.client_secret_command {
+        None => Ok(None),
+        Some(cmd) => super::secret::run_command(cmd, "OAuth client secret")
+            .map(|s| Some(s.expose().to_string())),
+    }
+}
 
 /// Endpoints must be https, except on this computer (a test server, a local proxy).
 fn check_url(key: &str, url: &str) -> Result<(), String> {
@@ -224,7 +203,8 @@ impl OAuthConfig {
             }
         }
         Ok(OAuthConfig {
-            provider,
+            provider: provider.map(Provider::name),
+            authorize_params: preset.map_or(&[][..], |p| p.authorize_params),
             authorization_url,
             token_url,
             device_url,

@@ -30,6 +30,8 @@ pub struct Preset {
     pub rate_per_minute: Option<u32>,
     /// The provider's documented daily limit, the default `max_per_day`.
     pub max_per_day: Option<u32>,
+    /// Extra parameters of the authorization request.
+    pub authorize_params: &'static [(&'static str, &'static str)],
 }
 
 /// Exchange Online: 30 messages a minute per mailbox ("Exchange Online limits", Microsoft
@@ -77,6 +79,7 @@ impl Provider {
                 mechanism: Mechanism::XOAuth2,
                 rate_per_minute: Some(MICROSOFT365_PER_MINUTE),
                 max_per_day: Some(MICROSOFT365_PER_DAY),
+                authorize_params: &[],
             },
             // Google: the mail scope is not allowed on its device grant, so an installed
             // app's loopback redirect with PKCE; implicit TLS on 465.
@@ -92,6 +95,9 @@ impl Provider {
                 mechanism: Mechanism::XOAuth2,
                 rate_per_minute: None,
                 max_per_day: Some(GOOGLE_PER_DAY),
+                // Google gives a refresh token only for offline access, and again only on
+                // consent (a second sign-in would otherwise get none).
+                authorize_params: &[("access_type", "offline"), ("prompt", "consent")],
             },
         }
     }

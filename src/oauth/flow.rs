@@ -4,11 +4,10 @@
 //! ends with the refresh token in the token store.
 
 use super::http::{self, Answer};
+use super::settings::{Flow, OAuthConfig};
 use super::store::StoreKind;
 use super::token::store_for;
 use super::{random_token, OAuthError};
-use crate::config::oauth::{Flow, OAuthConfig};
-use crate::config::provider::Provider;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
@@ -41,12 +40,13 @@ pub trait LoginPrompt {
 }
 
 /// Runs the configured flow for `username` and stores the refresh token; says where.
+/// `client_secret` is the app's, for providers that give installed apps one.
 pub fn login(
     cfg: &OAuthConfig,
     username: &str,
+    client_secret: Option<String>,
     prompt: &mut dyn LoginPrompt,
 ) -> Result<(StoreKind, Vec<String>), OAuthError> {
-    let client_secret = super::client_secret(cfg).map_err(OAuthError::Failed)?;
     let refresh = match cfg.flow {
         Flow::Device => device(cfg, client_secret.as_deref(), prompt)?,
         Flow::Loopback => loopback(cfg, username, client_secret.as_deref(), prompt)?,
@@ -245,9 +245,8 @@ fn loopback(
         encode(&challenge(&verifier)),
         encode(username),
     );
-    if cfg.provider == Some(Provider::Google) {
-        // Google gives a refresh token only for offline access, and again only on consent.
-        url.push_str("&access_type=offline&prompt=consent");
+    for (key, value) in cfg.authorize_params {
+        url.push_str(&format!("&{}={}", encode(key), encode(value)));
     }
     let opened = prompt.open_browser(&url);
     prompt.say(&format!(

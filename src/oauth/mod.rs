@@ -5,10 +5,12 @@
 
 mod flow;
 mod http;
+mod settings;
 pub mod store;
 mod token;
 
 pub use flow::{login, LoginPrompt};
+pub use settings::{Flow, Mechanism, OAuthConfig};
 pub use store::{Store, StoreKind};
 pub use token::TokenSource;
 
@@ -29,22 +31,6 @@ impl fmt::Display for OAuthError {
         match self {
             OAuthError::SignInAgain(s) | OAuthError::Failed(s) => f.write_str(s),
         }
-    }
-}
-
-/// The client secret, for providers that give installed apps one (Google): from
-/// LETTERMERGE_OAUTH_CLIENT_SECRET or `client_secret_command`, never from the file.
-pub fn client_secret(cfg: &crate::config::oauth::OAuthConfig) -> Result<Option<String>, String> {
-    use crate::config::oauth::CLIENT_SECRET_ENV;
-    if let Ok(v) = std::env::var(CLIENT_SECRET_ENV) {
-        if !v.is_empty() {
-            return Ok(Some(v));
-        }
-    }
-    match &cfg.client_secret_command {
-        None => Ok(None),
-        Some(cmd) => crate::config::secret::run_command(cmd, "OAuth client secret")
-            .map(|s| Some(s.expose().to_string())),
     }
 }
 

@@ -3,9 +3,9 @@
 //! token is stored at once; `invalid_grant` means the sign-in is gone.
 
 use super::http::{self, Answer};
+use super::settings::OAuthConfig;
 use super::store::Store;
 use super::OAuthError;
-use crate::config::oauth::OAuthConfig;
 use std::time::{Duration, Instant};
 
 /// Renew this long before the provider says the token expires: room for a message in flight,
@@ -35,21 +35,21 @@ impl std::fmt::Debug for TokenSource {
 
 /// The store for `cfg` and `username` (the same in `login` and `send`).
 pub(super) fn store_for(cfg: &OAuthConfig, username: &str) -> Store {
-    let provider = cfg.provider.map_or("generic", |p| p.name());
+    let provider = cfg.provider.unwrap_or("generic");
     Store::new(&[provider, &cfg.token_url, &cfg.client_id, username])
 }
 
 impl TokenSource {
-    /// The source for `username` (the config file is named in "sign in again" messages).
-    pub fn open(cfg: &OAuthConfig, username: &str) -> Result<TokenSource, OAuthError> {
-        let client_secret = super::client_secret(cfg).map_err(OAuthError::Failed)?;
-        Ok(TokenSource {
+    /// The source for `username` (the config file is named in "sign in again" messages);
+    /// `client_secret` is the app's, for providers that give installed apps one.
+    pub fn open(cfg: &OAuthConfig, username: &str, client_secret: Option<String>) -> TokenSource {
+        TokenSource {
             cfg: cfg.clone(),
             store: store_for(cfg, username),
             client_secret,
             login_hint: format!("lettermerge login --config {}", cfg.config_name),
             current: None,
-        })
+        }
     }
 
     /// Warnings from the token store (the keyring did not answer).

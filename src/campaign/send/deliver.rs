@@ -4,11 +4,11 @@
 
 use super::{fail, Halt, SecretRequest, SendEvent, SendFront, Skip};
 use crate::campaign::email::fnv64;
-use crate::config::oauth::Mechanism;
 use crate::config::send::{AuthKind, Security as CfgSecurity, SendConfig};
 use crate::email::Email;
 use crate::exit_codes::ExitCode;
 use crate::ledger::{Ledger, RowState};
+use crate::oauth::Mechanism;
 use crate::oauth::TokenSource;
 use crate::problem::Problem;
 use crate::smtp::{Secret, Security, SendError, SmtpClient, SmtpError, SmtpSettings};
@@ -451,7 +451,9 @@ pub(super) fn connect(
                     "auth = \"oauth2\" needs an [smtp.oauth] table",
                 )
             })?;
-            let mut source = TokenSource::open(oauth, user).map_err(oauth_halt)?;
+            let client_secret = crate::config::oauth::client_secret(oauth)
+                .map_err(|e| oauth_halt(crate::oauth::OAuthError::Failed(e)))?;
+            let mut source = TokenSource::open(oauth, user, client_secret);
             let token = source.access().map_err(oauth_halt)?;
             for warning in source.warnings() {
                 front.event(&SendEvent::Problem(Problem::warning(warning)));
