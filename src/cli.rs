@@ -33,6 +33,8 @@ pub enum Command {
     Pdf(PdfArgs),
     /// Email each official their letter through your SMTP server, exactly once.
     Send(SendArgs),
+    /// Sign in to Microsoft 365, Google or another OAuth 2 provider for `send`.
+    Login(LoginArgs),
     /// Show what a send campaign's ledger says went out, and export the failures.
     Status(StatusArgs),
     // The help of `check` and `preview` comes from their argument structs.
@@ -162,6 +164,25 @@ pub struct SendArgs {
     /// No progress bar and no summary line; problems are still reported.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+/// Sign in to Microsoft 365, Google or another OAuth 2 provider for `send`.
+///
+/// For a config whose [smtp] has `auth = "oauth2"` (or a `provider`): runs the provider's
+/// sign-in (Microsoft: "go to this address and enter this code"; Google: a page in your
+/// browser) and keeps the sign-in in the system keyring, or where there is none in a file
+/// readable only by you. `send` then gets and renews its access tokens by itself. Run it
+/// again when `send` says to sign in again.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  lettermerge login --config lettermerge.toml")]
+pub struct LoginArgs {
+    /// The config file with the [smtp] table and its [smtp.oauth] settings.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: PathBuf,
+
+    /// Print the sign-in address without opening a browser.
+    #[arg(long)]
+    pub no_browser: bool,
 }
 
 /// Show what a send campaign's ledger says went out, and export the failures.

@@ -30,6 +30,8 @@ pub mod clash;
 pub mod cli;
 pub mod config;
 pub mod init;
+pub mod login_run;
+pub mod oauth;
 pub mod preview_run;
 pub mod print_run;
 pub mod report;
@@ -49,12 +51,18 @@ pub fn run(cli: cli::Cli) -> exit_codes::ExitCode {
             }
         },
         cli::Command::Send(args) => match config::send::SendConfig::from_args(args) {
-            Ok(cfg) => send_run::run(&cfg),
+            Ok(cfg) => {
+                for warning in &cfg.smtp.warnings {
+                    eprintln!("warning: {warning}");
+                }
+                send_run::run(&cfg)
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 exit_codes::ExitCode::Error
             }
         },
+        cli::Command::Login(args) => login_run::run(&args.config, !args.no_browser),
         cli::Command::Status(args) => send_run::status(&args.ledger, args.failures.as_deref()),
         cli::Command::Init(args) => init::run(&args.dir, args.force),
         cli::Command::Studio(args) => {

@@ -7,7 +7,7 @@ use std::process::Command;
 
 /// Every command, and the top level ("").
 const COMMANDS: &[&str] = &[
-    "", "pdf", "send", "status", "check", "preview", "init", "studio",
+    "", "pdf", "send", "login", "status", "check", "preview", "init", "studio",
 ];
 
 fn help(command: &str) -> String {

@@ -6,7 +6,9 @@ mod check;
 pub mod columns;
 pub mod edit;
 pub mod forms;
+pub mod oauth;
 mod pdf;
+pub mod provider;
 pub mod secret;
 pub mod send;
 

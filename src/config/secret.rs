@@ -58,7 +58,8 @@ pub fn without_prompt(
     password_command.map(|cmd| run_command(cmd, what))
 }
 
-fn run_command(cmd: &str, what: &str) -> Result<Secret, String> {
+/// Runs `cmd` with `sh -c` and takes the first line of its output as the secret.
+pub fn run_command(cmd: &str, what: &str) -> Result<Secret, String> {
     let out = Command::new("sh")
         .arg("-c")
         .arg(cmd)

@@ -1,6 +1,8 @@
 //! The send command's configuration: the `[smtp]` table of the TOML config file, checked,
 //! plus the command-line options. The password is never here: see `secret`.
 
+use super::oauth::OAuthConfig;
+use super::provider::{self, Provider};
 use super::{read_config, UsageError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -17,7 +19,10 @@ pub enum Security {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthKind {
     Password,
+    /// An access token given by the user (password_command, the variable or the prompt).
     XOAuth2,
+    /// lettermerge signs in itself (`lettermerge login`) and renews the token: `[smtp.oauth]`.
+    OAuth2,
 }
 
 /// The `[smtp]` table, validated.
@@ -40,9 +45,17 @@ pub struct SmtpConfig {
     pub retries: u32,
     /// The first wait before a retry; it doubles each time, with up to 50% random jitter.
     pub retry_delay: Duration,
+    /// `provider = "microsoft365" | "google"`: the preset the defaults came from.
+    pub provider: Option<Provider>,
+    /// With `auth = "oauth2"`: the provider to sign in to.
+    pub oauth: Option<OAuthConfig>,
+    /// Settings that are allowed but unwise (a limit raised above the preset's), to show.
+    pub warnings: Vec<String>,
 }
 
-const KEYS: [&str; 15] = [
+const KEYS: [&str; 17] = [
+    "provider",
+    "oauth",
     "host",
     "port",
     "security",
@@ -132,12 +145,25 @@ impl SmtpConfig {
                 ))),
             }
         };
-        let host = string("host")?.ok_or_else(|| {
-            err(
-                "[smtp] needs `host`, the mail server's name, e.g. host = \"smtp.example.org\""
-                    .into(),
-            )
-        })?;
+        let provider = match string("provider")? {
+            None => None,
+            Some(name) => Some(Provider::parse(&name).ok_or_else(|| {
+                err(format!(
+                    "provider = \"{name}\" is not one of {}; leave it out and set host, port \
+                     and security for any other server",
+                    Provider::NAMES.map(|n| format!("\"{n}\"")).join(", ")
+                ))
+            })?),
+        };
+        let preset = provider.map(Provider::preset);
+        let host = string("host")?
+            .or(preset.as_ref().map(|p| p.host.to_string()))
+            .ok_or_else(|| {
+                err(
+                    "[smtp] needs `host`, the mail server's name, e.g. host = \"smtp.example.org\""
+                        .into(),
+                )
+            })?;
         let from = string("from")?.ok_or_else(|| {
             err(
                 "[smtp] needs `from`, e.g. from = \"Library Advocacy <advocacy@example.org>\""
@@ -152,7 +178,7 @@ impl SmtpConfig {
             ));
         }
         let security = match string("security")?.as_deref().map(str::to_ascii_lowercase) {
-            None => Security::StartTls,
+            None => preset.as_ref().map_or(Security::StartTls, |p| p.security),
             Some(s) if s == "starttls" => Security::StartTls,
             Some(s) if s == "tls" || s == "ssl" => Security::Tls,
             Some(s) if s == "none" => Security::None,
@@ -164,6 +190,9 @@ impl SmtpConfig {
         };
         let port = match number("port", 65535)? {
             Some(p) => p as u16,
+            None if preset.as_ref().is_some_and(|p| p.security == security) => {
+                preset.as_ref().map_or(587, |p| p.port)
+            }
             None => match security {
                 Security::StartTls => 587,
                 Security::Tls => 465,
@@ -171,14 +200,37 @@ impl SmtpConfig {
             },
         };
         let auth = match string("auth")?.as_deref().map(str::to_ascii_lowercase) {
+            None if provider.is_some() || smtp.contains_key("oauth") => AuthKind::OAuth2,
             None => AuthKind::Password,
             Some(s) if s == "password" => AuthKind::Password,
             Some(s) if s == "xoauth2" => AuthKind::XOAuth2,
+            Some(s) if s == "oauth2" => AuthKind::OAuth2,
             Some(s) => {
                 return Err(err(format!(
-                    "auth = \"{s}\" is not one of \"password\", \"xoauth2\""
+                    "auth = \"{s}\" is not one of \"password\", \"xoauth2\", \"oauth2\""
                 )))
             }
+        };
+        let oauth_table = match smtp.get("oauth") {
+            None => None,
+            Some(toml::Value::Table(t)) => Some(t),
+            Some(other) => {
+                return Err(err(format!(
+                    "`oauth` must be a table, [smtp.oauth], not {}",
+                    other.type_str()
+                )))
+            }
+        };
+        let oauth = match auth {
+            AuthKind::OAuth2 => Some(OAuthConfig::parse(
+                oauth_table,
+                provider,
+                preset.as_ref(),
+                name,
+                dir,
+                &err,
+            )?),
+            _ => None,
         };
         let accept_invalid_certs = match smtp.get("accept_invalid_certs") {
             None => false,
@@ -223,6 +275,31 @@ impl SmtpConfig {
                 )));
             }
         }
+        if auth == AuthKind::OAuth2 && username.is_none() {
+            return Err(err(
+                "auth = \"oauth2\" needs `username` in [smtp]: the mailbox you sign in as, \
+                 e.g. username = \"advocacy@example.org\""
+                    .into(),
+            ));
+        }
+        let mut warnings = Vec::new();
+        let (rate_per_minute, max_per_day) = {
+            let rate = number("rate_per_minute", 1_000_000)?.map(|n| n as u32);
+            let day = number("max_per_day", 100_000_000)?.map(|n| n as u32);
+            match (provider, &preset) {
+                (Some(pv), Some(p)) => (
+                    provider::limit(
+                        "rate_per_minute",
+                        rate,
+                        p.rate_per_minute,
+                        pv,
+                        &mut warnings,
+                    ),
+                    provider::limit("max_per_day", day, p.max_per_day, pv, &mut warnings),
+                ),
+                _ => (rate, day),
+            }
+        };
         Ok(SmtpConfig {
             host,
             port,
@@ -232,8 +309,8 @@ impl SmtpConfig {
             ca_file,
             accept_invalid_certs,
             timeout: Duration::from_secs(number("timeout_s", 3600)?.unwrap_or(30) as u64),
-            rate_per_minute: number("rate_per_minute", 1_000_000)?.map(|n| n as u32),
-            max_per_day: number("max_per_day", 100_000_000)?.map(|n| n as u32),
+            rate_per_minute,
+            max_per_day,
             password_command: string("password_command")?,
             auth,
             hello_name,
@@ -244,6 +321,9 @@ impl SmtpConfig {
             retry_delay: Duration::from_millis(
                 number("retry_delay_ms", 3_600_000)?.unwrap_or(2000) as u64,
             ),
+            provider,
+            oauth,
+            warnings,
         })
     }
 }
@@ -276,6 +356,7 @@ pub fn parse_rate(s: &str) -> Result<u32, UsageError> {
 #[cfg(test)]
 mod tests {
     use super::{parse_rate, AuthKind, Security, SmtpConfig};
+    use crate::config::oauth::{Flow, Mechanism};
     use std::path::Path;
 
     fn parse(text: &str) -> Result<SmtpConfig, String> {
@@ -368,6 +449,99 @@ mod tests {
     }
 
     #[test]
+    fn a_provider_fills_server_oauth_and_limits() {
+        let c = parse(
+            "[smtp]\nprovider = \"microsoft365\"\nusername = \"me@org.example\"\n\
+             from = \"me@org.example\"\n[smtp.oauth]\nclient_id = \"abc\"\n",
+        )
+        .unwrap();
+        assert_eq!((c.host.as_str(), c.port), ("smtp.office365.com", 587));
+        assert_eq!(c.security, Security::StartTls);
+        assert_eq!(c.auth, AuthKind::OAuth2);
+        assert_eq!((c.rate_per_minute, c.max_per_day), (Some(30), Some(10_000)));
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        let o = c.oauth.unwrap();
+        assert_eq!(o.flow, Flow::Device);
+        assert_eq!(
+            o.scopes,
+            ["https://outlook.office.com/SMTP.Send", "offline_access"]
+        );
+        assert!(o.device_url.unwrap().ends_with("/devicecode"));
+
+        let g = parse(
+            "[smtp]\nprovider = \"google\"\nusername = \"me@org.example\"\n\
+             from = \"me@org.example\"\nmax_per_day = 500\n[smtp.oauth]\nclient_id = \"abc\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (g.host.as_str(), g.port, g.security),
+            ("smtp.gmail.com", 465, Security::Tls)
+        );
+        assert_eq!(g.max_per_day, Some(500), "lowered quietly");
+        assert!(g.warnings.is_empty());
+        assert_eq!(g.oauth.unwrap().flow, Flow::Loopback);
+    }
+
+    #[test]
+    fn raising_a_preset_limit_warns() {
+        let c = parse(
+            "[smtp]\nprovider = \"google\"\nusername = \"me@org.example\"\n\
+             from = \"me@org.example\"\nmax_per_day = 5000\n[smtp.oauth]\nclient_id = \"abc\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.max_per_day, Some(5000));
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        assert!(c.warnings[0].contains("limit of 2000"), "{:?}", c.warnings);
+    }
+
+    #[test]
+    fn oauth_mistakes_say_what_to_write() {
+        let base =
+            "[smtp]\nhost = \"h\"\nfrom = \"a@b.org\"\nusername = \"a@b.org\"\nauth = \"oauth2\"\n";
+        let e = parse(base).unwrap_err();
+        assert!(e.contains("needs `token_url`"), "{e}");
+        let e = parse(&format!(
+            "{base}[smtp.oauth]\ntoken_url = \"https://t.example/token\"\nclient_id = \"x\"\n\
+             scopes = [\"s\"]\nclient_secret = \"hunter2\"\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.contains("must not be in a file") && !e.contains("hunter2"),
+            "{e}"
+        );
+        let e = parse(&format!(
+            "{base}[smtp.oauth]\ntoken_url = \"https://t.example/token\"\nclient_id = \"x\"\n\
+             scopes = [\"s\"]\nflow = \"device\"\n"
+        ))
+        .unwrap_err();
+        assert!(e.contains("needs `device_url`"), "{e}");
+        let e = parse(&format!(
+            "{base}[smtp.oauth]\ntoken_url = \"http://t.example/token\"\nclient_id = \"x\"\n"
+        ))
+        .unwrap_err();
+        assert!(e.contains("https://"), "{e}");
+        let e = parse(
+            "[smtp]\nprovider = \"google\"\nfrom = \"a@b.org\"\n[smtp.oauth]\nclient_id = \"x\"\n",
+        )
+        .unwrap_err();
+        assert!(e.contains("needs `username`"), "{e}");
+        let e = parse("[smtp]\nprovider = \"yahoo\"\nfrom = \"a@b.org\"\n").unwrap_err();
+        assert!(e.contains("\"microsoft365\", \"google\""), "{e}");
+        let ok = parse(&format!(
+            "{base}[smtp.oauth]\ntoken_url = \"https://t.example/token\"\nclient_id = \"x\"\n\
+             authorization_url = \"https://t.example/auth\"\nscopes = \"a b\"\nmechanism = \"oauthbearer\"\n"
+        ))
+        .unwrap();
+        let o = ok.oauth.unwrap();
+        assert_eq!(
+            (o.flow, o.mechanism),
+            (Flow::Loopback, Mechanism::OAuthBearer)
+        );
+        assert_eq!(o.scopes, ["a", "b"]);
+        assert_eq!(ok.rate_per_minute, None, "no preset, no limit");
+    }
+
+    #[test]
     fn rates() {
         assert_eq!(parse_rate("30/min").unwrap(), 30);
         assert_eq!(parse_rate("45").unwrap(), 45);
@@ -448,8 +622,16 @@ impl SendConfig {
         if args.limit == Some(0) {
             return Err(UsageError("--limit must be at least 1".to_string()));
         }
+        let mut smtp = smtp;
         let rate_per_minute = match args.rate.as_deref() {
-            Some(r) => Some(parse_rate(r)?),
+            Some(r) => {
+                let rate = parse_rate(r)?;
+                if let Some(pv) = smtp.provider {
+                    let preset = pv.preset().rate_per_minute;
+                    provider::limit("--rate", Some(rate), preset, pv, &mut smtp.warnings);
+                }
+                Some(rate)
+            }
             None => smtp.rate_per_minute,
         };
         let ledger = args

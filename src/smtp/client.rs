@@ -108,6 +108,30 @@ impl SmtpClient {
         Ok(client)
     }
 
+    /// Uses `secret` for every login from now on (a renewed OAuth access token). The open
+    /// session, logged in with the old one, is closed: SMTP has no second AUTH on a session
+    /// (RFC 4954), so the next `send` connects again and logs in with the new secret.
+    pub fn set_secret(&mut self, secret: Secret) {
+        self.settings.secret = Some(secret);
+        self.goodbye();
+    }
+
+    /// QUIT and close; only close when the server waits for a message's data sent ahead
+    /// (QUIT would be read as data; the server drops the unfinished message), and that
+    /// envelope is forgotten: its message goes on the next connection.
+    fn goodbye(&mut self) {
+        let waiting_for_data = self.ahead.as_ref().is_some_and(|a| a.outcome.is_ok());
+        if waiting_for_data {
+            self.ahead = None;
+        }
+        if let Some(mut session) = self.session.take() {
+            if !waiting_for_data && session.conn.write_all(b"QUIT\r\n").is_ok() {
+                let _ = session.conn.read_reply();
+            }
+            session.conn.close();
+        }
+    }
+
     /// How many connections this client has opened (1 unless it had to reconnect).
     pub fn connections(&self) -> u32 {
         self.connections
@@ -137,15 +161,7 @@ impl SmtpClient {
 
     /// Says goodbye. Errors are ignored: the messages are already accounted for.
     pub fn quit(mut self) {
-        // With the server waiting for a message's data, QUIT would be read as data: closing
-        // is the only goodbye, and the server drops the unfinished message.
-        let waiting_for_data = self.ahead.as_ref().is_some_and(|a| a.outcome.is_ok());
-        if let Some(mut session) = self.session.take() {
-            if !waiting_for_data && session.conn.write_all(b"QUIT\r\n").is_ok() {
-                let _ = session.conn.read_reply();
-            }
-            session.conn.close();
-        }
+        self.goodbye();
     }
 
     /// Sends one message to `recipients` (To, Cc and Bcc alike) with `envelope_from` as the
@@ -494,7 +510,7 @@ impl SmtpClient {
             login(
                 &mut conn,
                 &ext,
-                &server,
+                (&server, &s.host, s.port),
                 username,
                 s.secret.as_ref(),
                 s.timeout,
@@ -797,10 +813,11 @@ fn ehlo(conn: &mut Conn, hello: &str) -> Result<Extensions, HelloError> {
     }
 }
 
+/// `server` is `(host:port, host, port)`: OAUTHBEARER names the host and port it logs in to.
 fn login(
     conn: &mut Conn,
     ext: &Extensions,
-    server: &str,
+    (server, host, port): (&str, &str, u16),
     username: &str,
     secret: Option<&Secret>,
     timeout: std::time::Duration,
@@ -868,6 +885,14 @@ fn login(
             let reply = command(conn, &auth::xoauth2_command(username, token)).map_err(io)?;
             // On failure XOAUTH2 servers send a 334 with details and wait for an empty line.
             cancel_challenge(conn, reply, "\r\n").map_err(io)?
+        }
+        (Mechanism::OAuthBearer, Secret::OAuthBearer(token)) => {
+            let reply = command(
+                conn,
+                &auth::oauthbearer_command(username, host, port, token),
+            )
+            .map_err(io)?;
+            cancel_challenge(conn, reply, auth::OAUTHBEARER_FAILURE_ACK).map_err(io)?
         }
         // `Mechanism::choose` only pairs passwords with PLAIN/LOGIN and tokens with XOAUTH2.
         _ => {

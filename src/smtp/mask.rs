@@ -32,6 +32,8 @@ impl Masker {
         let (raw, blob) = match secret {
             Secret::Password(p) => (p.as_str(), auth::plain_blob(username, p)),
             Secret::XOAuth2(t) => (t.as_str(), auth::xoauth2_blob(username, t)),
+            // The token's own base64 at every alignment (below) covers the blob around it.
+            Secret::OAuthBearer(t) => (t.as_str(), auth::xoauth2_blob(username, t)),
         };
         let mut masker = Masker::default();
         masker.add(raw);

@@ -41,6 +41,8 @@ pub enum Secret {
     Password(String),
     /// An OAuth 2 access token, sent with the XOAUTH2 mechanism.
     XOAuth2(String),
+    /// An OAuth 2 access token, sent with the OAUTHBEARER mechanism (RFC 7628).
+    OAuthBearer(String),
 }
 
 impl fmt::Debug for Secret {
@@ -48,6 +50,7 @@ impl fmt::Debug for Secret {
         match self {
             Secret::Password(_) => f.write_str("Password(***)"),
             Secret::XOAuth2(_) => f.write_str("XOAuth2(***)"),
+            Secret::OAuthBearer(_) => f.write_str("OAuthBearer(***)"),
         }
     }
 }
@@ -96,9 +99,10 @@ mod tests {
     #[test]
     fn secrets_never_show_in_debug_output() {
         let shown = format!(
-            "{:?} {:?}",
+            "{:?} {:?} {:?}",
             Secret::Password("hunter2".into()),
-            Secret::XOAuth2("ya29.token".into())
+            Secret::XOAuth2("ya29.token".into()),
+            Secret::OAuthBearer("ya29.bearer".into())
         );
         assert!(
             !shown.contains("hunter2") && !shown.contains("ya29"),

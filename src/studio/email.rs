@@ -603,6 +603,10 @@ fn smtp_form(values: &[(String, String)], error: Option<&str>) -> String {
 /// A password box when the server wants a login; the environment or password_command may
 /// give it instead, so it may be left blank.
 fn password_box(smtp: &SmtpConfig) -> String {
+    if smtp.auth == crate::config::send::AuthKind::OAuth2 {
+        // lettermerge signs in itself: the access token comes from the kept sign-in.
+        return r#"<p class="hint">Signed in with <code>lettermerge login</code>: no password is needed. If the send says to sign in again, run <code>lettermerge login --config lettermerge.toml</code> in a terminal.</p>"#.to_string();
+    }
     match &smtp.username {
         None => String::new(),
         Some(user) => format!(

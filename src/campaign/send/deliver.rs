@@ -8,8 +8,10 @@ use crate::config::send::{AuthKind, Security as CfgSecurity, SendConfig};
 use crate::email::Email;
 use crate::exit_codes::ExitCode;
 use crate::ledger::{Ledger, RowState};
+use crate::oauth::Mechanism;
+use crate::oauth::TokenSource;
 use crate::problem::Problem;
-use crate::smtp::{Envelope, Security, SendError, SmtpClient, SmtpError, SmtpSettings};
+use crate::smtp::{Envelope, Secret, Security, SendError, SmtpClient, SmtpError, SmtpSettings};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -44,6 +46,8 @@ pub(super) struct Sender<'a> {
     /// server works on a message, the next one's `sending` mark is written and synced, so the
     /// ledger's one wait per message overlaps the server's.
     pub held: Option<Queued>,
+    /// With `auth = "oauth2"`: where new access tokens come from during the run.
+    pub tokens: Option<TokenSource>,
 }
 
 /// What became of one delivery attempt.
@@ -163,7 +167,8 @@ impl Sender<'_> {
                     ExitCode::Problems,
                     format!(
                         "the daily cap of {cap} messages (max_per_day) is reached; the rest stay \
-                         pending: run again tomorrow"
+                         pending: run the same command again from {}, and it goes on with them",
+                        next_day_start(self.day_start).format("%Y-%m-%d %H:%M (%:z)")
                     ),
                 ));
             }
@@ -188,6 +193,7 @@ impl Sender<'_> {
         let overlap = self.pacer.interval.is_none();
         let mut delay = self.cfg.smtp.retry_delay;
         let mut attempt = 0;
+        let mut renewed = false;
         loop {
             if !self.pacer.wait(self.stop) {
                 if attempt > 0 || current.marked {
@@ -196,6 +202,15 @@ impl Sender<'_> {
                         .map_err(ledger_err)?;
                 }
                 return Err(Halt::Stopped);
+            }
+            // The token renewal hook: a new access token before the current one expires.
+            if let Err(halt) = self.renew_token(false) {
+                if attempt > 0 || current.marked {
+                    self.ledger
+                        .mark_pending(key, email.row)
+                        .map_err(ledger_err)?;
+                }
+                return Err(halt);
             }
             if attempt > 0 || !current.marked {
                 current.mark_sending(&mut self.ledger).map_err(ledger_err)?;
@@ -227,6 +242,20 @@ impl Sender<'_> {
             if let (Ok(Some(())), Some(n)) = (&marked_next, next.as_deref_mut()) {
                 n.marked = true;
             }
+            if !renewed && self.tokens.is_some() && token_refused(&result) {
+                // The server refused the token at a new login (it expired early, or was
+                // revoked): nothing of the message went out, so one more try with a fresh
+                // token is safe.
+                renewed = true;
+                if let Err(halt) = self.renew_token(true) {
+                    self.ledger
+                        .mark_pending(key, email.row)
+                        .map_err(ledger_err)?;
+                    return Err(halt);
+                }
+                marked_next.map_err(ledger_err)?;
+                continue;
+            }
             let outcome = self.record(email, key, result, &mut attempt, &mut delay);
             marked_next.map_err(ledger_err)?;
             match outcome? {
@@ -234,6 +263,27 @@ impl Sender<'_> {
                 Attempt::Retry => {}
             }
         }
+    }
+
+    /// A new access token when the current one is near its expiry (or at once when `forced`:
+    /// the server refused it), used from the next login on. A sign-in that is gone stops the
+    /// run; nothing is marked failed for it.
+    fn renew_token(&mut self, forced: bool) -> Result<(), Halt> {
+        let Some(tokens) = self.tokens.as_mut() else {
+            return Ok(());
+        };
+        if !forced && !tokens.due() {
+            return Ok(());
+        }
+        let token = tokens.renew().map_err(oauth_halt)?;
+        let mechanism = self
+            .cfg
+            .smtp
+            .oauth
+            .as_ref()
+            .map_or(Mechanism::XOAuth2, |o| o.mechanism);
+        self.client.set_secret(bearer(mechanism, token));
+        Ok(())
     }
 
     /// Records one attempt's result, and says whether to try again (after the backoff).
@@ -393,16 +443,65 @@ fn jitter(delay: Duration, row: u64, attempt: u32) -> Duration {
     delay + delay.mul_f64(spread as f64 / 2000.0)
 }
 
+/// Whether a failed send is the server refusing the login (a 5xx to AUTH): with OAuth, the
+/// access token it was given.
+fn token_refused(result: &Result<crate::smtp::Delivery, SendError>) -> bool {
+    matches!(
+        result,
+        Err(SendError::Connect(SmtpError::Auth { reply: Some(r), .. })) if r.code >= 500
+    )
+}
+
+/// An access token as the login secret for `mechanism`.
+fn bearer(mechanism: Mechanism, token: String) -> Secret {
+    match mechanism {
+        Mechanism::XOAuth2 => Secret::XOAuth2(token),
+        Mechanism::OAuthBearer => Secret::OAuthBearer(token),
+    }
+}
+
+/// A sign-in or renewal failure as the reason the run stops.
+fn oauth_halt(e: crate::oauth::OAuthError) -> Halt {
+    fail(
+        ExitCode::Error,
+        format!("stopped: {e}. Nothing was marked failed: the messages not sent stay pending"),
+    )
+}
+
 /// Opens the SMTP session, asking the front end for the password (or token) when the
-/// config names a user.
-pub(super) fn connect(cfg: &SendConfig, front: &mut dyn SendFront) -> Result<SmtpClient, Halt> {
+/// config names a user; with `auth = "oauth2"`, an access token from the stored sign-in (and
+/// the source of the next ones).
+pub(super) fn connect(
+    cfg: &SendConfig,
+    front: &mut dyn SendFront,
+) -> Result<(SmtpClient, Option<TokenSource>), Halt> {
     let smtp = &cfg.smtp;
+    let mut tokens = None;
     let secret = match &smtp.username {
         None => None,
+        Some(user) if smtp.auth == AuthKind::OAuth2 => {
+            let oauth = smtp.oauth.as_ref().ok_or_else(|| {
+                fail(
+                    ExitCode::Error,
+                    "auth = \"oauth2\" needs an [smtp.oauth] table",
+                )
+            })?;
+            let client_secret = crate::config::oauth::client_secret(oauth)
+                .map_err(|e| oauth_halt(crate::oauth::OAuthError::Failed(e)))?;
+            let mut source = TokenSource::open(oauth, user, client_secret);
+            let token = source.access().map_err(oauth_halt)?;
+            for warning in source.warnings() {
+                front.event(&SendEvent::Problem(Problem::warning(warning)));
+            }
+            tokens = Some(source);
+            Some(bearer(oauth.mechanism, token))
+        }
         Some(user) => {
             let what = match smtp.auth {
                 AuthKind::Password => format!("password for {user} at {}", smtp.host),
-                AuthKind::XOAuth2 => format!("XOAUTH2 token for {user} at {}", smtp.host),
+                AuthKind::XOAuth2 | AuthKind::OAuth2 => {
+                    format!("XOAUTH2 token for {user} at {}", smtp.host)
+                }
             };
             let request = SecretRequest {
                 what,
@@ -431,7 +530,18 @@ pub(super) fn connect(cfg: &SendConfig, front: &mut dyn SendFront) -> Result<Smt
         timeout: smtp.timeout,
         hello_name: smtp.hello_name.clone().unwrap_or_default(),
     };
-    SmtpClient::connect(&settings).map_err(|e| fail(ExitCode::Error, e.to_string()))
+    let client =
+        SmtpClient::connect(&settings).map_err(|e| fail(ExitCode::Error, e.to_string()))?;
+    Ok((client, tokens))
+}
+
+/// The start of the day after the one that began at `day_start`, local time.
+fn next_day_start(day_start: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Local> {
+    let local = day_start.with_timezone(&chrono::Local);
+    let next = local.date_naive().succ_opt().unwrap_or(local.date_naive());
+    next.and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(chrono::Local).earliest())
+        .unwrap_or(local + chrono::Duration::hours(24))
 }
 
 pub(super) fn start_of_today() -> chrono::DateTime<chrono::Utc> {

@@ -62,7 +62,7 @@ impl SecretRequest {
     pub fn wrap(&self, text: &str) -> Secret {
         match self.auth {
             AuthKind::Password => Secret::Password(text.to_string()),
-            AuthKind::XOAuth2 => Secret::XOAuth2(text.to_string()),
+            AuthKind::XOAuth2 | AuthKind::OAuth2 => Secret::XOAuth2(text.to_string()),
         }
     }
 }
@@ -439,7 +439,7 @@ fn run_inner(
             })
         }
         Mode::Test { to } => {
-            let mut client = connect(cfg, front)?;
+            let (mut client, _tokens) = connect(cfg, front)?;
             let limit = cfg.limit.unwrap_or(1);
             front.event(&SendEvent::Started {
                 total: checked.valid.min(limit as u64),
@@ -518,7 +518,7 @@ fn run_inner(
                     from: cfg.smtp.from.clone(),
                 })
                 .map_err(|e| fail(ExitCode::Error, e))?;
-            let client = connect(cfg, front)?;
+            let (client, tokens) = connect(cfg, front)?;
             let limit = cfg.limit.unwrap_or(usize::MAX);
             front.event(&SendEvent::Started {
                 total: checked.valid.min(limit as u64),
@@ -533,6 +533,7 @@ fn run_inner(
                 day_start: start_of_today(),
                 outcome: Outcome::default(),
                 held: None,
+                tokens,
             };
             let sink = |rendered: Rendered| -> Result<(), Halt> {
                 let rendered = match rendered {
