@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod attachments;
+pub mod browser;
 pub mod csv_out;
 pub mod email;
 pub mod exit_codes;

@@ -19,33 +19,8 @@ impl LoginPrompt for Terminal {
     }
 
     fn open_browser(&mut self, url: &str) -> bool {
-        self.browser && open_in_browser(url)
+        self.browser && crate::browser::open(url)
     }
-}
-
-/// Opens the default browser when there is a display to show it on (as the studio does);
-/// false when there is none or it did not start, and the printed address is to be used.
-fn open_in_browser(url: &str) -> bool {
-    let program = if cfg!(target_os = "macos") {
-        "open"
-    } else if cfg!(windows) {
-        "explorer"
-    } else {
-        let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
-            .iter()
-            .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
-        if !has_display {
-            return false;
-        }
-        "xdg-open"
-    };
-    std::process::Command::new(program)
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .is_ok()
 }
 
 /// Runs `lettermerge login --config FILE`.

@@ -105,7 +105,7 @@ fn serve(dir: &Path, port: u16, open_browser: bool) -> Result<(), String> {
             .map_err(|e| format!("cannot print the URL: {e}"))?;
         drop(out);
         if open_browser {
-            open_in_browser(&url);
+            crate::browser::open(&url);
         }
         axum::serve(listener, app)
             .await
@@ -178,28 +178,4 @@ async fn not_found() -> impl IntoResponse {
         "Not found",
         "There is no such page in the studio.",
     )
-}
-
-/// Opens the default browser when there is a display to show it on; spawn and forget (a
-/// browser that fails to start leaves the printed URL to use).
-fn open_in_browser(url: &str) {
-    let program = if cfg!(target_os = "macos") {
-        "open"
-    } else if cfg!(windows) {
-        "explorer"
-    } else {
-        let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
-            .iter()
-            .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
-        if !has_display {
-            return;
-        }
-        "xdg-open"
-    };
-    let _ = std::process::Command::new(program)
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
 }
