@@ -275,3 +275,52 @@ fn sort_without_a_batch_orders_the_manifest_and_an_unknown_column_is_refused() {
     run.expect_code(2);
     assert!(run.stderr.contains("--sort zipcode"), "{}", run.stderr);
 }
+
+/// The batch's outline as qpdf reads it: (title, page from 1) per entry, after `qpdf --check`.
+fn outline(pdf: &std::path::Path) -> Vec<(String, u64)> {
+    let check = std::process::Command::new("qpdf")
+        .arg("--check")
+        .arg(pdf)
+        .output()
+        .expect("qpdf (scripts/test installs it)");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let out = std::process::Command::new("qpdf")
+        .args(["--json", "--json-key=outlines"])
+        .arg(pdf)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["outlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["title"].as_str().unwrap().to_string(),
+                o["destpageposfrom1"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn each_sorted_split_batch_has_a_valid_outline_of_its_own_letters() {
+    let w = zips(&["20002", "10001", "20001", "10001", "20001"]);
+    pdf(&w, &["--sort", "zip", "--split", "2", "--batch-only"]).expect_code(0);
+    // Sorted: rows 3, 5 (10001), 4, 6 (20001), 2 (20002).
+    assert_eq!(
+        outline(&w.join("print/batch-001.pdf")),
+        [
+            ("Row 3: P1 Person1".to_string(), 1),
+            ("Row 5: P3 Person3".to_string(), 2)
+        ]
+    );
+    assert_eq!(
+        outline(&w.join("print/batch-003.pdf")),
+        [("Row 2: P0 Person0".to_string(), 1)]
+    );
+}

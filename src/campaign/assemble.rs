@@ -181,7 +181,9 @@ impl<'a> Assembly<'a> {
                 }
             };
             let start = batch.page_count();
-            batch.add_bookmark(&recipient_or_row(&recipient, row), start);
+            batch
+                .add_bookmark(&recipient_or_row(&recipient, row), start)
+                .map_err(batch_failure)?;
             for page in &pages {
                 batch
                     .add_encoded(page, self.images)

@@ -315,7 +315,9 @@ fn combined_batch_with_bookmarks_and_shared_image() {
     let out = std::fs::File::create(&file).unwrap();
     let mut writer = PdfWriter::new(out, &embedded, info()).unwrap();
     for letter in 0..150 {
-        writer.add_bookmark(&format!("Letter {}", letter + 1), writer.page_count());
+        writer
+            .add_bookmark(&format!("Letter {}", letter + 1), writer.page_count())
+            .unwrap();
         for page in &pages {
             writer.add_page(page, &images).unwrap();
         }
@@ -384,7 +386,9 @@ fn ten_thousand_pages_stream() {
     let mut writer = PdfWriter::new(out, &embedded, DocInfo::default()).unwrap();
     for i in 0..10_000 {
         if i % 2 == 0 {
-            writer.add_bookmark(&format!("Letter {}", i / 2 + 1), i);
+            writer
+                .add_bookmark(&format!("Letter {}", i / 2 + 1), i)
+                .unwrap();
         }
         writer.add_page(&pages[i % 2], &images).unwrap();
     }
@@ -410,7 +414,7 @@ fn bench_thousand_letters() {
     let out = std::fs::File::create(&file).unwrap();
     let mut writer = PdfWriter::new(out, &embedded, info()).unwrap();
     for i in 0..1000 {
-        writer.add_bookmark(&format!("Letter {i}"), i);
+        writer.add_bookmark(&format!("Letter {i}"), i).unwrap();
         writer.add_page(&letter[0], &images).unwrap();
     }
     writer.finish(&images).unwrap();
@@ -502,7 +506,9 @@ fn bench_memory_ten_thousand_pages() {
         .and_then(|p| p.parse().ok())
         .unwrap_or(10_000);
     for i in 0..pages_total {
-        writer.add_bookmark(&format!("Letter {}", i + 1), i);
+        writer
+            .add_bookmark(&format!("Letter {}", i + 1), i)
+            .unwrap();
         writer.add_page(&pages[0], &images).unwrap();
     }
     writer.finish(&images).unwrap();

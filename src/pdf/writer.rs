@@ -1,7 +1,8 @@
 //! The streaming PDF writer: each page's content stream, annotations and page object go to
 //! the output as soon as the page is added; fonts, images, the page tree, outline, catalog
-//! and cross-reference table follow in `finish`. Only object offsets and page ids stay in
-//! memory, so a 10,000-page batch costs little more memory than a one-page letter.
+//! and cross-reference table follow in `finish`. Outline entries are written as they come
+//! (each once the next is known). Only object offsets and page ids stay in memory, a few
+//! bytes per page, so a 10,000-page batch costs little more memory than a one-page letter.
 
 use std::io::{self, BufWriter, Write};
 
@@ -70,7 +71,19 @@ pub struct PdfWriter<'a, W: Write> {
     font_refs: Vec<Option<Ref>>,
     /// Image XObject (and soft mask) of each image used in this file.
     image_refs: Vec<(ImageId, Ref)>,
-    bookmarks: Vec<(String, usize)>,
+    /// The outline, written as it grows (see [`PdfWriter::add_bookmark`]).
+    outline: Outline,
+}
+
+/// The outline's state: each entry is written once the next one is known (it needs its
+/// `Next`), so only the last stays in memory, however many letters the batch holds.
+#[derive(Default)]
+struct Outline {
+    root: Option<Ref>,
+    first: Option<Ref>,
+    count: usize,
+    /// The newest entry, not yet written: its object, the one before it, title, page index.
+    pending: Option<(Ref, Option<Ref>, String, usize)>,
 }
 
 /// A link area of an encoded page (top-left origin, like [`Item::Link`]).
@@ -162,7 +175,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             nodes: Vec::new(),
             font_refs: vec![None; fonts.faces.len()],
             image_refs: Vec::new(),
-            bookmarks: Vec::new(),
+            outline: Outline::default(),
         };
         writer.catalog = writer.alloc(1);
         writer.page_root = writer.alloc(1);
@@ -254,8 +267,53 @@ impl<'a, W: Write> PdfWriter<'a, W> {
     }
 
     /// Adds an outline entry (bookmark) pointing at the page with this index (0-based).
-    pub fn add_bookmark(&mut self, title: &str, page_index: usize) {
-        self.bookmarks.push((title.to_string(), page_index));
+    /// The entry goes to the file when the next one is added (or at `finish`), so its page
+    /// must be added before then.
+    pub fn add_bookmark(&mut self, title: &str, page_index: usize) -> io::Result<()> {
+        let root = match self.outline.root {
+            Some(root) => root,
+            None => {
+                let root = self.alloc(1);
+                self.outline.root = Some(root);
+                root
+            }
+        };
+        let id = self.alloc(1);
+        let prev = match self.outline.pending.take() {
+            Some(pending) => {
+                let prev = pending.0;
+                self.write_outline_item(root, pending, Some(id))?;
+                Some(prev)
+            }
+            None => None,
+        };
+        self.outline.first.get_or_insert(id);
+        self.outline.count += 1;
+        self.outline.pending = Some((id, prev, title.to_string(), page_index));
+        Ok(())
+    }
+
+    fn write_outline_item(
+        &mut self,
+        root: Ref,
+        (id, prev, title, page): (Ref, Option<Ref>, String, usize),
+        next: Option<Ref>,
+    ) -> io::Result<()> {
+        let mut chunk = Chunk::new();
+        let mut item = chunk.outline_item(id);
+        item.title(TextStr(&title)).parent(root);
+        if let Some(prev) = prev {
+            item.prev(prev);
+        }
+        if let Some(next) = next {
+            item.next(next);
+        }
+        // An entry whose page never came has no destination (it still opens the outline).
+        if let Some(&page) = self.pages.get(page) {
+            item.dest().page(page).xyz(0.0, 10_000.0, None);
+        }
+        item.finish();
+        self.write_chunk(id, &chunk)
     }
 
     pub fn page_count(&self) -> usize {
@@ -486,40 +544,24 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         self.write_chunk(self.page_root, &chunk)
     }
 
+    /// The last entry and the outline's root.
     fn write_outline(&mut self) -> io::Result<Option<Ref>> {
-        let bookmarks: Vec<(String, usize)> = std::mem::take(&mut self.bookmarks)
-            .into_iter()
-            .filter(|(_, page)| *page < self.pages.len())
-            .collect();
-        if bookmarks.is_empty() {
+        let (Some(root), Some(first), Some(pending)) = (
+            self.outline.root,
+            self.outline.first,
+            self.outline.pending.take(),
+        ) else {
             return Ok(None);
-        }
-        let root = self.alloc(1);
-        let first = self.alloc(bookmarks.len());
-        let item_ref = |i: usize| Ref::new(first.get() + i as i32);
-        let last = item_ref(bookmarks.len() - 1);
+        };
+        let last = pending.0;
+        self.write_outline_item(root, pending, None)?;
         let mut chunk = Chunk::new();
         chunk
             .outline(root)
             .first(first)
             .last(last)
-            .count(bookmarks.len() as i32);
+            .count(self.outline.count as i32);
         self.write_chunk(root, &chunk)?;
-        for (i, (title, page)) in bookmarks.iter().enumerate() {
-            let id = item_ref(i);
-            let mut chunk = Chunk::new();
-            let mut item = chunk.outline_item(id);
-            item.title(TextStr(title)).parent(root);
-            if i > 0 {
-                item.prev(item_ref(i - 1));
-            }
-            if i + 1 < bookmarks.len() {
-                item.next(item_ref(i + 1));
-            }
-            item.dest().page(self.pages[*page]).xyz(0.0, 10_000.0, None);
-            item.finish();
-            self.write_chunk(id, &chunk)?;
-        }
         Ok(Some(root))
     }
 
