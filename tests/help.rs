@@ -7,7 +7,16 @@ use std::process::Command;
 
 /// Every command, and the top level ("").
 const COMMANDS: &[&str] = &[
-    "", "pdf", "send", "status", "check", "preview", "init", "studio",
+    "",
+    "pdf",
+    "envelopes",
+    "labels",
+    "send",
+    "status",
+    "check",
+    "preview",
+    "init",
+    "studio",
 ];
 
 fn help(command: &str) -> String {
