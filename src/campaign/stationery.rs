@@ -224,9 +224,10 @@ fn run(cfg: &StationeryConfig, reporter: &Reporter) -> Result<ExitCode, Failure>
             let end = u64::from(start) + checked.valid;
             let left = (per - end % per) % per;
             let mut s = format!(
-                "Wrote {} labels on {pages} {} sheets to {} (first sheet from label {})",
+                "Wrote {} labels on {pages} {} {} to {} (first sheet from label {})",
                 checked.valid,
                 stock.name(),
+                if pages == 1 { "sheet" } else { "sheets" },
                 cfg.out.display(),
                 start + 1
             );
