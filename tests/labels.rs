@@ -282,11 +282,27 @@ fn a_start_past_the_sheet_is_refused_before_anything_is_written() {
 fn envelopes_have_the_size_of_the_envelope_and_the_address_in_its_place() {
     let w = workdir("letter", 3);
     let cases = [
-        ("10", (9.5 * IN, 4.125 * IN), (4.0 * IN, 2.0 * IN)),
-        ("dl", (220.0 * MM, 110.0 * MM), (100.0 * MM, 50.0 * MM)),
-        ("c5", (229.0 * MM, 162.0 * MM), (110.0 * MM, 80.0 * MM)),
+        // size, page, the area's top-left corner, what it keeps clear right and bottom
+        (
+            "10",
+            (9.5 * IN, 4.125 * IN),
+            (4.0 * IN, 2.0 * IN),
+            (0.5 * IN, 0.625 * IN),
+        ),
+        (
+            "dl",
+            (220.0 * MM, 110.0 * MM),
+            (100.0 * MM, 50.0 * MM),
+            (15.0 * MM, 15.0 * MM),
+        ),
+        (
+            "c5",
+            (229.0 * MM, 162.0 * MM),
+            (110.0 * MM, 80.0 * MM),
+            (15.0 * MM, 15.0 * MM),
+        ),
     ];
-    for (size, (pw, ph), (ax, ay)) in cases {
+    for (size, (pw, ph), (ax, ay), (right, bottom)) in cases {
         let out = format!("env-{size}.pdf");
         w.run(&[
             "envelopes",
@@ -324,10 +340,7 @@ fn envelopes_have_the_size_of_the_envelope_and_the_address_in_its_place() {
                 "{texts:?}"
             );
             for r in &recipient {
-                assert!(
-                    r.x1 <= pw - 0.25 * IN && r.y1 <= ph - 0.5 * IN,
-                    "{size}: {r:?}"
-                );
+                assert!(r.x1 <= pw - right && r.y1 <= ph - bottom, "{size}: {r:?}");
             }
             // Return address: the letterhead's name and postal lines in the top-left
             // corner, without the phone and email line.
@@ -552,4 +565,34 @@ fn the_shipped_samples_make_envelopes_and_labels() {
         let fonts = pdf_fonts(pdf);
         assert!(fonts.iter().all(|f| f.embedded && f.subset), "{fonts:?}");
     }
+}
+
+#[test]
+fn a_return_address_too_large_for_the_corner_is_one_template_error() {
+    let w = workdir("letter", 2);
+    let wide = "A Very Long Name for a Library Foundation That Goes On and On Past the Address";
+    w.file(
+        "t.md",
+        template("letter").replace("Riverside Library Foundation", wide),
+    );
+    let run = w.run(&["envelopes", "-t", "t.md", "-d", "d.csv", "-o", "e.pdf"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("t.md")
+            && run
+                .stderr
+                .contains("too wide for the top-left corner of a #10 envelope")
+            && run.stderr.contains("letterhead"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("row 2"),
+        "said once, not per row: {}",
+        run.stderr
+    );
+    assert!(!w.join("e.pdf").exists());
+    // Labels carry no return address: the same template makes them.
+    w.run(&["labels", "-t", "t.md", "-d", "d.csv", "-o", "l.pdf"])
+        .expect_code(0);
 }
