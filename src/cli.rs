@@ -31,6 +31,10 @@ pub struct Cli {
 pub enum Command {
     /// Write one PDF letter per data row, and optionally one combined print batch.
     Pdf(PdfArgs),
+    /// Write one PDF of envelopes, one per data row, with the letterhead's return address.
+    Envelopes(EnvelopesArgs),
+    /// Write one PDF of address labels (Avery 5160/8160 or L7163 sheets), one per data row.
+    Labels(LabelsArgs),
     /// Email each official their letter through your SMTP server, exactly once.
     Send(SendArgs),
     /// Sign in to Microsoft 365, Google or another OAuth 2 provider for `send`.
@@ -271,6 +275,112 @@ pub struct PdfArgs {
     /// No progress bar and no summary line; problems are still reported.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+/// The envelope sizes of `envelopes --size`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EnvelopeSizeArg {
+    /// US #10 business envelope, 9.5 x 4.125 in.
+    #[value(name = "10")]
+    No10,
+    /// DL, 220 x 110 mm (A4 folded in three).
+    Dl,
+    /// C5, 229 x 162 mm (A4 folded once).
+    C5,
+}
+
+/// The label sheets of `labels --stock`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LabelStockArg {
+    /// Avery 5160 (laser) / 8160 (inkjet): US Letter, 3 x 10 labels of 2.625 x 1 in.
+    #[value(name = "5160", alias = "8160")]
+    Avery5160,
+    /// Avery L7163: A4, 2 x 7 labels of 99.1 x 38.1 mm.
+    #[value(name = "l7163", alias = "L7163")]
+    AveryL7163,
+}
+
+/// What `envelopes` and `labels` share with `pdf`: the rows, the output file, the checks.
+#[derive(Debug, Args)]
+pub struct StationeryArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    /// Only the first N selected rows.
+    #[arg(long, value_name = "N", help_heading = SELECTING)]
+    pub limit: Option<usize>,
+
+    /// The PDF to write (never over an input; an existing file only with --force).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// A config file whose [offices] table adds forms of address (titles, honorifics) to
+    /// the built-in table; the same file as `pdf --config`.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Write the rows that are fine and list the rows that were skipped, instead of writing
+    /// nothing when a row has a problem. The exit code is still 1 if rows were skipped.
+    #[arg(long)]
+    pub skip_invalid: bool,
+
+    /// Overwrite the output file if it exists.
+    #[arg(long, short = 'f')]
+    pub force: bool,
+
+    /// No progress bar and no summary line; problems are still reported.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Write one PDF of envelopes, one per data row, with the letterhead's return address.
+///
+/// Each row's envelope carries the template's `address` block (the lines the letter prints
+/// in the window) in the size's address area, and the letterhead's name and postal lines
+/// as the return address, top left. One envelope per page, the page the size of the
+/// envelope. Every row is checked first: an address too large for the area even at 9 pt is
+/// a row problem, and nothing is written.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  lettermerge envelopes --template templates/welcome.md --data samples/officials.csv \\\n      --size 10 --out envelopes.pdf"
+)]
+pub struct EnvelopesArgs {
+    #[command(flatten)]
+    pub common: StationeryArgs,
+
+    /// The envelope: 10 (US #10), dl or c5 (default: 10 for a letter-size template, dl for
+    /// an A4 one).
+    #[arg(long, value_name = "SIZE")]
+    pub size: Option<EnvelopeSizeArg>,
+}
+
+/// Write one PDF of address labels (Avery 5160/8160 or L7163 sheets), one per data row.
+///
+/// Each row's label carries the template's `address` block (the lines the letter prints in
+/// the window), inset from the label's edges. Labels fill each sheet across, then down;
+/// --start N begins at the Nth label of the first sheet, so that a sheet already partly
+/// used can be finished. Every row is checked first: an address too large for a label even
+/// at 8 pt is a row problem, and nothing is written.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  lettermerge labels --template templates/welcome.md --data samples/officials.csv \\\n      --stock 5160 --start 7 --out labels.pdf"
+)]
+pub struct LabelsArgs {
+    #[command(flatten)]
+    pub common: StationeryArgs,
+
+    /// The label sheet: 5160 (also 8160; US Letter, 30 labels) or l7163 (A4, 14 labels)
+    /// (default: 5160 for a letter-size template, l7163 for an A4 one).
+    #[arg(long, value_name = "STOCK")]
+    pub stock: Option<LabelStockArg>,
+
+    /// The first label to use on the first sheet, counted across then down from 1 (the
+    /// top-left label).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub start: u32,
 }
 
 /// The template and the data, shared by every command that renders letters.

@@ -39,6 +39,7 @@ pub mod report;
 pub mod review;
 pub mod send_run;
 pub mod smtp;
+pub mod stationery_run;
 pub mod studio;
 
 /// Runs one command and returns the exit code; `main` only parses arguments and exits.
@@ -46,6 +47,20 @@ pub fn run(cli: cli::Cli) -> exit_codes::ExitCode {
     match cli.command {
         cli::Command::Pdf(args) => match config::PdfConfig::from_args(args) {
             Ok(cfg) => print_run::run(&cfg),
+            Err(e) => {
+                eprintln!("error: {e}");
+                exit_codes::ExitCode::Error
+            }
+        },
+        cli::Command::Envelopes(args) => match config::StationeryConfig::envelopes(args) {
+            Ok(cfg) => stationery_run::run(&cfg),
+            Err(e) => {
+                eprintln!("error: {e}");
+                exit_codes::ExitCode::Error
+            }
+        },
+        cli::Command::Labels(args) => match config::StationeryConfig::labels(args) {
+            Ok(cfg) => stationery_run::run(&cfg),
             Err(e) => {
                 eprintln!("error: {e}");
                 exit_codes::ExitCode::Error

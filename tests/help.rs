@@ -7,7 +7,17 @@ use std::process::Command;
 
 /// Every command, and the top level ("").
 const COMMANDS: &[&str] = &[
-    "", "pdf", "send", "login", "status", "check", "preview", "init", "studio",
+    "",
+    "pdf",
+    "envelopes",
+    "labels",
+    "send",
+    "login",
+    "status",
+    "check",
+    "preview",
+    "init",
+    "studio",
 ];
 
 fn help(command: &str) -> String {

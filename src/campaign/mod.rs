@@ -11,5 +11,6 @@ pub mod preview;
 pub mod print;
 pub mod render;
 pub mod send;
+pub mod stationery;
 
 pub use self::open::{check_and_list, check_rows, open, sender_settings, Opened, UNCHECKED_FROM};

@@ -11,9 +11,11 @@ mod pdf;
 pub mod provider;
 pub mod secret;
 pub mod send;
+mod stationery;
 
 pub use check::{CheckConfig, PreviewConfig, PreviewOutput, PREVIEW_DEFAULT_ROWS};
 pub use pdf::{PdfConfig, Split};
+pub use stationery::{StationeryConfig, Stock};
 
 use crate::cli::{InputArgs, SelectArgs};
 use crate::records::{DataOptions, SelectSpec};

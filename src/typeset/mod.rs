@@ -9,6 +9,7 @@ mod linebreak;
 pub mod page;
 mod par;
 mod shape;
+pub mod stationery;
 
 use crate::images::ImageStore;
 use crate::letter::Letter;
@@ -57,17 +58,7 @@ impl Typesetter {
         let mut warnings = Vec::new();
         let pages = layout::letter(&mut self.engine, &self.style, letter, images, &mut warnings)?;
         for &c in &self.engine.missing {
-            warnings.push(
-                Problem::warning(format!(
-                    "the font has no glyph for U+{:04X} ({c}); it prints as a blank box",
-                    u32::from(c)
-                ))
-                .at_row(letter.row)
-                .with_hint(
-                    "replace the character in the data or template, or give a font that has it \
-                     (`font.regular` in the template)",
-                ),
-            );
+            warnings.push(missing_glyph_warning(c, Some(letter.row)));
         }
         Ok(Typeset { pages, warnings })
     }
@@ -88,6 +79,22 @@ impl Typesetter {
 
     pub fn fonts(&self) -> &FontSet {
         &self.engine.fonts
+    }
+}
+
+/// A character the fonts lack, as every output reports it: the text still prints, with a box.
+fn missing_glyph_warning(c: char, row: Option<u64>) -> Problem {
+    let p = Problem::warning(format!(
+        "the font has no glyph for U+{:04X} ({c}); it prints as a blank box",
+        u32::from(c)
+    ))
+    .with_hint(
+        "replace the character in the data or template, or give a font that has it \
+         (`font.regular` in the template)",
+    );
+    match row {
+        Some(row) => p.at_row(row),
+        None => p,
     }
 }
 
