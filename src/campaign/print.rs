@@ -84,7 +84,8 @@ struct Checked {
     warnings: Vec<Problem>,
     existing: Vec<PathBuf>,
     usage: GlyphUsage,
-    /// The file name of each valid row, handed out in row order.
+    /// The file name of each valid row, handed out in row order (none in a batch-only run,
+    /// which writes no letter files).
     names: HashMap<u64, String>,
     /// Letters per `--split-by` value (all under "" without one).
     tally: Tally,
@@ -406,12 +407,16 @@ fn check_pass(
                 checked.rows += 1;
                 checked.valid += 1;
                 checked.warnings.extend(warnings);
-                let name = letter_file_name(&mut names, filename.as_deref(), row);
-                let path = cfg.out_dir.join(&name);
-                if !cfg.force && !cfg.batch_only && occupied(&path) {
-                    checked.existing.push(path);
+                // A batch-only run writes no letter files, so it keeps no names: nothing
+                // is held per letter (the valid rows are those not in `invalid_rows`).
+                if !cfg.batch_only {
+                    let name = letter_file_name(&mut names, filename.as_deref(), row);
+                    let path = cfg.out_dir.join(&name);
+                    if !cfg.force && occupied(&path) {
+                        checked.existing.push(path);
+                    }
+                    checked.names.insert(row, name);
                 }
-                checked.names.insert(row, name);
             }
         }
         Ok(())
@@ -541,8 +546,13 @@ fn write_pass(
         let Some(record) = record.ok() else {
             return RowWrite::Skip;
         };
-        let Some(name) = checked.names.get(&record.row) else {
+        if checked.invalid_rows.binary_search(&record.row).is_ok() {
             return RowWrite::Skip;
+        }
+        let name = match checked.names.get(&record.row) {
+            Some(name) => name.clone(),
+            None if cfg.batch_only => String::new(),
+            None => return RowWrite::Skip,
         };
         let Ok(letter) = template.render(&record) else {
             return RowWrite::Failed(changed());
@@ -575,7 +585,7 @@ fn write_pass(
                 format!("Letter to {recipient}")
             };
             let info = doc_info(title, &author, created);
-            let path = cfg.out_dir.join(name);
+            let path = cfg.out_dir.join(&name);
             if let Err(e) = write_atomically(&path, cfg.force, |w| {
                 write_pages(w, &pages, fonts, images, info)
             }) {
@@ -590,7 +600,7 @@ fn write_pass(
         RowWrite::Letter {
             placed: Placed {
                 row: letter.row,
-                name: name.clone(),
+                name,
                 recipient,
                 // Only the batch needs the pages once the letter's own file is written.
                 pages: if cfg.combined.is_some() {

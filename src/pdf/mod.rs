@@ -8,6 +8,7 @@
 mod content;
 mod deflate;
 mod fonts;
+mod offsets;
 mod spill;
 mod writer;
 

@@ -13,6 +13,7 @@ use pdf_writer::{Chunk, Date, Filter, Finish, Name, Rect, Ref, Str, TextStr};
 use super::content::{page_content, PageRefs};
 use super::deflate::Deflater;
 use super::fonts::{EmbeddedFace, EmbeddedFonts, Outlines};
+use super::offsets::Offsets;
 use crate::images::{ImageData, ImageId, ImageStore};
 use crate::typeset::page::{Item, Page};
 
@@ -58,7 +59,7 @@ pub struct PdfWriter<'a, W: Write> {
     fonts: &'a EmbeddedFonts,
     info: DocInfo,
     /// Byte offset of each object, indexed by object number (0 unused).
-    offsets: Vec<u64>,
+    offsets: Offsets,
     next_id: i32,
     catalog: Ref,
     page_root: Ref,
@@ -165,7 +166,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             pos: 0,
             fonts,
             info,
-            offsets: vec![0],
+            offsets: Offsets::new(),
             next_id: 1,
             catalog: Ref::new(1),
             page_root: Ref::new(1),
@@ -565,35 +566,42 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         Ok(Some(root))
     }
 
+    /// The cross-reference table, streamed entry by entry (20 bytes an object: a batch of
+    /// half a million letters has 1.5 million).
     fn write_xref(&mut self) -> io::Result<()> {
         let start = self.pos;
-        let mut table = Vec::with_capacity(self.offsets.len() * 20 + 200);
-        write!(
-            table,
-            "xref\n0 {}\n0000000000 65535 f \n",
-            self.offsets.len()
-        )?;
-        for &offset in self.offsets.iter().skip(1) {
-            if offset == 0 {
-                // Reserved but never written; mark free so the table stays valid.
-                table.extend_from_slice(b"0000000000 65535 f \n");
+        let count = self.offsets.len();
+        let file_id = self.file_id()?;
+        let mut head = Vec::new();
+        write!(head, "xref\n0 {count}\n")?;
+        self.write_raw(&head)?;
+        let mut first = true;
+        let (out, pos) = (&mut self.out, &mut self.pos);
+        self.offsets.for_each(|offset| {
+            let entry = if std::mem::take(&mut first) || offset == 0 {
+                // Object 0, and any reserved but never written: free, so the table stays valid.
+                *b"0000000000 65535 f \n"
             } else {
-                writeln!(table, "{offset:010} 00000 n ")?;
-            }
-        }
-        let file_id = self.file_id();
+                let mut e = *b"0000000000 00000 n \n";
+                e[..10].copy_from_slice(format!("{offset:010}").as_bytes());
+                e
+            };
+            out.write_all(&entry)?;
+            *pos += entry.len() as u64;
+            Ok(())
+        })?;
+        let mut tail = Vec::new();
         write!(
-            table,
-            "trailer\n<< /Size {} /Root {} 0 R /Info {} 0 R /ID [<{file_id}> <{file_id}>] >>\nstartxref\n{start}\n%%EOF\n",
-            self.offsets.len(),
+            tail,
+            "trailer\n<< /Size {count} /Root {} 0 R /Info {} 0 R /ID [<{file_id}> <{file_id}>] >>\nstartxref\n{start}\n%%EOF\n",
             self.catalog.get(),
             self.info_ref.get(),
         )?;
-        self.write_raw(&table)
+        self.write_raw(&tail)
     }
 
     /// A file identifier derived from the content we wrote, so equal inputs give equal files.
-    fn file_id(&self) -> String {
+    fn file_id(&self) -> io::Result<String> {
         let mut hash: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
         let mut feed = |bytes: &[u8]| {
             for &b in bytes {
@@ -605,22 +613,23 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         feed(&(self.pages.len() as u64).to_le_bytes());
         feed(self.info.title.as_deref().unwrap_or("").as_bytes());
         feed(&self.info.created.unwrap_or(0).to_le_bytes());
-        for offset in &self.offsets {
+        self.offsets.for_each(|offset| {
             feed(&offset.to_le_bytes());
-        }
-        format!("{hash:032X}")
+            Ok(())
+        })?;
+        Ok(format!("{hash:032X}"))
     }
 
     /// Reserves `n` consecutive object numbers and returns the first.
     fn alloc(&mut self, n: usize) -> Ref {
         let first = self.next_id;
         self.next_id += n as i32;
-        self.offsets.resize(self.next_id as usize, 0);
+        self.offsets.grow(self.next_id as usize);
         Ref::new(first)
     }
 
     fn write_chunk(&mut self, id: Ref, chunk: &Chunk) -> io::Result<()> {
-        self.offsets[id.get() as usize] = self.pos;
+        self.offsets.set(id.get() as usize, self.pos)?;
         self.write_raw(chunk.as_bytes())
     }
 
