@@ -55,7 +55,7 @@ pub fn run(cfg: &CheckConfig) -> ExitCode {
         reporter.summary(&format!("by kind: {tally}"));
     }
     reporter.summary(&report.summary());
-    if report.errors().next().is_some() {
+    if report.has_errors() {
         ExitCode::Problems
     } else {
         ExitCode::Success

@@ -92,13 +92,39 @@ pub struct Checker<'a> {
     pub images: &'a ImageStore,
 }
 
+/// Findings kept in full (text, hint, row). Past this many, a row's finding is kept only as
+/// its row number under its group (8 bytes), so that checking half a million rows that share
+/// a problem (a data file where every row repeats an email address) stays small: 10,000 full
+/// findings are a few MiB, and the report shows them grouped on one screen anyway.
+pub const MAX_FULL_FINDINGS: usize = 10_000;
+
+/// Groups of findings past [`MAX_FULL_FINDINGS`] (one per kind, severity, column and group
+/// text). Findings that would make more are only counted: the groups are what the report
+/// shows, and a thousand of them is already more than anyone reads.
+pub const MAX_GROUPS_BEYOND: usize = 1_000;
+
+/// Findings past [`MAX_FULL_FINDINGS`] that share one group: its text (the group's, not any
+/// one row's) and their rows.
+#[derive(Debug)]
+pub struct Beyond {
+    pub finding: Finding,
+    /// Ascending (rows are checked in order).
+    pub rows: Vec<u64>,
+}
+
 /// Everything a check found.
 #[derive(Debug, Default)]
 pub struct CheckReport {
     /// Rows checked.
     pub rows: u64,
-    /// Problems without a row first (missing columns), then in row order.
+    /// Problems without a row first (missing columns), then in row order; at most
+    /// [`MAX_FULL_FINDINGS`] of a row (the rest are in `beyond`).
     pub findings: Vec<Finding>,
+    /// Findings past the ones kept in full, by group.
+    pub beyond: Vec<Beyond>,
+    beyond_index: HashMap<(Kind, crate::problem::Severity, Option<String>, String), usize>,
+    /// Findings past the full ones and past [`MAX_GROUPS_BEYOND`] groups: only counted.
+    pub uncounted: (u64, u64),
     /// Rows with at least one error.
     pub error_rows: BTreeSet<u64>,
     /// Rows whose letter has no `from` of its own, so the sender comes from the config.
@@ -109,6 +135,76 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
+    /// Keeps a finding: in full while there is room, else as a row of its group.
+    pub fn add(&mut self, finding: Finding) {
+        let Some(row) = finding.problem.row else {
+            // A file-level problem: a handful per run at most.
+            self.findings.push(finding);
+            return;
+        };
+        if self.findings.len() < MAX_FULL_FINDINGS {
+            self.findings.push(finding);
+            return;
+        }
+        let p = &finding.problem;
+        let key = (
+            finding.kind,
+            p.severity,
+            p.column.clone(),
+            p.group_message().to_string(),
+        );
+        if let Some(&i) = self.beyond_index.get(&key) {
+            self.beyond[i].rows.push(row);
+            return;
+        }
+        if self.beyond.len() >= MAX_GROUPS_BEYOND {
+            if p.is_error() {
+                self.uncounted.0 += 1;
+            } else {
+                self.uncounted.1 += 1;
+            }
+            return;
+        }
+        let mut problem = finding.problem;
+        problem.message = problem.group_message().to_string();
+        problem.hint = problem.group_hint().map(str::to_string);
+        problem.group = None;
+        self.beyond_index.insert(key, self.beyond.len());
+        self.beyond.push(Beyond {
+            finding: Finding::new(finding.kind, problem),
+            rows: vec![row],
+        });
+    }
+
+    /// Whether any row or the file has an error.
+    pub fn has_errors(&self) -> bool {
+        self.errors().next().is_some()
+            || self.uncounted.0 > 0
+            || self.beyond.iter().any(|b| b.finding.problem.is_error())
+    }
+
+    /// Every finding counted, the ones past the full ones included: (errors, warnings).
+    pub fn finding_counts(&self) -> (usize, usize) {
+        let (mut errors, mut warnings) = (self.errors().count(), self.warnings().count());
+        for b in &self.beyond {
+            if b.finding.problem.is_error() {
+                errors += b.rows.len();
+            } else {
+                warnings += b.rows.len();
+            }
+        }
+        (
+            errors + self.uncounted.0 as usize,
+            warnings + self.uncounted.1 as usize,
+        )
+    }
+
+    /// How many findings are not kept one by one (past [`MAX_FULL_FINDINGS`]).
+    pub fn not_kept(&self) -> usize {
+        self.beyond.iter().map(|b| b.rows.len()).sum::<usize>()
+            + (self.uncounted.0 + self.uncounted.1) as usize
+    }
+
     pub fn errors(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.problem.is_error())
     }
@@ -120,10 +216,16 @@ impl CheckReport {
     /// Every finding of one row, the missing columns that break it included.
     pub fn for_row(&self, row: u64) -> impl Iterator<Item = &Finding> {
         let broken = self.broken_rows.binary_search(&row).is_ok();
-        self.findings.iter().filter(move |f| {
+        let kept = self.findings.iter().filter(move |f| {
             f.problem.row == Some(row)
                 || (broken && f.kind == Kind::MissingColumn && f.problem.row.is_none())
-        })
+        });
+        let beyond = self
+            .beyond
+            .iter()
+            .filter(move |b| b.rows.binary_search(&row).is_ok())
+            .map(|b| &b.finding);
+        kept.chain(beyond)
     }
 
     /// The errors (or the warnings) as the report lists them: the same problem in many
@@ -136,6 +238,33 @@ impl CheckReport {
                 .filter(|f| f.problem.is_error() == errors)
                 .map(|f| (f.kind, &f.problem)),
         );
+        // The rows past the full findings join their group (or make one).
+        for b in self
+            .beyond
+            .iter()
+            .filter(|b| b.finding.problem.is_error() == errors)
+        {
+            let p = &b.finding.problem;
+            let same = groups.iter_mut().find(|g| {
+                let q = g.first();
+                g.key == b.finding.kind
+                    && !g.rows.is_empty()
+                    && q.column == p.column
+                    && q.group_message() == p.group_message()
+            });
+            match same {
+                Some(g) => {
+                    g.rows.extend_from_slice(&b.rows);
+                    g.rows.sort_unstable();
+                    g.rows.dedup();
+                }
+                None => groups.push(Group {
+                    key: b.finding.kind,
+                    members: vec![p],
+                    rows: b.rows.clone(),
+                }),
+            }
+        }
         groups.sort_by_key(|g| {
             (
                 !g.rows.is_empty(),
@@ -151,6 +280,11 @@ impl CheckReport {
         let mut counts: HashMap<(Kind, bool), usize> = HashMap::new();
         for f in &self.findings {
             *counts.entry((f.kind, f.problem.is_error())).or_default() += 1;
+        }
+        for b in &self.beyond {
+            *counts
+                .entry((b.finding.kind, b.finding.problem.is_error()))
+                .or_default() += b.rows.len();
         }
         let mut out: Vec<(Kind, bool, usize)> =
             counts.into_iter().map(|((k, e), n)| (k, e, n)).collect();
@@ -181,8 +315,7 @@ impl CheckReport {
 
     /// "7,453 rows checked: 3 errors in 2 rows, 4,721 warnings": every finding counted.
     pub fn summary(&self) -> String {
-        let errors = self.errors().count();
-        let warnings = self.warnings().count();
+        let (errors, warnings) = self.finding_counts();
         format!(
             "{} {} checked: {} {} in {} {}, {} {}",
             thousands(self.rows),
@@ -311,7 +444,9 @@ impl Checker<'_> {
             if findings.iter().any(|f| f.problem.is_error()) {
                 report.error_rows.insert(row);
             }
-            report.findings.extend(findings);
+            for finding in findings {
+                report.add(finding);
+            }
             Ok(())
         };
         parallel::ordered_map(
@@ -458,14 +593,24 @@ fn check_row(
     facts
 }
 
-/// The keys of the rows checked so far, to name the earlier row of a duplicate.
+/// The keys of the rows checked so far, to name the earlier row of a duplicate. Addresses
+/// are kept as 64-bit hashes, not text (16 bytes a row instead of the address): two
+/// different addresses share a hash about once in 10^8 checks of half a million rows.
 struct Seen {
     rows: HashMap<u64, u64>,
-    addresses: HashMap<String, u64>,
-    emails: HashMap<String, u64>,
+    addresses: HashMap<u64, u64>,
+    emails: HashMap<u64, u64>,
     /// Lower-cased file name -> the row whose letter has it.
     files: HashMap<String, u64>,
     names: NameAllocator,
+}
+
+/// A stable 64-bit hash of a text (SipHash with fixed keys: the same in every run).
+fn text_hash(text: &str) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut h = DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
 }
 
 impl Default for Seen {
@@ -512,6 +657,7 @@ impl Seen {
             }
         }
         if let Some(address) = address.filter(|a| !a.is_empty()) {
+            let address = text_hash(&address);
             match self.addresses.get(&address) {
                 Some(&first) if !duplicate_row => out.push(Finding::new(
                     Kind::DuplicateAddress,
@@ -533,7 +679,8 @@ impl Seen {
             }
         }
         if let Some(to) = to.filter(|t| !t.is_empty()) {
-            match self.emails.get(&to) {
+            let key = text_hash(&to);
+            match self.emails.get(&key) {
                 Some(&first) if !duplicate_row => out.push(Finding::new(
                     Kind::DuplicateAddress,
                     Problem::warning(format!(
@@ -552,7 +699,7 @@ impl Seen {
                 )),
                 Some(_) => {}
                 None => {
-                    self.emails.insert(to, row);
+                    self.emails.insert(key, row);
                 }
             }
         }

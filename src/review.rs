@@ -127,7 +127,7 @@ pub fn run(cfg: &PreviewConfig, file: &Path, pdf_dir: &Path) -> ExitCode {
         pdfs.len(),
         pdf_dir.display()
     ));
-    if report.errors().next().is_some() {
+    if report.has_errors() {
         ExitCode::Problems
     } else {
         ExitCode::Success
@@ -251,8 +251,7 @@ impl Page<'_> {
                 )
             }
         );
-        let errors = r.errors().count();
-        let warnings = r.warnings().count();
+        let (errors, warnings) = r.finding_counts();
         out.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n");
         let _ = write!(
             out,

@@ -705,3 +705,57 @@ fn common_thousands(n: usize) -> String {
     }
     out
 }
+
+#[test]
+fn findings_past_the_ones_kept_in_full_are_still_counted_grouped_and_stop_the_run() {
+    // 12,001 rows share one email address: 12,000 duplicate warnings, more than the
+    // 10,000 kept in full; the last row also has an error (an invalid address).
+    let mut rows: Vec<String> = (0..12_000)
+        .map(|i| {
+            row([
+                "Ann",
+                &format!("Lee{i}"),
+                &format!("{i} Main St"),
+                "same@ohio.example",
+                "D1",
+                "",
+            ])
+        })
+        .collect();
+    rows.push(row(["Bo", "Last", "9 Elm St", "not an address", "D2", ""]));
+    rows.insert(
+        0,
+        row(["Ann", "First", "1 Oak St", "same@ohio.example", "D1", ""]),
+    );
+    let w = Workdir::new();
+    w.file("t.md", TEMPLATE);
+    w.file("d.csv", csv(&rows));
+    let run = check(&w, &[]);
+    run.expect_code(1);
+    assert!(
+        run.stderr
+            .contains("12,002 rows checked: 1 error in 1 row, 12,000 warnings"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("in 12,000 rows: rows 3-12002"),
+        "{}",
+        run.stderr
+    );
+    // --all: the kept findings one by one, then the rest as one group with every row.
+    let all = check(&w, &["--all"]);
+    let singles = all.stderr.matches("has the same email address").count();
+    assert_eq!(
+        singles,
+        10_000 + 1,
+        "the kept ones and the group line: {}",
+        &all.stderr[..400]
+    );
+    assert!(
+        all.stderr.contains("in 2,000 rows: rows 10003-12002"),
+        "{}",
+        &all.stderr[all.stderr.len() - 600..]
+    );
+}

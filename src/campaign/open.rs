@@ -163,6 +163,30 @@ pub fn print_findings(reporter: &Reporter, report: &CheckReport, all: bool) {
                     reporter.problem(&f.problem);
                 }
             }
+            // Past the findings kept in full, each group once with all its rows.
+            for b in &report.beyond {
+                if b.finding.problem.is_error() == errors {
+                    let g = Group {
+                        key: b.finding.kind,
+                        members: vec![&b.finding.problem],
+                        rows: b.rows.clone(),
+                    };
+                    reporter.text(&reporter.format_group(&g));
+                }
+            }
+            let (uncounted, what) = if errors {
+                (report.uncounted.0, "errors")
+            } else {
+                (report.uncounted.1, "warnings")
+            };
+            if uncounted > 0 {
+                reporter.text(&format!(
+                    "... and {} more {what} of other kinds, past the first {} findings and {} groups (fix these and check again)",
+                    thousands(uncounted),
+                    thousands(crate::checks::MAX_FULL_FINDINGS as u64),
+                    crate::checks::MAX_GROUPS_BEYOND
+                ));
+            }
         } else {
             for text in one_screen(reporter, &report.groups(errors), LINES_PER_SEVERITY) {
                 reporter.text(&text);
@@ -187,7 +211,10 @@ fn one_screen(reporter: &Reporter, groups: &[Group<'_, Kind>], lines: usize) -> 
     }
     let hidden = &groups[out.len()..];
     if let Some(first) = hidden.first() {
-        let findings: usize = hidden.iter().map(|g| g.members.len()).sum();
+        let findings: usize = hidden
+            .iter()
+            .map(|g| g.members.len().max(g.rows.len()))
+            .sum();
         let rows: BTreeSet<u64> = hidden.iter().flat_map(|g| g.rows.iter().copied()).collect();
         let what = if first.first().is_error() {
             plural(findings, "error", "errors")

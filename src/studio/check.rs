@@ -112,8 +112,7 @@ fn screen(studio: &Studio) -> String {
         }
     };
     let report = &checked.report;
-    let errors = report.errors().count();
-    let warnings = report.warnings().count();
+    let (errors, warnings) = report.finding_counts();
     let ready = report.rows.saturating_sub(report.error_rows.len() as u64);
     let verdict = if errors == 0 {
         r#"<p class="verdict good">Every letter is ready.</p>"#.to_string()
