@@ -600,8 +600,8 @@ struct Seen {
     rows: HashMap<u64, u64>,
     addresses: HashMap<u64, u64>,
     emails: HashMap<u64, u64>,
-    /// Lower-cased file name -> the row whose letter has it.
-    files: HashMap<String, u64>,
+    /// Lower-cased file name (hashed) -> the row whose letter has it.
+    files: HashMap<u64, u64>,
     names: NameAllocator,
 }
 
@@ -710,9 +710,9 @@ impl Seen {
                 None => format!("row-{row}.pdf"),
             };
             if name == wanted {
-                self.files.insert(wanted.to_lowercase(), row);
+                self.files.insert(text_hash(&wanted.to_lowercase()), row);
             } else {
-                let first = self.files.get(&wanted.to_lowercase()).copied();
+                let first = self.files.get(&text_hash(&wanted.to_lowercase())).copied();
                 let earlier = match first {
                     Some(first) => format!("row {first}'s letter"),
                     None => "another letter's".to_string(),

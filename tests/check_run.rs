@@ -739,8 +739,7 @@ fn findings_past_the_ones_kept_in_full_are_still_counted_grouped_and_stop_the_ru
         run.stderr
     );
     assert!(
-        run.stderr
-            .contains("in 12,000 rows: rows 3-12002"),
+        run.stderr.contains("in 12,000 rows: rows 3-12002"),
         "{}",
         run.stderr
     );
