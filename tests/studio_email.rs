@@ -323,7 +323,13 @@ fn a_send_or_stop_without_our_origin_is_refused_and_sends_nothing() {
         ),
     );
     assert_eq!(r.status, 303, "{}", r.body);
-    for path in ["/email/send", "/email/test", "/email/stop", "/email/smtp"] {
+    for path in [
+        "/email/send",
+        "/email/test",
+        "/email/stop",
+        "/email/smtp",
+        "/email/signin",
+    ] {
         for origin in ["", "Origin: http://evil.example\r\n"] {
             let r = studio.send(
                 &format!(

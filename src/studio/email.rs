@@ -447,6 +447,12 @@ fn screen(
     out.push_str("<div class=\"email-actions\">");
     match &config_ok {
         Ok(smtp) => {
+            if smtp.auth == crate::config::send::AuthKind::OAuth2 {
+                out.push_str(&format!(
+                    r#"<section class="card email-signin"><h2>Sign in</h2>{}</section>"#,
+                    super::signin::card(smtp)
+                ));
+            }
             out.push_str(&test_form(smtp));
             out.push_str(&format!(
                 r#"<section class="card email-send"><h2>Send to everyone</h2>
@@ -567,6 +573,7 @@ fn smtp_form(values: &[(String, String)], error: Option<&str>) -> String {
         v("auth"),
         &[
             ("password", "Password"),
+            ("oauth2", "Sign in (Microsoft 365, Google, OAuth 2)"),
             ("xoauth2", "OAuth token (XOAUTH2)"),
         ],
     ));
@@ -605,7 +612,7 @@ fn smtp_form(values: &[(String, String)], error: Option<&str>) -> String {
 fn password_box(smtp: &SmtpConfig) -> String {
     if smtp.auth == crate::config::send::AuthKind::OAuth2 {
         // lettermerge signs in itself: the access token comes from the kept sign-in.
-        return r#"<p class="hint">Signed in with <code>lettermerge login</code>: no password is needed. If the send says to sign in again, run <code>lettermerge login --config lettermerge.toml</code> in a terminal.</p>"#.to_string();
+        return r#"<p class="hint">No password: lettermerge uses the kept sign-in (see Sign in). If a send says to sign in again, sign in again here.</p>"#.to_string();
     }
     match &smtp.username {
         None => String::new(),

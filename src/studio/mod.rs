@@ -11,6 +11,7 @@ mod html;
 mod letter;
 mod print;
 mod security;
+mod signin;
 
 use crate::exit_codes::ExitCode;
 use axum::extract::DefaultBodyLimit;
@@ -147,6 +148,8 @@ fn router(studio: Arc<Studio>) -> Router {
         .route("/email/send", post(email::send_all))
         .route("/email/stop", post(email::stop))
         .route("/email/events", get(email::events))
+        .route("/email/signin", post(signin::start))
+        .route("/email/signin/status", get(signin::status))
         .route("/assets/email.js", get(email::js))
         .route("/assets/studio.css", get(css))
         .route("/assets/studio.js", get(js))

@@ -22,7 +22,13 @@ pub struct Studio {
 
 impl Studio {
     pub fn start(dir: &Path) -> Studio {
+        Studio::start_env(dir, &[])
+    }
+
+    /// [`Studio::start`] with these environment variables set for the studio.
+    pub fn start_env(dir: &Path, env: &[(&str, &str)]) -> Studio {
         let mut child = Command::new(env!("CARGO_BIN_EXE_lettermerge"))
+            .envs(env.iter().copied())
             .arg("studio")
             .arg(dir)
             .args(["--port", "0", "--no-browser"])

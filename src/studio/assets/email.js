@@ -57,3 +57,47 @@ document.addEventListener("DOMContentLoaded", function () {
     source.close();
   };
 });
+
+// The sign-in card: while a sign-in runs, show the provider's address and code as they come
+// (/email/signin/status), and reload once it is over so the page says how it went.
+document.addEventListener("DOMContentLoaded", function () {
+  var card = document.getElementById("signin");
+  if (!card || !card.hasAttribute("data-live") || !window.fetch) {
+    return;
+  }
+  var box = document.getElementById("signin-status");
+  var show = function (s) {
+    while (box.firstChild) {
+      box.removeChild(box.firstChild);
+    }
+    (s.lines || []).forEach(function (line) {
+      var p = document.createElement("p");
+      p.textContent = line;
+      box.appendChild(p);
+    });
+    if (s.url && /^https?:\/\//.test(s.url)) {
+      var p = document.createElement("p");
+      var a = document.createElement("a");
+      a.href = s.url;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      a.textContent = s.url;
+      p.appendChild(a);
+      box.appendChild(p);
+    }
+  };
+  var poll = function () {
+    fetch("/email/signin/status", { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (s) {
+        if (!s || s.done) {
+          window.location.reload();
+          return;
+        }
+        show(s);
+        window.setTimeout(poll, 1000);
+      })
+      .catch(function () { window.setTimeout(poll, 2000); });
+  };
+  poll();
+});
