@@ -8,8 +8,10 @@
 mod content;
 mod deflate;
 mod fonts;
+mod icc;
 mod spill;
 mod writer;
+mod xmp;
 
 use std::io::{self, Write};
 use std::path::Path;

@@ -6,13 +6,18 @@
 
 use std::io::{self, BufWriter, Write};
 
-use pdf_writer::types::{ActionType, AnnotationType, CidFontType, FontFlags, PageMode, SystemInfo};
+use pdf_writer::types::{
+    ActionType, AnnotationFlags, AnnotationType, CidFontType, FontFlags, OutputIntentSubtype,
+    PageMode, SystemInfo,
+};
 use pdf_writer::writers::{Catalog, DocumentInfo};
 use pdf_writer::{Chunk, Date, Filter, Finish, Name, Rect, Ref, Str, TextStr};
 
 use super::content::{page_content, PageRefs};
 use super::deflate::Deflater;
 use super::fonts::{EmbeddedFace, EmbeddedFonts, Outlines};
+use super::icc::{srgb_profile, SRGB_DESCRIPTION};
+use super::xmp;
 use crate::images::{ImageData, ImageId, ImageStore};
 use crate::typeset::page::{Item, Page};
 
@@ -24,6 +29,10 @@ const CONTENT_COMPRESSION: u8 = 1;
 /// Pages per intermediate page-tree node, so viewers need not scan one huge /Kids array.
 const PAGES_PER_NODE: usize = 64;
 
+/// The sRGB profile goes once per PDF/A file, so it is compressed hard (2.5 KB to about
+/// 1 KB; it costs microseconds).
+const PROFILE_COMPRESSION: u8 = 9;
+
 /// Document metadata for the PDF's Info dictionary.
 #[derive(Debug, Clone, Default)]
 pub struct DocInfo {
@@ -34,6 +43,10 @@ pub struct DocInfo {
     /// Creation time in Unix seconds (UTC). The caller passes SOURCE_DATE_EPOCH here when it
     /// is set, for reproducible output; `None` writes no date.
     pub created: Option<i64>,
+    /// PDF/A-2b: XMP metadata with the `pdfaid` identifiers and an sRGB output intent.
+    pub pdf_a: bool,
+    /// Tagged PDF (PDF/UA-1): the XMP metadata also claims `pdfuaid:part 1`.
+    pub tagged: bool,
 }
 
 impl DocInfo {
@@ -46,7 +59,14 @@ impl DocInfo {
             creator: Some("lettermerge".to_string()),
             producer: Some(concat!("lettermerge ", env!("CARGO_PKG_VERSION")).to_string()),
             created,
+            ..DocInfo::default()
         }
+    }
+
+    /// The same, as PDF/A-2b when `pdf_a` is true.
+    pub fn with_pdf_a(mut self, pdf_a: bool) -> DocInfo {
+        self.pdf_a = pdf_a;
+        self
     }
 }
 
@@ -235,7 +255,9 @@ impl<'a, W: Write> PdfWriter<'a, W> {
                     link.x + link.width,
                     page.height - link.y,
                 ))
-                .border(0.0, 0.0, 0.0, None);
+                .border(0.0, 0.0, 0.0, None)
+                // Printed with the page (PDF/A asks every annotation to be printable).
+                .flags(AnnotationFlags::PRINT);
             annot
                 .action()
                 .action_type(ActionType::Uri)
@@ -334,12 +356,25 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         self.write_resources()?;
         self.write_page_tree()?;
         let outline = self.write_outline()?;
+        let (metadata, profile) = self.write_archival()?;
 
         let mut chunk = Chunk::new();
         let mut catalog = chunk.indirect(self.catalog).start::<Catalog>();
         catalog.pages(self.page_root);
         if let Some(outline) = outline {
             catalog.outlines(outline).page_mode(PageMode::UseOutlines);
+        }
+        if let Some(metadata) = metadata {
+            catalog.metadata(metadata);
+        }
+        if let Some(profile) = profile {
+            catalog
+                .output_intents()
+                .push()
+                .subtype(OutputIntentSubtype::PDFA)
+                .output_condition_identifier(TextStr(SRGB_DESCRIPTION))
+                .info(TextStr(SRGB_DESCRIPTION))
+                .dest_output_profile(profile);
         }
         catalog.finish();
         self.write_chunk(self.catalog, &chunk)?;
@@ -360,6 +395,10 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         }
         if let Some(date) = self.info.created.and_then(pdf_date) {
             doc.creation_date(date);
+            if self.info.pdf_a {
+                // PDF/A: the XMP's ModifyDate is there, so Info's ModDate must match it.
+                doc.modified_date(date);
+            }
         }
         doc.finish();
         self.write_chunk(self.info_ref, &chunk)?;
@@ -367,6 +406,38 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         self.write_xref()?;
         self.out.flush()?;
         self.out.into_inner().map_err(|e| e.into_error())
+    }
+
+    /// The XMP metadata stream (PDF/A or tagged) and the output intent's sRGB profile
+    /// (PDF/A), each once per file.
+    fn write_archival(&mut self) -> io::Result<(Option<Ref>, Option<Ref>)> {
+        let claims = xmp::Claims {
+            pdf_a: self.info.pdf_a,
+            pdf_ua: self.info.tagged,
+        };
+        if !claims.pdf_a && !claims.pdf_ua {
+            return Ok((None, None));
+        }
+        let metadata = self.alloc(1);
+        let packet = xmp::packet(&self.info, claims);
+        let mut chunk = Chunk::new();
+        // Uncompressed: PDF/A forbids a filter on the metadata stream.
+        chunk.metadata(metadata, &packet);
+        self.write_chunk(metadata, &chunk)?;
+        if !claims.pdf_a {
+            return Ok((Some(metadata), None));
+        }
+        let profile = self.alloc(1);
+        let mut deflate = Deflater::take(PROFILE_COMPRESSION);
+        let compressed = deflate.zlib(srgb_profile()).to_vec();
+        deflate.give_back();
+        let mut chunk = Chunk::new();
+        chunk
+            .icc_profile(profile, &compressed)
+            .n(3)
+            .filter(Filter::FlateDecode);
+        self.write_chunk(profile, &chunk)?;
+        Ok((Some(metadata), Some(profile)))
     }
 
     fn write_fonts(&mut self) -> io::Result<()> {
@@ -453,6 +524,20 @@ impl<'a, W: Write> PdfWriter<'a, W> {
                     components,
                     inverted_cmyk,
                 } => {
+                    if *components == 4 && self.info.pdf_a {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidInput,
+                            format!(
+                                "{} is a CMYK JPEG, which a PDF/A file with an sRGB output \
+                                 intent cannot hold; save it as an RGB JPEG or a PNG, or \
+                                 turn PDF/A off",
+                                images.path_of(image_id).map_or_else(
+                                    || format!("image {image_id}"),
+                                    |p| p.display().to_string()
+                                )
+                            ),
+                        ));
+                    }
                     let mut x = chunk.image_xobject(image_ref, bytes);
                     x.width(w).height(h).bits_per_component(8);
                     x.filter(Filter::DctDecode);
