@@ -16,7 +16,7 @@ use pdf_writer::{Chunk, Date, Filter, Finish, Name, Rect, Ref, Str, TextStr};
 use super::content::{page_content, PageRefs};
 use super::deflate::Deflater;
 use super::fonts::{EmbeddedFace, EmbeddedFonts, Outlines};
-use super::icc::{srgb_profile, SRGB_DESCRIPTION};
+use super::icc::{srgb_profile_zlib, SRGB_DESCRIPTION};
 use super::xmp;
 use crate::images::{ImageData, ImageId, ImageStore};
 use crate::typeset::page::{Item, Page};
@@ -28,10 +28,6 @@ const CONTENT_COMPRESSION: u8 = 1;
 
 /// Pages per intermediate page-tree node, so viewers need not scan one huge /Kids array.
 const PAGES_PER_NODE: usize = 64;
-
-/// The sRGB profile goes once per PDF/A file, so it is compressed hard (2.5 KB to about
-/// 1 KB; it costs microseconds).
-const PROFILE_COMPRESSION: u8 = 9;
 
 /// Document metadata for the PDF's Info dictionary.
 #[derive(Debug, Clone, Default)]
@@ -428,12 +424,9 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             return Ok((Some(metadata), None));
         }
         let profile = self.alloc(1);
-        let mut deflate = Deflater::take(PROFILE_COMPRESSION);
-        let compressed = deflate.zlib(srgb_profile()).to_vec();
-        deflate.give_back();
         let mut chunk = Chunk::new();
         chunk
-            .icc_profile(profile, &compressed)
+            .icc_profile(profile, srgb_profile_zlib())
             .n(3)
             .filter(Filter::FlateDecode);
         self.write_chunk(profile, &chunk)?;

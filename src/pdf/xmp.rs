@@ -72,12 +72,9 @@ pub fn packet(info: &DocInfo, claims: Claims) -> Vec<u8> {
         // pdfuaid is not among PDF/A's predefined schemas, so PDF/A needs its description.
         x.push_str(PDFUA_EXTENSION_SCHEMA);
     }
+    // No padding for editing in place: the files are written once, and the packet goes into
+    // every PDF/A file.
     x.push_str("</rdf:RDF>\n</x:xmpmeta>\n");
-    // Room to edit the metadata in place, as XMP writers leave.
-    for _ in 0..8 {
-        x.push_str(&" ".repeat(99));
-        x.push('\n');
-    }
     x.push_str("<?xpacket end=\"w\"?>");
     x.into_bytes()
 }
