@@ -148,6 +148,39 @@ def check_output_intent(path, pdf):
     }
 
 
+def check_limits(path, pdf):
+    """Implementation limits (6.1.13): strings, names, integers, indirect objects."""
+    if len(pdf.objects) > 8_388_607:
+        fail(path, f"{len(pdf.objects)} indirect objects")
+
+    def walk(obj, depth=0):
+        if depth > 32:
+            return
+        if isinstance(obj, pikepdf.String):
+            if len(bytes(obj)) > 32767:
+                fail(path, "a string longer than 32767 bytes")
+        elif isinstance(obj, pikepdf.Name):
+            if len(str(obj).encode()) - 1 > 127:
+                fail(path, f"a name longer than 127 bytes: {str(obj)[:40]}")
+        elif isinstance(obj, int) and not isinstance(obj, bool):
+            if not -(2**31) <= obj <= 2**31 - 1:
+                fail(path, f"an integer out of range: {obj}")
+        elif isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+            for key in obj.keys():
+                if len(key.encode()) - 1 > 127:
+                    fail(path, f"a name longer than 127 bytes: {key[:40]}")
+                value = obj.get(key)
+                if not (isinstance(value, (pikepdf.Dictionary, pikepdf.Stream)) and value.is_indirect):
+                    walk(value, depth + 1)
+        elif isinstance(obj, pikepdf.Array):
+            for item in obj:
+                if not (isinstance(item, (pikepdf.Dictionary, pikepdf.Stream)) and item.is_indirect):
+                    walk(item, depth + 1)
+
+    for obj in pdf.objects:
+        walk(obj)
+
+
 def check_objects(path, pdf):
     """Every object: no LZW, no JavaScript or launch actions, no embedded files, no blend
     modes, images in colour spaces the sRGB intent covers, fonts embedded."""
@@ -240,6 +273,7 @@ def main():
             summary["xmp"] = check_metadata(path, pdf, epoch)
             summary["title"] = str(pdf.docinfo.get("/Title"))
             summary["intent"] = check_output_intent(path, pdf)
+            check_limits(path, pdf)
             summary["fonts"], summary["images"] = check_objects(path, pdf)
             summary["annotations"] = check_annotations(path, pdf)
         print(json.dumps(summary))

@@ -29,6 +29,10 @@ const CONTENT_COMPRESSION: u8 = 1;
 /// Pages per intermediate page-tree node, so viewers need not scan one huge /Kids array.
 const PAGES_PER_NODE: usize = 64;
 
+/// The most indirect objects a PDF/A file may have (ISO 19005-2, 6.1.13, from the
+/// implementation limits of PDF 1.7): a batch of about 2.5 million one-page letters.
+const PDF_A_MAX_OBJECTS: usize = 8_388_607;
+
 /// Document metadata for the PDF's Info dictionary.
 #[derive(Debug, Clone, Default)]
 pub struct DocInfo {
@@ -345,6 +349,17 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "a PDF needs at least one page",
+            ));
+        }
+        // Two more objects come (metadata and profile), after the fonts and images.
+        if self.info.pdf_a && self.offsets.len() + self.font_refs.len() * 5 + 2 > PDF_A_MAX_OBJECTS
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "this file would have more than {PDF_A_MAX_OBJECTS} objects, more than a \
+                     PDF/A file may hold; split the batch (--split) or turn PDF/A off"
+                ),
             ));
         }
         self.write_fonts()?;
