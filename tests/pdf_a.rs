@@ -46,9 +46,14 @@ fn python() -> String {
 
 /// Runs the PDF/A checks on `files` and returns one JSON summary per file.
 fn pdf_a_check(files: &[PathBuf]) -> Vec<serde_json::Value> {
+    pdf_a_check_at(EPOCH, files)
+}
+
+/// The same, with the instant the dates must be (`-`: only that XMP and Info agree).
+fn pdf_a_check_at(epoch: &str, files: &[PathBuf]) -> Vec<serde_json::Value> {
     let out = Command::new(python())
         .arg(repo().join("tests/pdf_a_check.py"))
-        .arg(EPOCH)
+        .arg(epoch)
         .args(files)
         .output()
         .expect("run python");
@@ -305,4 +310,54 @@ fn a_cmyk_jpeg_is_refused_under_pdf_a_with_its_name() {
         "-q",
     ])
     .expect_code(0);
+}
+
+/// The template's `pdf_a: true` covers the letters `send --attach-pdf` attaches.
+#[test]
+fn emailed_letters_are_pdf_a_too() {
+    let w = Workdir::new();
+    w.file(
+        "t.md",
+        "---\nto: \"{{email}}\"\nsubject: \"Hello\"\naddress: \"{{name}}\"\npdf_a: true\n---\nHello.\n",
+    );
+    w.file("d.csv", "name,email\nPat O'Brien,p@x.example\n");
+    // A dry run connects to nothing; the server named here is never reached.
+    w.file(
+        "c.toml",
+        "[smtp]\nhost = \"127.0.0.1\"\nport = 2525\nfrom = \"office@example.org\"\n",
+    );
+    w.run(&[
+        "send",
+        "--template",
+        "t.md",
+        "--data",
+        "d.csv",
+        "--config",
+        "c.toml",
+        "--dry-run",
+        "outbox",
+        "--attach-pdf",
+    ])
+    .expect_code(0);
+    let eml = w.join("outbox/row-00002.eml");
+    let pdf = w.join("attached.pdf");
+    let out = Command::new(python())
+        .args([
+            "-c",
+            "import email,sys; m=email.message_from_binary_file(open(sys.argv[1],'rb')); \
+             p=[x for x in m.walk() if x.get_content_type()=='application/pdf'][0]; \
+             open(sys.argv[2],'wb').write(p.get_payload(decode=True))",
+        ])
+        .arg(&eml)
+        .arg(&pdf)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    qpdf_check(&pdf);
+    let summary = pdf_a_check_at("-", &[pdf]);
+    assert_eq!(summary[0]["title"], "Letter to Pat O'Brien");
 }
