@@ -361,3 +361,39 @@ fn emailed_letters_are_pdf_a_too() {
     let summary = pdf_a_check_at("-", &[pdf]);
     assert_eq!(summary[0]["title"], "Letter to Pat O'Brien");
 }
+
+/// Split batches are PDF/A each.
+#[test]
+fn split_batches_are_pdf_a_each() {
+    let w = Workdir::new();
+    w.file("t.md", template(""));
+    w.file("d.csv", DATA);
+    w.run(&[
+        "pdf",
+        "--template",
+        "t.md",
+        "--data",
+        "d.csv",
+        "--out",
+        "out",
+        "--combined",
+        "b/batch.pdf",
+        "--split",
+        "1",
+        "--batch-only",
+        "--pdf-a",
+        "-q",
+    ])
+    .expect_code(0);
+    let batches: Vec<PathBuf> = w
+        .list("b")
+        .into_iter()
+        .filter(|n| n.ends_with(".pdf"))
+        .map(|n| w.join("b").join(n))
+        .collect();
+    assert_eq!(batches.len(), 2, "{batches:?}");
+    for batch in &batches {
+        qpdf_check(batch);
+    }
+    assert_eq!(pdf_a_check(&batches).len(), 2);
+}
