@@ -397,3 +397,45 @@ fn split_batches_are_pdf_a_each() {
     }
     assert_eq!(pdf_a_check(&batches).len(), 2);
 }
+
+/// A character the font lacks prints as .notdef, which PDF/A forbids: the run says so,
+/// and without PDF/A the same data still makes its letter (with the usual warning).
+#[test]
+fn a_character_the_font_lacks_is_refused_under_pdf_a() {
+    let w = Workdir::new();
+    w.file("t.md", template(""));
+    w.file(
+        "d.csv",
+        "first_name,last_name,street,city,state,zip\nPat,Ng \u{6f22},1 Main St,Montpelier,VT,05633\n",
+    );
+    let run = w.run(&[
+        "pdf",
+        "--template",
+        "t.md",
+        "--data",
+        "d.csv",
+        "--out",
+        "o",
+        "--pdf-a",
+        "-q",
+    ]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(run.stderr.contains("U+6F22"), "{}", run.stderr);
+    assert!(run.stderr.contains("PDF/A forbids"), "{}", run.stderr);
+    assert!(
+        w.list("o").iter().all(|n| !n.ends_with(".pdf")),
+        "{:?}",
+        w.list("o")
+    );
+    let run = w.run(&[
+        "pdf",
+        "--template",
+        "t.md",
+        "--data",
+        "d.csv",
+        "--out",
+        "o2",
+        "-q",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

@@ -215,6 +215,14 @@ impl<'a, W: Write> PdfWriter<'a, W> {
 
     /// Writes a page encoded once with [`EncodedPage::encode`] (with the same fonts).
     pub fn add_encoded(&mut self, page: &EncodedPage, images: &ImageStore) -> io::Result<()> {
+        if self.info.pdf_a && page.refs.notdef {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a character the font has no glyph for would print as a box (.notdef), which \
+                 PDF/A forbids (the warning about it names the character and its row); replace \
+                 the character, give a font that has it, or turn PDF/A off",
+            ));
+        }
         for &face in &page.refs.fonts {
             if self.font_refs[face].is_none() {
                 // Type0, CIDFont, descriptor, program, ToUnicode.
