@@ -1,6 +1,7 @@
 //! The streaming PDF writer: each page's content stream, annotations and page object go to
 //! the output as soon as the page is added; fonts, images, the page tree, outline, catalog
-//! and cross-reference table follow in `finish`. Outline entries are written as they come
+//! and cross-reference table (and for PDF/A or tagged files the XMP metadata and output
+//! intent) follow in `finish`. Outline entries are written as they come
 //! (each once the next is known). Only object offsets and page ids stay in memory, a few
 //! bytes per page, so a 10,000-page batch costs little more memory than a one-page letter.
 
