@@ -125,6 +125,16 @@ impl ImageStore {
         self.read().images.get(id).cloned()
     }
 
+    /// The file an image was loaded from, for messages.
+    pub fn path_of(&self, id: ImageId) -> Option<PathBuf> {
+        let loaded = self.read();
+        loaded
+            .by_path
+            .iter()
+            .find(|(_, &i)| i == id)
+            .map(|(p, _)| p.clone())
+    }
+
     /// The canonical paths of every image loaded so far (inputs that no output may replace).
     pub fn paths(&self) -> Vec<PathBuf> {
         self.read().by_path.keys().cloned().collect()

@@ -83,6 +83,8 @@ pub struct Style {
     pub window: bool,
     /// Accent colour for the letterhead name and rule, `#rrggbb`.
     pub accent: Color,
+    /// Write the PDFs as PDF/A-2b (archival), as `--pdf-a` does.
+    pub pdf_a: bool,
 }
 
 impl Default for Style {
@@ -97,6 +99,7 @@ impl Default for Style {
             copies: Vec::new(),
             window: true,
             accent: Color(0x1b, 0x4f, 0x72),
+            pdf_a: false,
         }
     }
 }

@@ -62,6 +62,7 @@ pub fn pdf_config(cfg: &PreviewConfig, dir: &Path) -> PdfConfig {
         offices: cfg.offices.clone(),
         split: Default::default(),
         sort: None,
+        pdf_a: false,
     }
 }
 

@@ -528,7 +528,8 @@ fn write_pass(
     })?;
     let author = template.style().letterhead.as_ref().map(|l| l.name.clone());
     let created = creation_time();
-    let info = doc_info("Welcome letters".to_string(), &author, created);
+    let pdf_a = cfg.pdf_a || template.style().pdf_a;
+    let info = doc_info("Welcome letters".to_string(), &author, created, pdf_a);
     let mut assembly = Assembly::new(cfg, fonts, images, info, plan)?;
     let records = selection.apply(
         data.records()
@@ -584,7 +585,7 @@ fn write_pass(
             } else {
                 format!("Letter to {recipient}")
             };
-            let info = doc_info(title, &author, created);
+            let info = doc_info(title, &author, created, pdf_a);
             let path = cfg.out_dir.join(&name);
             if let Err(e) = write_atomically(&path, cfg.force, |w| {
                 write_pages(w, &pages, fonts, images, info)
@@ -662,8 +663,8 @@ pub(super) fn io_failure(path: &Path, e: io::Error) -> Failure {
     Failure::io(format!("{} {what}", path.display()))
 }
 
-fn doc_info(title: String, author: &Option<String>, created: Option<i64>) -> DocInfo {
-    DocInfo::lettermerge(title, author.clone(), created)
+fn doc_info(title: String, author: &Option<String>, created: Option<i64>, pdf_a: bool) -> DocInfo {
+    DocInfo::lettermerge(title, author.clone(), created).with_pdf_a(pdf_a)
 }
 
 /// The documents' creation time: SOURCE_DATE_EPOCH when set (reproducible builds and

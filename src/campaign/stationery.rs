@@ -387,7 +387,8 @@ fn write_pass(
     let mut pdf = PdfWriter::new(
         file,
         fonts,
-        DocInfo::lettermerge(title, author, creation_time()),
+        DocInfo::lettermerge(title, author, creation_time())
+            .with_pdf_a(cfg.pdf_a || template.style().pdf_a),
     )
     .map_err(|e| io_failure(out, e))?;
     let changed = || {

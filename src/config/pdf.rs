@@ -25,6 +25,8 @@ pub struct PdfConfig {
     pub split: Split,
     /// The column the letters are ordered by in the batch and the manifest (`--sort`).
     pub sort: Option<String>,
+    /// Write PDF/A-2b (`--pdf-a`; the template's `pdf_a: true` also turns it on).
+    pub pdf_a: bool,
 }
 
 /// How the combined batch is split, from `--split` and `--split-by`.
@@ -79,6 +81,7 @@ impl PdfConfig {
                 by: args.split_by,
             },
             sort: args.sort,
+            pdf_a: args.pdf_a,
         })
     }
 }

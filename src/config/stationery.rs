@@ -33,6 +33,8 @@ pub struct StationeryConfig {
     pub quiet: bool,
     /// Forms of address: the built-in table plus the config file's `[offices]`.
     pub offices: OfficeTable,
+    /// Write PDF/A-2b (`--pdf-a`; the template's `pdf_a: true` also turns it on).
+    pub pdf_a: bool,
 }
 
 impl StationeryConfig {
@@ -119,5 +121,6 @@ fn common(args: StationeryArgs, stock: Stock) -> Result<StationeryConfig, UsageE
         force: args.force,
         quiet: args.quiet,
         offices,
+        pdf_a: args.pdf_a,
     })
 }

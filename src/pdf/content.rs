@@ -19,6 +19,8 @@ const ADJUST_DECIMALS: u32 = 1;
 pub(crate) struct PageRefs {
     pub fonts: BTreeSet<usize>,
     pub images: BTreeSet<ImageId>,
+    /// The page shows glyph 0 (.notdef, a character the font lacks): PDF/A forbids that.
+    pub notdef: bool,
 }
 
 /// Error for a page that uses a glyph the prepared fonts lack: a bug in the caller (a page
@@ -50,7 +52,7 @@ pub(crate) fn page_content(
                 if run.glyphs.is_empty() || !(run.size.is_finite() && run.size > 0.0) {
                     continue;
                 }
-                ops.text(run, fonts)?;
+                refs.notdef |= ops.text(run, fonts)?;
                 refs.fonts.insert(run.font);
             }
             Item::Rule {
@@ -125,7 +127,8 @@ impl Ops<'_> {
         self.fill = color;
     }
 
-    fn text(&mut self, run: &GlyphRun, fonts: &EmbeddedFonts) -> Result<(), MissingGlyph> {
+    /// Shows a run; true if it shows glyph 0 (.notdef).
+    fn text(&mut self, run: &GlyphRun, fonts: &EmbeddedFonts) -> Result<bool, MissingGlyph> {
         let missing = |glyph| MissingGlyph {
             face: run.font,
             glyph,
@@ -156,8 +159,10 @@ impl Ops<'_> {
         let mut pen = 0.0f64;
         let mut open = false;
         let factor = 10f64.powi(ADJUST_DECIMALS as i32);
+        let mut notdef = false;
         for glyph in &run.glyphs {
             let new = face.new_id(glyph.id).ok_or(missing(glyph.id))?;
+            notdef |= new == 0;
             let target = f64::from(glyph.x) * units_per_pt;
             let delta = pen - target;
             // Most glyphs sit exactly at the pen; skip the rounding for them.
@@ -185,7 +190,7 @@ impl Ops<'_> {
             self.out.push(b')');
         }
         self.out.extend_from_slice(b"]TJ\n");
-        Ok(())
+        Ok(notdef)
     }
 
     fn int(&mut self, v: i64) {

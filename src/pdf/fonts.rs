@@ -415,6 +415,39 @@ pub(crate) mod tests {
         assert!(a.bytes().all(|b| b.is_ascii_uppercase()));
     }
 
+    /// PDF/A-2 6.2.11.5: the /W widths of every glyph shown equal the advance widths in the
+    /// embedded font program (checked here for a TrueType subset, whose program has hmtx).
+    #[test]
+    fn truetype_subset_widths_match_the_embedded_program() {
+        let mut mono = bundled_font("DejaVuSansMono");
+        let run = shaped_run(&mut mono, 0, "Widths: ij MW 0.1 {}", 12.0, 0.0, 0.0);
+        let fonts = FontSet { faces: vec![mono] };
+        let mut usage = GlyphUsage::new(&fonts);
+        let mut page = Page::blank(100.0, 100.0);
+        page.items.push(Item::Text(run.clone()));
+        usage.add_page(&page);
+        let embedded = EmbeddedFonts::prepare(&fonts, &usage).unwrap();
+        let face = embedded.face(0).unwrap();
+        assert_eq!(face.outlines, Outlines::TrueType);
+        let program = miniz_oxide::inflate::decompress_to_vec_zlib(&face.program).unwrap();
+        assert_eq!(program.len(), face.program_len);
+        let parsed = ttf_parser::Face::parse(&program, 0).unwrap();
+        let scale = 1000.0 / f32::from(parsed.units_per_em());
+        let mut checked = 0;
+        for glyph in &run.glyphs {
+            let new = face.new_id(glyph.id).unwrap();
+            let advance = parsed.glyph_hor_advance(ttf_parser::GlyphId(new)).unwrap();
+            let want = f32::from(advance) * scale;
+            let got = face.widths[new as usize];
+            assert!(
+                (got - want).abs() < 0.01,
+                "glyph {new}: /W {got}, program {want}"
+            );
+            checked += 1;
+        }
+        assert!(checked >= 15);
+    }
+
     #[test]
     fn prepares_cff_and_truetype_subsets_of_used_faces_only() {
         let mut serif = bundled_font("LibertinusSerif-Regular");

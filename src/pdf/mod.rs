@@ -8,9 +8,11 @@
 mod content;
 mod deflate;
 mod fonts;
+mod icc;
 mod offsets;
 mod spill;
 mod writer;
+mod xmp;
 
 use std::io::{self, Write};
 use std::path::Path;

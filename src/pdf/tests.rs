@@ -133,6 +133,7 @@ fn info() -> DocInfo {
         creator: Some("lettermerge".into()),
         producer: None,
         created: Some(1_700_000_000),
+        ..DocInfo::default()
     }
 }
 
@@ -627,4 +628,59 @@ fn every_subset_glyph_id_survives_string_escaping() {
         .collect();
     // Ligatures (fi, fl) may come out as their letters, which is the point of ToUnicode.
     assert_eq!(extracted, text);
+}
+
+/// A tagged PDF/A file claims both standards in one XMP packet, with the extension schema
+/// PDF/A asks for `pdfuaid`, and still passes the PDF/A checks (tests/pdf_a_check.py with
+/// pikepdf; `LETTERMERGE_TEST_PYTHON` is the venv scripts/test makes).
+#[test]
+fn pdf_a_and_pdf_ua_claims_combine() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fonts, images, pages) = sample(dir.path());
+    let embedded = prepare(&fonts, &pages);
+    let file = dir.path().join("letter.pdf");
+    let info = DocInfo {
+        pdf_a: true,
+        tagged: true,
+        producer: Some("lettermerge test".into()),
+        ..info()
+    };
+    write_pdf_file(&file, &pages, &embedded, &images, info).unwrap();
+    let python = std::env::var("LETTERMERGE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf_a_check.py");
+    let out = Command::new(python)
+        .arg(script)
+        .arg("1700000000")
+        .arg(&file)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["xmp"]["pdfuaid:part"], "1", "{summary}");
+    assert_eq!(summary["xmp"]["pdfaid:part"], "2", "{summary}");
+    assert_eq!(summary["title"], "Welcome, Councillor Smith");
+}
+
+/// Tagged without PDF/A: the XMP (PDF/UA needs one) but no pdfaid claim and no output intent.
+#[test]
+fn tagged_alone_claims_pdf_ua_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fonts, images, pages) = sample(dir.path());
+    let embedded = prepare(&fonts, &pages);
+    let file = dir.path().join("letter.pdf");
+    let info = DocInfo {
+        tagged: true,
+        ..info()
+    };
+    write_pdf_file(&file, &pages, &embedded, &images, info).unwrap();
+    let bytes = std::fs::read(&file).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("<pdfuaid:part>1</pdfuaid:part>"));
+    assert!(!text.contains("pdfaid:part"));
+    assert!(!text.contains("/OutputIntents"));
+    assert!(text.contains("/Metadata"));
 }

@@ -1,19 +1,25 @@
 //! The streaming PDF writer: each page's content stream, annotations and page object go to
 //! the output as soon as the page is added; fonts, images, the page tree, outline, catalog
-//! and cross-reference table follow in `finish`. Outline entries are written as they come
+//! and cross-reference table (and for PDF/A or tagged files the XMP metadata and output
+//! intent) follow in `finish`. Outline entries are written as they come
 //! (each once the next is known). Only object offsets and page ids stay in memory, a few
 //! bytes per page, so a 10,000-page batch costs little more memory than a one-page letter.
 
 use std::io::{self, BufWriter, Write};
 
-use pdf_writer::types::{ActionType, AnnotationType, CidFontType, FontFlags, PageMode, SystemInfo};
+use pdf_writer::types::{
+    ActionType, AnnotationFlags, AnnotationType, CidFontType, FontFlags, OutputIntentSubtype,
+    PageMode, SystemInfo,
+};
 use pdf_writer::writers::{Catalog, DocumentInfo};
 use pdf_writer::{Chunk, Date, Filter, Finish, Name, Rect, Ref, Str, TextStr};
 
 use super::content::{page_content, PageRefs};
 use super::deflate::Deflater;
 use super::fonts::{EmbeddedFace, EmbeddedFonts, Outlines};
+use super::icc::{srgb_profile_zlib, SRGB_DESCRIPTION};
 use super::offsets::Offsets;
+use super::xmp;
 use crate::images::{ImageData, ImageId, ImageStore};
 use crate::typeset::page::{Item, Page};
 
@@ -25,6 +31,10 @@ const CONTENT_COMPRESSION: u8 = 1;
 /// Pages per intermediate page-tree node, so viewers need not scan one huge /Kids array.
 const PAGES_PER_NODE: usize = 64;
 
+/// The most indirect objects a PDF/A file may have (ISO 19005-2, 6.1.13, from the
+/// implementation limits of PDF 1.7): a batch of about 2.5 million one-page letters.
+const PDF_A_MAX_OBJECTS: usize = 8_388_607;
+
 /// Document metadata for the PDF's Info dictionary.
 #[derive(Debug, Clone, Default)]
 pub struct DocInfo {
@@ -35,6 +45,10 @@ pub struct DocInfo {
     /// Creation time in Unix seconds (UTC). The caller passes SOURCE_DATE_EPOCH here when it
     /// is set, for reproducible output; `None` writes no date.
     pub created: Option<i64>,
+    /// PDF/A-2b: XMP metadata with the `pdfaid` identifiers and an sRGB output intent.
+    pub pdf_a: bool,
+    /// Tagged PDF (PDF/UA-1): the XMP metadata also claims `pdfuaid:part 1`.
+    pub tagged: bool,
 }
 
 impl DocInfo {
@@ -47,7 +61,14 @@ impl DocInfo {
             creator: Some("lettermerge".to_string()),
             producer: Some(concat!("lettermerge ", env!("CARGO_PKG_VERSION")).to_string()),
             created,
+            ..DocInfo::default()
         }
+    }
+
+    /// The same, as PDF/A-2b when `pdf_a` is true.
+    pub fn with_pdf_a(mut self, pdf_a: bool) -> DocInfo {
+        self.pdf_a = pdf_a;
+        self
     }
 }
 
@@ -196,6 +217,14 @@ impl<'a, W: Write> PdfWriter<'a, W> {
 
     /// Writes a page encoded once with [`EncodedPage::encode`] (with the same fonts).
     pub fn add_encoded(&mut self, page: &EncodedPage, images: &ImageStore) -> io::Result<()> {
+        if self.info.pdf_a && page.refs.notdef {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a character the font has no glyph for would print as a box (.notdef), which \
+                 PDF/A forbids (the warning about it names the character and its row); replace \
+                 the character, give a font that has it, or turn PDF/A off",
+            ));
+        }
         for &face in &page.refs.fonts {
             if self.font_refs[face].is_none() {
                 // Type0, CIDFont, descriptor, program, ToUnicode.
@@ -236,7 +265,9 @@ impl<'a, W: Write> PdfWriter<'a, W> {
                     link.x + link.width,
                     page.height - link.y,
                 ))
-                .border(0.0, 0.0, 0.0, None);
+                .border(0.0, 0.0, 0.0, None)
+                // Printed with the page (PDF/A asks every annotation to be printable).
+                .flags(AnnotationFlags::PRINT);
             annot
                 .action()
                 .action_type(ActionType::Uri)
@@ -330,17 +361,41 @@ impl<'a, W: Write> PdfWriter<'a, W> {
                 "a PDF needs at least one page",
             ));
         }
+        // Two more objects come (metadata and profile), after the fonts and images.
+        if self.info.pdf_a && self.offsets.len() + self.font_refs.len() * 5 + 2 > PDF_A_MAX_OBJECTS
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "this file would have more than {PDF_A_MAX_OBJECTS} objects, more than a \
+                     PDF/A file may hold; split the batch (--split) or turn PDF/A off"
+                ),
+            ));
+        }
         self.write_fonts()?;
         self.write_images(images)?;
         self.write_resources()?;
         self.write_page_tree()?;
         let outline = self.write_outline()?;
+        let (metadata, profile) = self.write_archival()?;
 
         let mut chunk = Chunk::new();
         let mut catalog = chunk.indirect(self.catalog).start::<Catalog>();
         catalog.pages(self.page_root);
         if let Some(outline) = outline {
             catalog.outlines(outline).page_mode(PageMode::UseOutlines);
+        }
+        if let Some(metadata) = metadata {
+            catalog.metadata(metadata);
+        }
+        if let Some(profile) = profile {
+            catalog
+                .output_intents()
+                .push()
+                .subtype(OutputIntentSubtype::PDFA)
+                .output_condition_identifier(TextStr(SRGB_DESCRIPTION))
+                .info(TextStr(SRGB_DESCRIPTION))
+                .dest_output_profile(profile);
         }
         catalog.finish();
         self.write_chunk(self.catalog, &chunk)?;
@@ -361,6 +416,10 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         }
         if let Some(date) = self.info.created.and_then(pdf_date) {
             doc.creation_date(date);
+            if self.info.pdf_a {
+                // PDF/A: the XMP's ModifyDate is there, so Info's ModDate must match it.
+                doc.modified_date(date);
+            }
         }
         doc.finish();
         self.write_chunk(self.info_ref, &chunk)?;
@@ -368,6 +427,35 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         self.write_xref()?;
         self.out.flush()?;
         self.out.into_inner().map_err(|e| e.into_error())
+    }
+
+    /// The XMP metadata stream (PDF/A or tagged) and the output intent's sRGB profile
+    /// (PDF/A), each once per file.
+    fn write_archival(&mut self) -> io::Result<(Option<Ref>, Option<Ref>)> {
+        let claims = xmp::Claims {
+            pdf_a: self.info.pdf_a,
+            pdf_ua: self.info.tagged,
+        };
+        if !claims.pdf_a && !claims.pdf_ua {
+            return Ok((None, None));
+        }
+        let metadata = self.alloc(1);
+        let packet = xmp::packet(&self.info, claims);
+        let mut chunk = Chunk::new();
+        // Uncompressed: PDF/A forbids a filter on the metadata stream.
+        chunk.metadata(metadata, &packet);
+        self.write_chunk(metadata, &chunk)?;
+        if !claims.pdf_a {
+            return Ok((Some(metadata), None));
+        }
+        let profile = self.alloc(1);
+        let mut chunk = Chunk::new();
+        chunk
+            .icc_profile(profile, srgb_profile_zlib())
+            .n(3)
+            .filter(Filter::FlateDecode);
+        self.write_chunk(profile, &chunk)?;
+        Ok((Some(metadata), Some(profile)))
     }
 
     fn write_fonts(&mut self) -> io::Result<()> {
@@ -454,6 +542,20 @@ impl<'a, W: Write> PdfWriter<'a, W> {
                     components,
                     inverted_cmyk,
                 } => {
+                    if *components == 4 && self.info.pdf_a {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidInput,
+                            format!(
+                                "{} is a CMYK JPEG, which a PDF/A file with an sRGB output \
+                                 intent cannot hold; save it as an RGB JPEG or a PNG, or \
+                                 turn PDF/A off",
+                                images.path_of(image_id).map_or_else(
+                                    || format!("image {image_id}"),
+                                    |p| p.display().to_string()
+                                )
+                            ),
+                        ));
+                    }
                     let mut x = chunk.image_xobject(image_ref, bytes);
                     x.width(w).height(h).bits_per_component(8);
                     x.filter(Filter::DctDecode);

@@ -203,6 +203,7 @@ fn pdf_config(
         offices,
         split: Default::default(),
         sort: None,
+        pdf_a: false,
     })
 }
 

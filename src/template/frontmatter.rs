@@ -117,7 +117,7 @@ pub const ROW_KEYS: [&str; 12] = [
 pub const RUN_KEYS: [&str; 1] = ["attachment_folders"];
 
 /// Front-matter keys that are layout settings, the same for every row.
-pub const STYLE_KEYS: [&str; 9] = [
+pub const STYLE_KEYS: [&str; 10] = [
     "page",
     "margins",
     "font",
@@ -127,6 +127,7 @@ pub const STYLE_KEYS: [&str; 9] = [
     "copies",
     "window",
     "accent",
+    "pdf_a",
 ];
 
 /// A mistake in the template file, at a line of the user's file.
@@ -583,6 +584,7 @@ fn style_hint(key: &str) -> String {
         "signature" => "signature settings are: image, height, name, lines".into(),
         "enclosures" | "copies" => format!("write `{key}:` followed by one `- item` line per entry"),
         "window" => "write `window: true` or `window: false`".into(),
+        "pdf_a" => "write `pdf_a: true` for archival PDF/A-2b files, or `pdf_a: false`".into(),
         "accent" => "write the colour as `accent: \"#1b4f72\"` (quoted, because YAML treats # as a comment)".into(),
         _ => format!("valid layout keys are: {}", STYLE_KEYS.join(", ")),
     }

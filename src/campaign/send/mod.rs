@@ -289,7 +289,9 @@ fn run_inner(
                     format!("Letter to {recipient}"),
                     author.map(|l| l.name.clone()),
                     Some(prepared.settings.date.timestamp()),
-                );
+                )
+                // The template's `pdf_a: true` covers the emailed letters too.
+                .with_pdf_a(prepared.template.style().pdf_a);
                 let bytes =
                     pdf::write_pdf(Vec::new(), &typeset.pages, fonts, &prepared.images, info)
                         .map_err(|e| (row, format!("its PDF could not be made: {e}")))?;
