@@ -133,6 +133,8 @@ fn info() -> DocInfo {
         creator: Some("lettermerge".into()),
         producer: None,
         created: Some(1_700_000_000),
+        tagged: false,
+        lang: None,
     }
 }
 

@@ -34,6 +34,11 @@ pub struct DocInfo {
     /// Creation time in Unix seconds (UTC). The caller passes SOURCE_DATE_EPOCH here when it
     /// is set, for reproducible output; `None` writes no date.
     pub created: Option<i64>,
+    /// The file is a tagged PDF (PDF/UA-1): marked content, a structure tree, `/Lang`.
+    /// The XMP writer adds `pdfuaid:part=1` when this is set.
+    pub tagged: bool,
+    /// The document's natural language, a BCP 47 tag (e.g. `en-US`), written as `/Lang`.
+    pub lang: Option<String>,
 }
 
 impl DocInfo {
@@ -46,6 +51,8 @@ impl DocInfo {
             creator: Some("lettermerge".to_string()),
             producer: Some(concat!("lettermerge ", env!("CARGO_PKG_VERSION")).to_string()),
             created,
+            tagged: false,
+            lang: None,
         }
     }
 }
