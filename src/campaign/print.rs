@@ -521,9 +521,11 @@ fn write_pass(
             cfg.out_dir.display()
         ))
     })?;
-    let author = template.style().letterhead.as_ref().map(|l| l.name.clone());
+    let style = template.style();
+    let author = style.letterhead.as_ref().map(|l| l.name.clone());
     let created = creation_time();
-    let info = doc_info("Welcome letters".to_string(), &author, created);
+    let tags = (style.tagged, style.lang.clone());
+    let info = doc_info("Welcome letters".to_string(), &author, created, &tags);
     let mut assembly = Assembly::new(cfg, fonts, images, info, plan)?;
     let records = selection.apply(
         data.records()
@@ -574,7 +576,7 @@ fn write_pass(
             } else {
                 format!("Letter to {recipient}")
             };
-            let info = doc_info(title, &author, created);
+            let info = doc_info(title, &author, created, &tags);
             let path = cfg.out_dir.join(name);
             if let Err(e) = write_atomically(&path, cfg.force, |w| {
                 write_pages(w, &pages, fonts, images, info)
@@ -652,8 +654,14 @@ pub(super) fn io_failure(path: &Path, e: io::Error) -> Failure {
     Failure::io(format!("{} {what}", path.display()))
 }
 
-fn doc_info(title: String, author: &Option<String>, created: Option<i64>) -> DocInfo {
-    DocInfo::lettermerge(title, author.clone(), created)
+/// `tags`: whether the file is tagged, and its language.
+fn doc_info(
+    title: String,
+    author: &Option<String>,
+    created: Option<i64>,
+    tags: &(bool, String),
+) -> DocInfo {
+    DocInfo::lettermerge(title, author.clone(), created).with_tags(tags.0, &tags.1)
 }
 
 /// The documents' creation time: SOURCE_DATE_EPOCH when set (reproducible builds and

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use super::fonts::EmbeddedFonts;
 use crate::images::ImageId;
 use crate::style::Color;
-use crate::typeset::page::{GlyphRun, Item, Page};
+use crate::typeset::page::{GlyphRun, Item, Page, ARTIFACT};
 
 /// Positions in points need no more than 1/100 pt (0.0035 mm).
 const POS_DECIMALS: u32 = 2;
@@ -19,6 +19,8 @@ const ADJUST_DECIMALS: u32 = 1;
 pub(crate) struct PageRefs {
     pub fonts: BTreeSet<usize>,
     pub images: BTreeSet<ImageId>,
+    /// The structure node of each marked-content id (MCID) on a tagged page, in order.
+    pub mcids: Vec<u32>,
 }
 
 /// Error for a page that uses a glyph the prepared fonts lack: a bug in the caller (a page
@@ -43,7 +45,35 @@ pub(crate) fn page_content(
         font: None,
         fill: Color::BLACK,
     };
-    for item in &page.items {
+    let spans = page.tags.as_ref().map_or(&[][..], |t| &t.spans[..]);
+    let mut next_span = 0;
+    let mut marked = false;
+    for (index, item) in page.items.iter().enumerate() {
+        if let Some(&(at, node)) = spans.get(next_span) {
+            if at as usize == index {
+                next_span += 1;
+                ops.end_text();
+                if marked {
+                    ops.out.extend_from_slice(b"EMC\n");
+                }
+                marked = true;
+                if node == ARTIFACT {
+                    ops.out.extend_from_slice(b"/Artifact BMC\n");
+                } else {
+                    let tag = page
+                        .tags
+                        .as_ref()
+                        .and_then(|t| t.structure.nodes.get(node as usize));
+                    ops.out.push(b'/');
+                    ops.out
+                        .extend_from_slice(tag.map_or("Span", |n| n.kind.name()).as_bytes());
+                    ops.out.extend_from_slice(b" <</MCID ");
+                    ops.int(refs.mcids.len() as i64);
+                    ops.out.extend_from_slice(b">> BDC\n");
+                    refs.mcids.push(node);
+                }
+            }
+        }
         match item {
             Item::Text(run) => {
                 // A zero or broken size would put infinities into the TJ numbers.
@@ -91,6 +121,9 @@ pub(crate) fn page_content(
         }
     }
     ops.end_text();
+    if marked {
+        ops.out.extend_from_slice(b"EMC\n");
+    }
     Ok(())
 }
 

@@ -9,6 +9,7 @@ mod content;
 mod deflate;
 mod fonts;
 mod spill;
+mod tags;
 mod writer;
 
 use std::io::{self, Write};

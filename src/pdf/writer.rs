@@ -5,6 +5,7 @@
 //! bytes per page, so a 10,000-page batch costs little more memory than a one-page letter.
 
 use std::io::{self, BufWriter, Write};
+use std::sync::Arc;
 
 use pdf_writer::types::{ActionType, AnnotationType, CidFontType, FontFlags, PageMode, SystemInfo};
 use pdf_writer::writers::{Catalog, DocumentInfo};
@@ -13,8 +14,9 @@ use pdf_writer::{Chunk, Date, Filter, Finish, Name, Rect, Ref, Str, TextStr};
 use super::content::{page_content, PageRefs};
 use super::deflate::Deflater;
 use super::fonts::{EmbeddedFace, EmbeddedFonts, Outlines};
+use super::tags::{EncodedTags, Tagging};
 use crate::images::{ImageData, ImageId, ImageStore};
-use crate::typeset::page::{Item, Page};
+use crate::typeset::page::{Item, Page, ARTIFACT};
 
 /// Content streams are compressed per page in the hot loop. Measured with zlib-rs on the
 /// benchmark letter (6.0 KB of operators): level 1 gives 2.9 KB in 14 µs, level 2 2.1 KB
@@ -55,6 +57,13 @@ impl DocInfo {
             lang: None,
         }
     }
+
+    /// The same, tagged (PDF/UA-1) or not, in the language `lang` (a BCP 47 tag).
+    pub fn with_tags(mut self, tagged: bool, lang: &str) -> DocInfo {
+        self.tagged = tagged;
+        self.lang = Some(lang.to_string());
+        self
+    }
 }
 
 /// Writes one PDF file page by page. Wraps the output in a buffer itself.
@@ -80,6 +89,8 @@ pub struct PdfWriter<'a, W: Write> {
     image_refs: Vec<(ImageId, Ref)>,
     /// The outline, written as it grows (see [`PdfWriter::add_bookmark`]).
     outline: Outline,
+    /// The structure tree of a tagged file, written letter by letter.
+    tagging: Option<Tagging>,
 }
 
 /// The outline's state: each entry is written once the next one is known (it needs its
@@ -111,6 +122,8 @@ pub struct EncodedPage {
     pub(super) stream: Vec<u8>,
     pub(super) refs: PageRefs,
     pub(super) links: Vec<LinkArea>,
+    /// The page's share of its letter's structure (tagged pages only).
+    pub(super) tags: Option<EncodedTags>,
 }
 
 impl EncodedPage {
@@ -132,10 +145,13 @@ impl EncodedPage {
         let mut deflate = Deflater::take(CONTENT_COMPRESSION);
         let stream = deflate.zlib(&content).to_vec();
         deflate.give_back();
+        let spans = page.tags.as_ref().map_or(&[][..], |t| &t.spans[..]);
+        let mut link_nodes = Vec::new();
         let links = page
             .items
             .iter()
-            .filter_map(|item| match item {
+            .enumerate()
+            .filter_map(|(index, item)| match item {
                 Item::Link {
                     x,
                     y,
@@ -144,22 +160,38 @@ impl EncodedPage {
                     uri,
                     // The layout only makes web and mail links; checked again here, where the
                     // annotation is written, so no other target can ever become clickable.
-                } if crate::letter::is_safe_link(uri) => Some(LinkArea {
-                    x: *x,
-                    y: *y,
-                    width: *width,
-                    height: *height,
-                    uri: uri.clone(),
+                } if crate::letter::is_safe_link(uri) => Some({
+                    // The node of the span this link falls in: the paragraph it is part of.
+                    let node = spans
+                        .iter()
+                        .take_while(|&&(at, _)| at as usize <= index)
+                        .last()
+                        .map_or(ARTIFACT, |&(_, node)| node);
+                    link_nodes.push(node);
+                    LinkArea {
+                        x: *x,
+                        y: *y,
+                        width: *width,
+                        height: *height,
+                        uri: uri.clone(),
+                    }
                 }),
                 _ => None,
             })
             .collect();
+        let tags = page.tags.as_ref().map(|t| EncodedTags {
+            structure: Arc::clone(&t.structure),
+            first: t.first,
+            mcids: std::mem::take(&mut refs.mcids),
+            links: link_nodes,
+        });
         Ok(EncodedPage {
             width: page.width,
             height: page.height,
             stream,
             refs,
             links,
+            tags,
         })
     }
 }
@@ -183,11 +215,16 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             font_refs: vec![None; fonts.faces.len()],
             image_refs: Vec::new(),
             outline: Outline::default(),
+            tagging: None,
         };
         writer.catalog = writer.alloc(1);
         writer.page_root = writer.alloc(1);
         writer.resources = writer.alloc(1);
         writer.info_ref = writer.alloc(1);
+        if writer.info.tagged {
+            let root = writer.alloc(2);
+            writer.tagging = Some(Tagging::new(root, Ref::new(root.get() + 1)));
+        }
         // The binary comment tells transfer tools the file is not text.
         writer.write_raw(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n")?;
         Ok(writer)
@@ -222,6 +259,17 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             }
         }
 
+        // A letter's first page: the one before is complete, its elements can be written.
+        let tags = page.tags.as_ref().filter(|_| self.tagging.is_some());
+        if let Some(tags) = tags.filter(|t| t.first) {
+            self.end_letter()?;
+            let base = self.alloc(tags.structure.nodes.len());
+            if let Some(tagging) = &mut self.tagging {
+                tagging.start_letter(Arc::clone(&tags.structure), base);
+            }
+        }
+        let tagged = tags.is_some() && self.tagging.as_ref().is_some_and(|t| t.in_letter());
+
         let content_ref = self.alloc(1);
         let mut chunk = Chunk::with_capacity(page.stream.len() + 64);
         chunk
@@ -230,10 +278,24 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         self.write_chunk(content_ref, &chunk)?;
 
         let mut annots = Vec::new();
-        for link in &page.links {
+        let mut link_elems = Vec::new();
+        for (i, link) in page.links.iter().enumerate() {
             let id = self.alloc(1);
             let mut chunk = Chunk::new();
             let mut annot = chunk.annotation(id);
+            if tagged {
+                let elem = self.next_ref();
+                let node = tags
+                    .and_then(|t| t.links.get(i).copied())
+                    .unwrap_or(ARTIFACT);
+                if let Some(tagging) = &mut self.tagging {
+                    annot.struct_parent(tagging.parent_key(elem));
+                    link_elems.push((node, elem, id));
+                }
+                // Screen readers announce a link by its description.
+                annot.contents(TextStr(&link.uri));
+                self.alloc(1);
+            }
             annot
                 .subtype(AnnotationType::Link)
                 .rect(Rect::new(
@@ -267,9 +329,24 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         if !annots.is_empty() {
             obj.annotations(annots);
         }
+        let mut mcid_array = None;
+        if let (Some(tagging), Some(tags), true) = (&mut self.tagging, tags, tagged) {
+            // The page's ParentTree entry: the element of each MCID, an array written now.
+            let array = Ref::new(self.next_id);
+            obj.struct_parents(tagging.parent_key(array));
+            obj.tab_order(pdf_writer::types::TabOrder::StructureOrder);
+            let elems = tagging.add_page(page_ref, &tags.mcids, link_elems);
+            mcid_array = Some((array, elems));
+        }
         obj.finish();
         self.write_chunk(page_ref, &chunk)?;
         self.pages.push(page_ref);
+        if let Some((array, elems)) = mcid_array {
+            self.alloc(1);
+            let mut chunk = Chunk::new();
+            chunk.indirect(array).array().items(elems);
+            self.write_chunk(array, &chunk)?;
+        }
         Ok(())
     }
 
@@ -323,6 +400,24 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         self.write_chunk(id, &chunk)
     }
 
+    /// The object number the next `alloc` hands out.
+    fn next_ref(&self) -> Ref {
+        Ref::new(self.next_id)
+    }
+
+    /// Writes the structure elements of the letter being written, if any.
+    fn end_letter(&mut self) -> io::Result<()> {
+        let Some(tagging) = &mut self.tagging else {
+            return Ok(());
+        };
+        let mut chunk = Chunk::new();
+        let written = tagging.end_letter(&mut chunk);
+        for (id, offset) in written {
+            self.offsets[id.get() as usize] = self.pos + offset as u64;
+        }
+        self.write_raw(chunk.as_bytes())
+    }
+
     pub fn page_count(&self) -> usize {
         self.pages.len()
     }
@@ -341,12 +436,22 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         self.write_resources()?;
         self.write_page_tree()?;
         let outline = self.write_outline()?;
+        let struct_root = self.write_structure()?;
 
         let mut chunk = Chunk::new();
         let mut catalog = chunk.indirect(self.catalog).start::<Catalog>();
         catalog.pages(self.page_root);
         if let Some(outline) = outline {
             catalog.outlines(outline).page_mode(PageMode::UseOutlines);
+        }
+        // Tagged PDF (PDF/UA-1): the structure, the language, the title shown, not the name.
+        if let Some(root) = struct_root {
+            catalog.pair(Name(b"StructTreeRoot"), root);
+            catalog.mark_info().marked(true);
+            catalog.viewer_preferences().display_doc_title(true);
+        }
+        if let Some(lang) = &self.info.lang {
+            catalog.lang(TextStr(lang));
         }
         catalog.finish();
         self.write_chunk(self.catalog, &chunk)?;
@@ -374,6 +479,26 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         self.write_xref()?;
         self.out.flush()?;
         self.out.into_inner().map_err(|e| e.into_error())
+    }
+
+    /// The last letter's elements, the Document element, the ParentTree and the
+    /// StructTreeRoot of a tagged file; returns the root.
+    fn write_structure(&mut self) -> io::Result<Option<Ref>> {
+        if self.tagging.is_none() {
+            return Ok(None);
+        }
+        self.end_letter()?;
+        let Some(tagging) = self.tagging.take() else {
+            return Ok(None);
+        };
+        let leaves = tagging.leaf_count();
+        let first = self.alloc(leaves + 1);
+        let mut chunk = Chunk::new();
+        for (id, offset) in tagging.write_tree(&mut chunk, first) {
+            self.offsets[id.get() as usize] = self.pos + offset as u64;
+        }
+        self.write_raw(chunk.as_bytes())?;
+        Ok(Some(tagging.root))
     }
 
     fn write_fonts(&mut self) -> io::Result<()> {

@@ -9,7 +9,7 @@ use crate::letter::{is_safe_link, Block, Inline, Letter};
 use crate::problem::Problem;
 use crate::style::{Color, PageSize, Style, PT_PER_IN, PT_PER_MM};
 
-use super::page::{Item, Kind, Page, PageTags, Structure, ARTIFACT};
+use super::page::{Item, Kind, Page, PageTags, Spans, Structure, ARTIFACT};
 use super::par::{Align, Element, Engine, ParStyle, Piece};
 
 const GREY: Color = Color(0x33, 0x33, 0x33);
@@ -206,7 +206,7 @@ pub(crate) fn letter(
     let header = continuation_header(letter);
     let flow = std::mem::take(&mut lay.flow);
     let first_spans = std::mem::take(&mut lay.first_spans);
-    let (mut pages, spans) = lay.paginate(flow, first, first_spans, text_top, &header, pw, ph)?;
+    let (mut pages, spans) = lay.paginate(flow, (first, first_spans), text_top, &header, pw, ph)?;
     if style.tagged {
         let structure = Arc::new(std::mem::take(&mut lay.tree));
         for (i, (page, spans)) in pages.iter_mut().zip(spans).enumerate() {
@@ -787,13 +787,12 @@ impl Layout<'_> {
     fn paginate(
         &mut self,
         flow: Vec<Element>,
-        first: Vec<Item>,
-        first_spans: Vec<(u32, u32)>,
+        (first, first_spans): (Vec<Item>, Spans),
         text_top: f32,
         header: &str,
         pw: f32,
         ph: f32,
-    ) -> Result<(Vec<Page>, Vec<Vec<(u32, u32)>>), Problem> {
+    ) -> Result<(Vec<Page>, Vec<Spans>), Problem> {
         let m = &self.style.margins;
         let bottom = ph - m.bottom.pt();
         // Continuation pages: header line at the top margin, a thin rule, then the text.

@@ -108,6 +108,9 @@ impl Structure {
     }
 }
 
+/// Runs of a page's items and their structure nodes (see [`PageTags::spans`]).
+pub type Spans = Vec<(u32, u32)>;
+
 /// A page's share of its letter's structure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageTags {

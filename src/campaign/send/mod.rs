@@ -289,6 +289,10 @@ fn run_inner(
                     format!("Letter to {recipient}"),
                     author.map(|l| l.name.clone()),
                     Some(prepared.settings.date.timestamp()),
+                )
+                .with_tags(
+                    prepared.template.style().tagged,
+                    &prepared.template.style().lang,
                 );
                 let bytes =
                     pdf::write_pdf(Vec::new(), &typeset.pages, fonts, &prepared.images, info)
