@@ -548,6 +548,20 @@ impl Engine {
                 Kind::Penalty => {}
             }
         }
+        // A line broken at a word space keeps that space as its last glyph (invisible, past
+        // the text), so the words either side of the break stay apart when the text is
+        // extracted or read aloud from the structure tree.
+        if end_item.kind == Kind::Glue && end_item.stretch < INF {
+            let face = usize::from(end_item.face);
+            let space = self.shaper.space[face];
+            if space.id != 0 {
+                let run = run_for(&mut run, &mut items, face, st, pen, baseline);
+                run.glyphs.push(PlacedGlyph {
+                    id: space.id,
+                    x: pen - run.x,
+                });
+            }
+        }
         if ends_with_hyphen {
             let face = usize::from(end_item.face);
             let hyphen = self.shaper.hyphen[face];
