@@ -25,6 +25,15 @@ pub(super) struct EncodedTags {
     pub(super) links: Vec<u32>,
 }
 
+/// A kid of a structure element: marked content on the element's page, marked content on
+/// another page, or an element.
+#[derive(Clone, Copy)]
+enum Kid {
+    Mcid(u32),
+    Mcr(Ref, u32),
+    Elem(Ref),
+}
+
 /// The letter whose pages are being written.
 struct Letter {
     structure: Arc<Structure>,
@@ -158,26 +167,59 @@ impl Tagging {
             if let Kind::Figure(alt) = &nodes[i].kind {
                 dict.pair(Name(b"Alt"), TextStr(alt));
             }
-            let mut kids = dict.insert(Name(b"K")).array();
+            let mut kids: Vec<Kid> = Vec::new();
             for &(on, mcid) in &letter.content[i] {
-                if Some(on) == page {
-                    kids.item(mcid as i32);
+                kids.push(if Some(on) == page {
+                    Kid::Mcid(mcid)
                 } else {
-                    let mut mcr = kids.push().dict();
-                    mcr.pair(Name(b"Type"), Name(b"MCR"));
-                    mcr.pair(Name(b"Pg"), on);
-                    mcr.pair(Name(b"MCID"), mcid as i32);
+                    Kid::Mcr(on, mcid)
+                });
+            }
+            kids.extend(
+                children[i]
+                    .iter()
+                    .filter(|&&c| live[c])
+                    .map(|&c| Kid::Elem(elem(c))),
+            );
+            kids.extend(links[i].iter().map(|&(link, _)| Kid::Elem(link)));
+            // One kid is written bare, not as an array: smaller, and what some checkers
+            // expect of a heading's content.
+            if let [kid] = kids.as_slice() {
+                match *kid {
+                    Kid::Mcid(mcid) => {
+                        dict.pair(Name(b"K"), mcid as i32);
+                    }
+                    Kid::Elem(r) => {
+                        dict.pair(Name(b"K"), r);
+                    }
+                    Kid::Mcr(on, mcid) => {
+                        let mut mcr = dict.insert(Name(b"K")).dict();
+                        mcr.pair(Name(b"Type"), Name(b"MCR"));
+                        mcr.pair(Name(b"Pg"), on);
+                        mcr.pair(Name(b"MCID"), mcid as i32);
+                    }
+                }
+                dict.finish();
+                continue;
+            }
+            let mut array = dict.insert(Name(b"K")).array();
+            for kid in kids {
+                match kid {
+                    Kid::Mcid(mcid) => {
+                        array.item(mcid as i32);
+                    }
+                    Kid::Elem(r) => {
+                        array.item(r);
+                    }
+                    Kid::Mcr(on, mcid) => {
+                        let mut mcr = array.push().dict();
+                        mcr.pair(Name(b"Type"), Name(b"MCR"));
+                        mcr.pair(Name(b"Pg"), on);
+                        mcr.pair(Name(b"MCID"), mcid as i32);
+                    }
                 }
             }
-            for &c in &children[i] {
-                if live[c] {
-                    kids.item(elem(c));
-                }
-            }
-            for &(link, _) in &links[i] {
-                kids.item(link);
-            }
-            kids.finish();
+            array.finish();
             dict.finish();
         }
         for (i, node_links) in links.iter().enumerate() {
