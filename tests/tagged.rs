@@ -292,3 +292,57 @@ fn a_lang_that_is_no_language_tag_is_refused_by_name() {
     assert!(run.stderr.contains("BCP 47"), "{}", run.stderr);
     assert!(run.stderr.contains("t.md"), "{}", run.stderr);
 }
+
+#[test]
+fn check_warns_about_a_logo_nothing_describes() {
+    let w = Workdir::new();
+    w.file(
+        "logo.png",
+        std::fs::read(repo().join("templates/logo.png")).expect("shipped logo"),
+    );
+    let template = |letterhead: &str| {
+        format!("---\naddress: \"{{{{name}}}}\"\nletterhead:\n{letterhead}\n---\nHello.\n")
+    };
+    w.file("d.csv", "name\nAda\n");
+    w.file("bare.md", template("  logo: logo.png"));
+    let run = w.run(&["check", "--template", "bare.md", "--data", "d.csv"]);
+    let out = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        out.contains("logo has no alternative text"),
+        "no warning about the logo:\n{out}"
+    );
+    assert!(out.contains("logo_alt"), "{out}");
+
+    // With alt text (or a letterhead name to stand for it) there is nothing to say.
+    w.file(
+        "alt.md",
+        template("  logo: logo.png\n  logo_alt: Friends of the Library"),
+    );
+    let run = w.run(&["check", "--template", "alt.md", "--data", "d.csv"]);
+    let out = format!("{}{}", run.stdout, run.stderr);
+    assert!(!out.contains("alternative text"), "{out}");
+    w.run(&[
+        "pdf",
+        "--template",
+        "alt.md",
+        "--data",
+        "d.csv",
+        "--out",
+        "letters",
+    ])
+    .expect_code(0);
+    let letter = w
+        .list("letters")
+        .into_iter()
+        .find(|n| n.ends_with(".pdf"))
+        .expect("a letter");
+    let letter = w.join("letters").join(letter);
+    let bytes = std::fs::read(&letter).unwrap();
+    assert!(
+        bytes
+            .windows(b"/Alt (Friends of the Library)".len())
+            .any(|w| w == b"/Alt (Friends of the Library)"),
+        "the logo's /Alt is its logo_alt"
+    );
+    structure_check(&letter, "en-US");
+}

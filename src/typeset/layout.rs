@@ -301,7 +301,12 @@ impl Layout<'_> {
             } else {
                 h
             };
-            let alt = head.logo_alt.clone().unwrap_or_else(|| head.name.clone());
+            // `check` warns about a logo with neither alt text nor a name to stand for it.
+            let alt = match (&head.logo_alt, head.name.is_empty()) {
+                (Some(alt), _) => alt.clone(),
+                (None, false) => head.name.clone(),
+                (None, true) => "Logo".to_string(),
+            };
             let figure = self.tree.add(Kind::Figure(alt), div);
             PageTags::push(&mut self.first_spans, items.len(), figure);
             items.push(Item::Image {
