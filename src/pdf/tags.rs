@@ -43,6 +43,8 @@ struct Letter {
     content: Vec<Vec<(Ref, u32)>>,
     /// Link elements: the node they are part of, the element and its annotation.
     links: Vec<(u32, Ref, Ref)>,
+    /// Each page's ParentTree array (the element of each MCID), written with the elements.
+    arrays: Vec<(Ref, Vec<Ref>)>,
 }
 
 /// The tagging state of one file.
@@ -79,6 +81,7 @@ impl Tagging {
             structure,
             base,
             links: Vec::new(),
+            arrays: Vec::new(),
         });
     }
 
@@ -88,16 +91,17 @@ impl Tagging {
         (self.parent_values.len() - 1) as i32
     }
 
-    /// Records a page's marked content and link elements; returns the element of each MCID
-    /// (the page's ParentTree array).
+    /// Records a page's marked content and link elements, and its ParentTree array (object
+    /// `array`: the element of each MCID), written when the letter ends.
     pub(super) fn add_page(
         &mut self,
         page: Ref,
+        array: Ref,
         mcids: &[u32],
         links: Vec<(u32, Ref, Ref)>,
-    ) -> Vec<Ref> {
+    ) {
         let Some(letter) = &mut self.letter else {
-            return Vec::new();
+            return;
         };
         let mut elems = Vec::with_capacity(mcids.len());
         for (mcid, &node) in mcids.iter().enumerate() {
@@ -110,7 +114,7 @@ impl Tagging {
             elems.push(Ref::new(letter.base.get() + node as i32));
         }
         letter.links.extend(links);
-        elems
+        letter.arrays.push((array, elems));
     }
 
     /// Writes the current letter's elements into `chunk`; returns each object and its offset
@@ -146,6 +150,10 @@ impl Tagging {
                 || children[i].iter().any(|&c| live[c]);
         }
         let mut written = Vec::new();
+        for (array, elems) in &letter.arrays {
+            written.push((*array, chunk.len()));
+            chunk.indirect(*array).array().items(elems.iter().copied());
+        }
         for i in 0..n {
             if !live[i] {
                 continue;

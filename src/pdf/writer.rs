@@ -26,6 +26,13 @@ const CONTENT_COMPRESSION: u8 = 1;
 /// Pages per intermediate page-tree node, so viewers need not scan one huge /Kids array.
 const PAGES_PER_NODE: usize = 64;
 
+/// Marks an entry of `offsets` as an object inside an object stream: the stream's object
+/// number shifted by [`OBJSTM_INDEX_BITS`], plus the object's index in it.
+const IN_OBJECT_STREAM: u64 = 1 << 63;
+/// Bits of an in-stream entry that hold the object's index (a letter's structure elements
+/// number far fewer than 65,536; a letter with more is written as plain objects).
+const OBJSTM_INDEX_BITS: u32 = 16;
+
 /// Document metadata for the PDF's Info dictionary.
 #[derive(Debug, Clone, Default)]
 pub struct DocInfo {
@@ -91,6 +98,8 @@ pub struct PdfWriter<'a, W: Write> {
     outline: Outline,
     /// The structure tree of a tagged file, written letter by letter.
     tagging: Option<Tagging>,
+    /// Some objects are in object streams: the file ends with a cross-reference stream.
+    object_streams: bool,
 }
 
 /// The outline's state: each entry is written once the next one is known (it needs its
@@ -216,6 +225,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             image_refs: Vec::new(),
             outline: Outline::default(),
             tagging: None,
+            object_streams: false,
         };
         writer.catalog = writer.alloc(1);
         writer.page_root = writer.alloc(1);
@@ -329,24 +339,22 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         if !annots.is_empty() {
             obj.annotations(annots);
         }
-        let mut mcid_array = None;
+        let mut array_taken = false;
         if let (Some(tagging), Some(tags), true) = (&mut self.tagging, tags, tagged) {
-            // The page's ParentTree entry: the element of each MCID, an array written now.
+            // The page's ParentTree entry: the element of each MCID, an array written with
+            // the letter's elements.
             let array = Ref::new(self.next_id);
             obj.struct_parents(tagging.parent_key(array));
             obj.tab_order(pdf_writer::types::TabOrder::StructureOrder);
-            let elems = tagging.add_page(page_ref, &tags.mcids, link_elems);
-            mcid_array = Some((array, elems));
+            tagging.add_page(page_ref, array, &tags.mcids, link_elems);
+            array_taken = true;
         }
         obj.finish();
+        if array_taken {
+            self.alloc(1);
+        }
         self.write_chunk(page_ref, &chunk)?;
         self.pages.push(page_ref);
-        if let Some((array, elems)) = mcid_array {
-            self.alloc(1);
-            let mut chunk = Chunk::new();
-            chunk.indirect(array).array().items(elems);
-            self.write_chunk(array, &chunk)?;
-        }
         Ok(())
     }
 
@@ -412,10 +420,50 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         };
         let mut chunk = Chunk::new();
         let written = tagging.end_letter(&mut chunk);
-        for (id, offset) in written {
-            self.offsets[id.get() as usize] = self.pos + offset as u64;
+        self.write_object_stream(&chunk, &written)
+    }
+
+    /// Writes the objects of `chunk` (each at its offset in `written`, in order) compressed
+    /// together as one object stream: a letter's few dozen small structure elements cost a
+    /// few hundred bytes instead of a few kilobytes. The file then ends with a
+    /// cross-reference stream, which can point into object streams.
+    fn write_object_stream(&mut self, chunk: &Chunk, written: &[(Ref, usize)]) -> io::Result<()> {
+        if written.is_empty() {
+            return Ok(());
         }
-        self.write_raw(chunk.as_bytes())
+        if written.len() >= 1 << OBJSTM_INDEX_BITS {
+            for &(id, offset) in written {
+                self.offsets[id.get() as usize] = self.pos + offset as u64;
+            }
+            return self.write_raw(chunk.as_bytes());
+        }
+        let stm = self.alloc(1);
+        let bytes = chunk.as_bytes();
+        let mut header = String::with_capacity(written.len() * 12);
+        let mut body = Vec::with_capacity(bytes.len());
+        for (k, &(id, start)) in written.iter().enumerate() {
+            let end = written.get(k + 1).map_or(bytes.len(), |w| w.1);
+            let object = bare_object(&bytes[start..end]);
+            header.push_str(&format!("{} {} ", id.get(), body.len()));
+            body.extend_from_slice(object);
+            body.push(b'\n');
+            self.offsets[id.get() as usize] =
+                IN_OBJECT_STREAM | (u64::from(stm.get() as u32) << OBJSTM_INDEX_BITS) | k as u64;
+        }
+        let first = header.len();
+        let mut data = header.into_bytes();
+        data.extend_from_slice(&body);
+        let mut deflate = Deflater::take(CONTENT_COMPRESSION);
+        let compressed = deflate.zlib(&data).to_vec();
+        deflate.give_back();
+        let mut out = Chunk::with_capacity(compressed.len() + 100);
+        out.stream(stm, &compressed)
+            .filter(Filter::FlateDecode)
+            .pair(Name(b"Type"), Name(b"ObjStm"))
+            .pair(Name(b"N"), written.len() as i32)
+            .pair(Name(b"First"), first as i32);
+        self.object_streams = true;
+        self.write_chunk(stm, &out)
     }
 
     pub fn page_count(&self) -> usize {
@@ -698,6 +746,9 @@ impl<'a, W: Write> PdfWriter<'a, W> {
     }
 
     fn write_xref(&mut self) -> io::Result<()> {
+        if self.object_streams {
+            return self.write_xref_stream();
+        }
         let start = self.pos;
         let mut table = Vec::with_capacity(self.offsets.len() * 20 + 200);
         write!(
@@ -722,6 +773,49 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             self.info_ref.get(),
         )?;
         self.write_raw(&table)
+    }
+
+    /// The cross-reference table as a stream (PDF 1.5), for a file with object streams:
+    /// rows of type (1 byte), offset or object stream (5 bytes), generation or index (2).
+    fn write_xref_stream(&mut self) -> io::Result<()> {
+        let id = self.alloc(1);
+        let start = self.pos;
+        self.offsets[id.get() as usize] = start;
+        let mut rows = Vec::with_capacity(self.offsets.len() * 8);
+        rows.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0xff, 0xff]);
+        for &offset in self.offsets.iter().skip(1) {
+            if offset & IN_OBJECT_STREAM != 0 {
+                let stm = (offset & !IN_OBJECT_STREAM) >> OBJSTM_INDEX_BITS;
+                let index = offset & ((1 << OBJSTM_INDEX_BITS) - 1);
+                rows.push(2);
+                rows.extend_from_slice(&stm.to_be_bytes()[3..]);
+                rows.extend_from_slice(&(index as u16).to_be_bytes());
+            } else if offset == 0 {
+                // Reserved but never written: free.
+                rows.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0xff, 0xff]);
+            } else {
+                rows.push(1);
+                rows.extend_from_slice(&offset.to_be_bytes()[3..]);
+                rows.extend_from_slice(&[0, 0]);
+            }
+        }
+        let mut deflate = Deflater::take(CONTENT_COMPRESSION);
+        let compressed = deflate.zlib(&rows).to_vec();
+        deflate.give_back();
+        let file_id = self.file_id();
+        let mut stream = Vec::with_capacity(compressed.len() + 300);
+        write!(
+            stream,
+            "{} 0 obj\n<< /Type /XRef /Size {} /W [1 5 2] /Root {} 0 R /Info {} 0 R /ID [<{file_id}> <{file_id}>] /Filter /FlateDecode /Length {} >>\nstream\n",
+            id.get(),
+            self.offsets.len(),
+            self.catalog.get(),
+            self.info_ref.get(),
+            compressed.len(),
+        )?;
+        stream.extend_from_slice(&compressed);
+        write!(stream, "\nendstream\nendobj\nstartxref\n{start}\n%%EOF\n")?;
+        self.write_raw(&stream)
     }
 
     /// A file identifier derived from the content we wrote, so equal inputs give equal files.
@@ -789,6 +883,22 @@ fn write_descriptor(chunk: &mut Chunk, id: Ref, program: Ref, face: &EmbeddedFac
         Outlines::TrueType => d.font_file2(program),
     };
     d.finish();
+}
+
+/// The body of an object written as `N 0 obj ... endobj`: what an object stream holds.
+fn bare_object(object: &[u8]) -> &[u8] {
+    let start = object
+        .windows(4)
+        .position(|w| w == b"obj\n")
+        .map_or(0, |i| i + 4);
+    let mut end = object.len();
+    while end > start && object[end - 1].is_ascii_whitespace() {
+        end -= 1;
+    }
+    if object[start..end].ends_with(b"endobj") {
+        end -= b"endobj".len();
+    }
+    &object[start..end]
 }
 
 /// PDF URIs are 7-bit ASCII: other bytes (and spaces) are percent-encoded, as browsers do.
