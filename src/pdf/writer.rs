@@ -33,6 +33,17 @@ const IN_OBJECT_STREAM: u64 = 1 << 63;
 /// number far fewer than 65,536; a letter with more is written as plain objects).
 const OBJSTM_INDEX_BITS: u32 = 16;
 
+/// Letters whose structure elements share one object stream: their elements are nearly the
+/// same, so compressing several together costs far less per letter than one at a time, and
+/// the buffer stays small (a letter's elements are a few kilobytes before compression).
+const LETTERS_PER_OBJECT_STREAM: usize = 32;
+/// The object stream is written early once its objects pass this many bytes (a letter with
+/// a very long body), so the buffer stays bounded whatever the letters hold.
+const OBJECT_STREAM_MAX_BYTES: usize = 256 * 1024;
+/// Object streams are small and written once per [`LETTERS_PER_OBJECT_STREAM`] letters, so
+/// they get zlib's default level rather than the content streams' fastest one.
+const OBJECT_STREAM_COMPRESSION: u8 = 6;
+
 /// Document metadata for the PDF's Info dictionary.
 #[derive(Debug, Clone, Default)]
 pub struct DocInfo {
@@ -100,6 +111,9 @@ pub struct PdfWriter<'a, W: Write> {
     tagging: Option<Tagging>,
     /// Some objects are in object streams: the file ends with a cross-reference stream.
     object_streams: bool,
+    /// Structure elements of the last few letters, not yet written: objects and their
+    /// offsets in the chunk, and how many letters they hold.
+    pending: (Chunk, Vec<(Ref, usize)>, usize),
 }
 
 /// The outline's state: each entry is written once the next one is known (it needs its
@@ -226,6 +240,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             outline: Outline::default(),
             tagging: None,
             object_streams: false,
+            pending: (Chunk::new(), Vec::new(), 0),
         };
         writer.catalog = writer.alloc(1);
         writer.page_root = writer.alloc(1);
@@ -418,8 +433,19 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         let Some(tagging) = &mut self.tagging else {
             return Ok(());
         };
-        let mut chunk = Chunk::new();
-        let written = tagging.end_letter(&mut chunk);
+        let (chunk, written, letters) = &mut self.pending;
+        written.extend(tagging.end_letter(chunk));
+        *letters += 1;
+        if *letters >= LETTERS_PER_OBJECT_STREAM || chunk.len() >= OBJECT_STREAM_MAX_BYTES {
+            self.flush_pending()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the pending letters' elements as one object stream.
+    fn flush_pending(&mut self) -> io::Result<()> {
+        let (chunk, written, _) =
+            std::mem::replace(&mut self.pending, (Chunk::new(), Vec::new(), 0));
         self.write_object_stream(&chunk, &written)
     }
 
@@ -453,7 +479,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         let first = header.len();
         let mut data = header.into_bytes();
         data.extend_from_slice(&body);
-        let mut deflate = Deflater::take(CONTENT_COMPRESSION);
+        let mut deflate = Deflater::take(OBJECT_STREAM_COMPRESSION);
         let compressed = deflate.zlib(&data).to_vec();
         deflate.give_back();
         let mut out = Chunk::with_capacity(compressed.len() + 100);
@@ -536,6 +562,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             return Ok(None);
         }
         self.end_letter()?;
+        self.flush_pending()?;
         let Some(tagging) = self.tagging.take() else {
             return Ok(None);
         };
