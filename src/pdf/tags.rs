@@ -141,7 +141,8 @@ impl Tagging {
             };
             links[node].push((link, annot));
         }
-        // A node with nothing in it (a line that set no text) is left out.
+        // A node with nothing in it (a line that set no text) is left out. Elements carry
+        // no /Type (it is optional, and they are the bulk of a tagged file's objects).
         let mut live = vec![false; n];
         for i in (0..n).rev() {
             live[i] = i == 0
@@ -165,7 +166,6 @@ impl Tagging {
             };
             written.push((elem(i), chunk.len()));
             let mut dict = chunk.indirect(elem(i)).dict();
-            dict.pair(Name(b"Type"), Name(b"StructElem"));
             dict.pair(Name(b"S"), Name(nodes[i].kind.name().as_bytes()));
             dict.pair(Name(b"P"), parent);
             let page = letter.content[i].first().map(|&(page, _)| page);
@@ -234,7 +234,6 @@ impl Tagging {
             for &(link, annot) in node_links {
                 written.push((link, chunk.len()));
                 let mut dict = chunk.indirect(link).dict();
-                dict.pair(Name(b"Type"), Name(b"StructElem"));
                 dict.pair(Name(b"S"), Name(b"Link"));
                 dict.pair(Name(b"P"), elem(i));
                 let mut kids = dict.insert(Name(b"K")).array();
