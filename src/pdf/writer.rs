@@ -569,10 +569,9 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         let leaves = tagging.leaf_count();
         let first = self.alloc(leaves + 1);
         let mut chunk = Chunk::new();
-        for (id, offset) in tagging.write_tree(&mut chunk, first) {
-            self.offsets[id.get() as usize] = self.pos + offset as u64;
-        }
-        self.write_raw(chunk.as_bytes())?;
+        let written = tagging.write_tree(&mut chunk, first);
+        // The ParentTree's leaves and the Document's list of letters compress well too.
+        self.write_object_stream(&chunk, &written)?;
         Ok(Some(tagging.root))
     }
 
