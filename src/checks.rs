@@ -375,6 +375,11 @@ impl Checker<'_> {
             .filter_map(|c| headers.index_of(&c).map(|i| (i, headers.names[i].clone())))
             .collect();
         let print = !self.typesetters.is_empty();
+        if print {
+            if let Some(problem) = logo_without_alt(self.template.style()) {
+                report.findings.push(Finding::new(Kind::Template, problem));
+            }
+        }
         let check_names = print && self.template.has_filename();
         let states: Vec<Option<Typesetter>> = if print {
             self.typesetters.into_iter().map(Some).collect()
@@ -474,6 +479,21 @@ impl Checker<'_> {
 }
 
 /// Renders, typesets and builds the email of one row, collecting every problem.
+/// A tagged letter's logo needs alternative text: `logo_alt`, or else the letterhead name.
+/// A logo with neither is read as "Logo", which tells a screen-reader user nothing.
+fn logo_without_alt(style: &crate::style::Style) -> Option<Problem> {
+    let head = style.letterhead.as_ref()?;
+    if !style.tagged || head.logo.is_none() || head.logo_alt.is_some() || !head.name.is_empty() {
+        return None;
+    }
+    Some(
+        Problem::warning("the letterhead logo has no alternative text for screen readers")
+            .with_hint(
+                "add `logo_alt: \"Your organisation's name\"` under `letterhead:` in the template",
+            ),
+    )
+}
+
 fn check_row(
     template: &Template,
     record: &Record,

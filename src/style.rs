@@ -63,6 +63,30 @@ fn pt(v: f32) -> String {
     format!("{}pt", (v * 10.0).round() / 10.0)
 }
 
+/// The language of a letter whose template names none.
+pub const DEFAULT_LANG: &str = "en-US";
+
+/// The longest language tag accepted: BCP 47 tags in use are far shorter (RFC 5646 asks
+/// software to take at least 35 characters); this only stops a runaway value.
+const MAX_LANG_LEN: usize = 35;
+
+/// Whether `tag` has the shape of a BCP 47 language tag: a 2-3 letter primary language (or
+/// `i`/`x` for the grandfathered and private forms), then subtags of 1-8 letters or digits,
+/// separated by hyphens. The registry itself is not consulted.
+pub fn is_language_tag(tag: &str) -> bool {
+    if tag.is_empty() || tag.len() > MAX_LANG_LEN {
+        return false;
+    }
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or("");
+    let primary_ok = primary.chars().all(|c| c.is_ascii_alphabetic())
+        && (matches!(primary.len(), 2 | 3)
+            || primary.eq_ignore_ascii_case("i")
+            || primary.eq_ignore_ascii_case("x"));
+    primary_ok
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
 /// Everything about how the letter looks. Paths are already resolved against the template's
 /// folder by the template loader.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -85,6 +109,11 @@ pub struct Style {
     pub accent: Color,
     /// Write the PDFs as PDF/A-2b (archival), as `--pdf-a` does.
     pub pdf_a: bool,
+    /// Write a tagged PDF (PDF/UA-1: structure tree, reading order, alt text); default true.
+    /// `tagged: false` leaves the tags out (smaller, slightly faster; not accessible).
+    pub tagged: bool,
+    /// The letter's language, a BCP 47 tag such as `en-US` or `de-DE`, for screen readers.
+    pub lang: String,
 }
 
 impl Default for Style {
@@ -100,6 +129,8 @@ impl Default for Style {
             window: true,
             accent: Color(0x1b, 0x4f, 0x72),
             pdf_a: false,
+            tagged: true,
+            lang: DEFAULT_LANG.to_string(),
         }
     }
 }
@@ -146,6 +177,15 @@ impl Style {
                     pt(width.max(0.0)),
                     pt(height.max(0.0)),
                     pt(MIN_TEXT_AREA_PT)
+                ),
+            });
+        }
+        if !is_language_tag(&self.lang) {
+            return Err(StyleError {
+                key: "lang",
+                message: format!(
+                    "`lang: {}` is not a language tag: write a BCP 47 tag such as `en-US`, `en`, `fr-CA` or `zh-Hant-TW`",
+                    self.lang
                 ),
             });
         }
@@ -345,6 +385,8 @@ pub struct Letterhead {
     pub lines: Vec<String>,
     /// Optional logo (PNG or JPEG), left of the name.
     pub logo: Option<PathBuf>,
+    /// The logo's alternative text for screen readers; default: the letterhead name.
+    pub logo_alt: Option<String>,
     /// Logo height; default 0.6in.
     pub logo_height: Option<Length>,
     /// One-line return address printed small above the recipient in the envelope window

@@ -51,10 +51,14 @@ def check_file_syntax(path, raw):
     # Nothing after the last %%EOF but one end of line (6.1.3).
     if not re.search(rb"%%EOF\r?\n?\Z", raw):
         fail(path, "data after the last %%EOF")
-    # startxref points at the xref keyword; the subsection header is "first count" (6.1.4).
+    # startxref points at the xref keyword, whose subsection header is "first count" (6.1.4),
+    # or at a cross-reference stream (PDF 1.5, allowed by PDF/A-2: a tagged file's structure
+    # elements live in object streams, which only a cross-reference stream can point into).
     start = int(re.findall(rb"startxref\s+(\d+)", raw)[-1])
-    if not re.match(rb"xref\r?\n\d+ \d+\r?\n", raw[start:]):
-        fail(path, "startxref does not point at a cross-reference table")
+    table = re.match(rb"xref\r?\n\d+ \d+\r?\n", raw[start:])
+    stream = re.match(rb"\d+ 0 obj\s*<<\s*/Type\s*/XRef\b", raw[start:])
+    if not (table or stream):
+        fail(path, "startxref does not point at a cross-reference table or stream")
     # stream is followed by an end of line; endstream is preceded by one (6.1.7.1).
     if re.search(rb">>[ \t]*stream(?!\r\n|\n)", raw):
         fail(path, "a stream keyword is not followed by an end of line")

@@ -526,10 +526,18 @@ fn write_pass(
             cfg.out_dir.display()
         ))
     })?;
-    let author = template.style().letterhead.as_ref().map(|l| l.name.clone());
+    let style = template.style();
+    let author = style.letterhead.as_ref().map(|l| l.name.clone());
     let created = creation_time();
-    let pdf_a = cfg.pdf_a || template.style().pdf_a;
-    let info = doc_info("Welcome letters".to_string(), &author, created, pdf_a);
+    let pdf_a = cfg.pdf_a || style.pdf_a;
+    let tags = (style.tagged, style.lang.clone());
+    let info = doc_info(
+        "Welcome letters".to_string(),
+        &author,
+        created,
+        pdf_a,
+        &tags,
+    );
     let mut assembly = Assembly::new(cfg, fonts, images, info, plan)?;
     let records = selection.apply(
         data.records()
@@ -585,7 +593,7 @@ fn write_pass(
             } else {
                 format!("Letter to {recipient}")
             };
-            let info = doc_info(title, &author, created, pdf_a);
+            let info = doc_info(title, &author, created, pdf_a, &tags);
             let path = cfg.out_dir.join(&name);
             if let Err(e) = write_atomically(&path, cfg.force, |w| {
                 write_pages(w, &pages, fonts, images, info)
@@ -663,8 +671,17 @@ pub(super) fn io_failure(path: &Path, e: io::Error) -> Failure {
     Failure::io(format!("{} {what}", path.display()))
 }
 
-fn doc_info(title: String, author: &Option<String>, created: Option<i64>, pdf_a: bool) -> DocInfo {
-    DocInfo::lettermerge(title, author.clone(), created).with_pdf_a(pdf_a)
+/// `tags`: whether the file is tagged, and its language.
+fn doc_info(
+    title: String,
+    author: &Option<String>,
+    created: Option<i64>,
+    pdf_a: bool,
+    tags: &(bool, String),
+) -> DocInfo {
+    DocInfo::lettermerge(title, author.clone(), created)
+        .with_pdf_a(pdf_a)
+        .with_tags(tags.0, &tags.1)
 }
 
 /// The documents' creation time: SOURCE_DATE_EPOCH when set (reproducible builds and

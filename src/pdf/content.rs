@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use super::fonts::EmbeddedFonts;
 use crate::images::ImageId;
 use crate::style::Color;
-use crate::typeset::page::{GlyphRun, Item, Page};
+use crate::typeset::page::{GlyphRun, Item, Page, ARTIFACT};
 
 /// Positions in points need no more than 1/100 pt (0.0035 mm).
 const POS_DECIMALS: u32 = 2;
@@ -21,6 +21,8 @@ pub(crate) struct PageRefs {
     pub images: BTreeSet<ImageId>,
     /// The page shows glyph 0 (.notdef, a character the font lacks): PDF/A forbids that.
     pub notdef: bool,
+    /// The structure node of each marked-content id (MCID) on a tagged page, in order.
+    pub mcids: Vec<u32>,
 }
 
 /// Error for a page that uses a glyph the prepared fonts lack: a bug in the caller (a page
@@ -45,7 +47,45 @@ pub(crate) fn page_content(
         font: None,
         fill: Color::BLACK,
     };
-    for item in &page.items {
+    let spans = page.tags.as_ref().map_or(&[][..], |t| &t.spans[..]);
+    let mut next_span = 0;
+    // The open marked-content sequence: its node, and whether it opened inside a text
+    // object (then it must close before that object's ET, so text runs of one paragraph
+    // share one BT ... ET with marks inside it, as the untagged stream does).
+    let mut marked: Option<(u32, bool)> = None;
+    for (index, item) in page.items.iter().enumerate() {
+        if let Some(&(at, node)) = spans.get(next_span) {
+            if at as usize == index {
+                next_span += 1;
+                if let Some((_, in_text)) = marked {
+                    if !in_text {
+                        ops.end_text();
+                    }
+                    ops.out.extend_from_slice(b"EMC\n");
+                }
+                // A text run's mark opens inside a text object, so the next run's can too.
+                if matches!(item, Item::Text(_)) {
+                    if !ops.in_text {
+                        ops.out.extend_from_slice(b"BT\n");
+                        ops.in_text = true;
+                    }
+                } else {
+                    ops.end_text();
+                }
+                open_mark(&mut ops, page, node, &mut refs.mcids);
+                marked = Some((node, ops.in_text));
+            }
+        }
+        // Drawing a rule or image ends the text object: a mark opened inside it closes first
+        // and opens again (a new MCID of the same element) outside it.
+        if !matches!(item, Item::Text(_) | Item::Link { .. }) && ops.in_text {
+            if let Some((node, true)) = marked {
+                ops.out.extend_from_slice(b"EMC\n");
+                ops.end_text();
+                open_mark(&mut ops, page, node, &mut refs.mcids);
+                marked = Some((node, false));
+            }
+        }
         match item {
             Item::Text(run) => {
                 // A zero or broken size would put infinities into the TJ numbers.
@@ -92,8 +132,38 @@ pub(crate) fn page_content(
             Item::Link { .. } => {}
         }
     }
-    ops.end_text();
+    match marked {
+        Some((_, true)) => {
+            ops.out.extend_from_slice(b"EMC\n");
+            ops.end_text();
+        }
+        Some((_, false)) => {
+            ops.end_text();
+            ops.out.extend_from_slice(b"EMC\n");
+        }
+        None => ops.end_text(),
+    }
     Ok(())
+}
+
+/// Opens the marked-content sequence of `node`: `/Artifact BMC`, or the element's tag with
+/// the page's next MCID.
+fn open_mark(ops: &mut Ops<'_>, page: &Page, node: u32, mcids: &mut Vec<u32>) {
+    if node == ARTIFACT {
+        ops.out.extend_from_slice(b"/Artifact BMC\n");
+        return;
+    }
+    let tag = page
+        .tags
+        .as_ref()
+        .and_then(|t| t.structure.nodes.get(node as usize));
+    ops.out.push(b'/');
+    ops.out
+        .extend_from_slice(tag.map_or("Span", |n| n.kind.name()).as_bytes());
+    ops.out.extend_from_slice(b" <</MCID ");
+    ops.int(mcids.len() as i64);
+    ops.out.extend_from_slice(b">> BDC\n");
+    mcids.push(node);
 }
 
 struct Ops<'a> {

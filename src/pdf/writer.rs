@@ -5,7 +5,8 @@
 //! (each once the next is known). Only object offsets and page ids stay in memory, a few
 //! bytes per page, so a 10,000-page batch costs little more memory than a one-page letter.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::sync::Arc;
 
 use pdf_writer::types::{
     ActionType, AnnotationFlags, AnnotationType, CidFontType, FontFlags, OutputIntentSubtype,
@@ -19,9 +20,10 @@ use super::deflate::Deflater;
 use super::fonts::{EmbeddedFace, EmbeddedFonts, Outlines};
 use super::icc::{srgb_profile_zlib, SRGB_DESCRIPTION};
 use super::offsets::Offsets;
+use super::tags::{EncodedTags, Tagging};
 use super::xmp;
 use crate::images::{ImageData, ImageId, ImageStore};
-use crate::typeset::page::{Item, Page};
+use crate::typeset::page::{Item, Page, ARTIFACT};
 
 /// Content streams are compressed per page in the hot loop. Measured with zlib-rs on the
 /// benchmark letter (6.0 KB of operators): level 1 gives 2.9 KB in 14 µs, level 2 2.1 KB
@@ -34,6 +36,23 @@ const PAGES_PER_NODE: usize = 64;
 /// The most indirect objects a PDF/A file may have (ISO 19005-2, 6.1.13, from the
 /// implementation limits of PDF 1.7): a batch of about 2.5 million one-page letters.
 const PDF_A_MAX_OBJECTS: usize = 8_388_607;
+/// Marks an entry of `offsets` as an object inside an object stream: the stream's object
+/// number shifted by [`OBJSTM_INDEX_BITS`], plus the object's index in it.
+const IN_OBJECT_STREAM: u64 = 1 << 63;
+/// Bits of an in-stream entry that hold the object's index (a letter's structure elements
+/// number far fewer than 65,536; a letter with more is written as plain objects).
+const OBJSTM_INDEX_BITS: u32 = 16;
+
+/// Letters whose structure elements share one object stream: their elements are nearly the
+/// same, so compressing several together costs far less per letter than one at a time, and
+/// the buffer stays small (a letter's elements are a few kilobytes before compression).
+const LETTERS_PER_OBJECT_STREAM: usize = 32;
+/// The object stream is written early once its objects pass this many bytes (a letter with
+/// a very long body), so the buffer stays bounded whatever the letters hold.
+const OBJECT_STREAM_MAX_BYTES: usize = 256 * 1024;
+/// Object streams are small and written once per [`LETTERS_PER_OBJECT_STREAM`] letters, so
+/// they get zlib's default level rather than the content streams' fastest one.
+const OBJECT_STREAM_COMPRESSION: u8 = 6;
 
 /// Document metadata for the PDF's Info dictionary.
 #[derive(Debug, Clone, Default)]
@@ -47,8 +66,11 @@ pub struct DocInfo {
     pub created: Option<i64>,
     /// PDF/A-2b: XMP metadata with the `pdfaid` identifiers and an sRGB output intent.
     pub pdf_a: bool,
-    /// Tagged PDF (PDF/UA-1): the XMP metadata also claims `pdfuaid:part 1`.
+    /// The file is a tagged PDF (PDF/UA-1): marked content, a structure tree, `/Lang`; the
+    /// XMP metadata also claims `pdfuaid:part 1`.
     pub tagged: bool,
+    /// The document's natural language, a BCP 47 tag (e.g. `en-US`), written as `/Lang`.
+    pub lang: Option<String>,
 }
 
 impl DocInfo {
@@ -68,6 +90,13 @@ impl DocInfo {
     /// The same, as PDF/A-2b when `pdf_a` is true.
     pub fn with_pdf_a(mut self, pdf_a: bool) -> DocInfo {
         self.pdf_a = pdf_a;
+        self
+    }
+
+    /// The same, tagged (PDF/UA-1) or not, in the language `lang` (a BCP 47 tag).
+    pub fn with_tags(mut self, tagged: bool, lang: &str) -> DocInfo {
+        self.tagged = tagged;
+        self.lang = Some(lang.to_string());
         self
     }
 }
@@ -95,6 +124,13 @@ pub struct PdfWriter<'a, W: Write> {
     image_refs: Vec<(ImageId, Ref)>,
     /// The outline, written as it grows (see [`PdfWriter::add_bookmark`]).
     outline: Outline,
+    /// The structure tree of a tagged file, written letter by letter.
+    tagging: Option<Tagging>,
+    /// Some objects are in object streams: the file ends with a cross-reference stream.
+    object_streams: bool,
+    /// Structure elements of the last few letters, not yet written: objects and their
+    /// offsets in the chunk, and how many letters they hold.
+    pending: (Chunk, Vec<(Ref, usize)>, usize),
 }
 
 /// The outline's state: each entry is written once the next one is known (it needs its
@@ -126,6 +162,8 @@ pub struct EncodedPage {
     pub(super) stream: Vec<u8>,
     pub(super) refs: PageRefs,
     pub(super) links: Vec<LinkArea>,
+    /// The page's share of its letter's structure (tagged pages only).
+    pub(super) tags: Option<EncodedTags>,
 }
 
 impl EncodedPage {
@@ -147,10 +185,13 @@ impl EncodedPage {
         let mut deflate = Deflater::take(CONTENT_COMPRESSION);
         let stream = deflate.zlib(&content).to_vec();
         deflate.give_back();
+        let spans = page.tags.as_ref().map_or(&[][..], |t| &t.spans[..]);
+        let mut link_nodes = Vec::new();
         let links = page
             .items
             .iter()
-            .filter_map(|item| match item {
+            .enumerate()
+            .filter_map(|(index, item)| match item {
                 Item::Link {
                     x,
                     y,
@@ -159,22 +200,38 @@ impl EncodedPage {
                     uri,
                     // The layout only makes web and mail links; checked again here, where the
                     // annotation is written, so no other target can ever become clickable.
-                } if crate::letter::is_safe_link(uri) => Some(LinkArea {
-                    x: *x,
-                    y: *y,
-                    width: *width,
-                    height: *height,
-                    uri: uri.clone(),
+                } if crate::letter::is_safe_link(uri) => Some({
+                    // The node of the span this link falls in: the paragraph it is part of.
+                    let node = spans
+                        .iter()
+                        .take_while(|&&(at, _)| at as usize <= index)
+                        .last()
+                        .map_or(ARTIFACT, |&(_, node)| node);
+                    link_nodes.push(node);
+                    LinkArea {
+                        x: *x,
+                        y: *y,
+                        width: *width,
+                        height: *height,
+                        uri: uri.clone(),
+                    }
                 }),
                 _ => None,
             })
             .collect();
+        let tags = page.tags.as_ref().map(|t| EncodedTags {
+            structure: Arc::clone(&t.structure),
+            first: t.first,
+            mcids: std::mem::take(&mut refs.mcids),
+            links: link_nodes,
+        });
         Ok(EncodedPage {
             width: page.width,
             height: page.height,
             stream,
             refs,
             links,
+            tags,
         })
     }
 }
@@ -198,11 +255,18 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             font_refs: vec![None; fonts.faces.len()],
             image_refs: Vec::new(),
             outline: Outline::default(),
+            tagging: None,
+            object_streams: false,
+            pending: (Chunk::new(), Vec::new(), 0),
         };
         writer.catalog = writer.alloc(1);
         writer.page_root = writer.alloc(1);
         writer.resources = writer.alloc(1);
         writer.info_ref = writer.alloc(1);
+        if writer.info.tagged {
+            let root = writer.alloc(2);
+            writer.tagging = Some(Tagging::new(root, Ref::new(root.get() + 1)));
+        }
         // The binary comment tells transfer tools the file is not text.
         writer.write_raw(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n")?;
         Ok(writer)
@@ -245,6 +309,17 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             }
         }
 
+        // A letter's first page: the one before is complete, its elements can be written.
+        let tags = page.tags.as_ref().filter(|_| self.tagging.is_some());
+        if let Some(tags) = tags.filter(|t| t.first) {
+            self.end_letter()?;
+            let base = self.alloc(tags.structure.nodes.len());
+            if let Some(tagging) = &mut self.tagging {
+                tagging.start_letter(Arc::clone(&tags.structure), base);
+            }
+        }
+        let tagged = tags.is_some() && self.tagging.as_ref().is_some_and(|t| t.in_letter());
+
         let content_ref = self.alloc(1);
         let mut chunk = Chunk::with_capacity(page.stream.len() + 64);
         chunk
@@ -253,10 +328,24 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         self.write_chunk(content_ref, &chunk)?;
 
         let mut annots = Vec::new();
-        for link in &page.links {
+        let mut link_elems = Vec::new();
+        for (i, link) in page.links.iter().enumerate() {
             let id = self.alloc(1);
             let mut chunk = Chunk::new();
             let mut annot = chunk.annotation(id);
+            if tagged {
+                let elem = self.next_ref();
+                let node = tags
+                    .and_then(|t| t.links.get(i).copied())
+                    .unwrap_or(ARTIFACT);
+                if let Some(tagging) = &mut self.tagging {
+                    annot.struct_parent(tagging.parent_key(elem));
+                    link_elems.push((node, elem, id));
+                }
+                // Screen readers announce a link by its description.
+                annot.contents(TextStr(&link.uri));
+                self.alloc(1);
+            }
             annot
                 .subtype(AnnotationType::Link)
                 .rect(Rect::new(
@@ -292,7 +381,20 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         if !annots.is_empty() {
             obj.annotations(annots);
         }
+        let mut array_taken = false;
+        if let (Some(tagging), Some(tags), true) = (&mut self.tagging, tags, tagged) {
+            // The page's ParentTree entry: the element of each MCID, an array written with
+            // the letter's elements.
+            let array = Ref::new(self.next_id);
+            obj.struct_parents(tagging.parent_key(array));
+            obj.tab_order(pdf_writer::types::TabOrder::StructureOrder);
+            tagging.add_page(page_ref, array, &tags.mcids, link_elems);
+            array_taken = true;
+        }
         obj.finish();
+        if array_taken {
+            self.alloc(1);
+        }
         self.write_chunk(page_ref, &chunk)?;
         self.pages.push(page_ref);
         Ok(())
@@ -348,6 +450,78 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         self.write_chunk(id, &chunk)
     }
 
+    /// The object number the next `alloc` hands out.
+    fn next_ref(&self) -> Ref {
+        Ref::new(self.next_id)
+    }
+
+    /// Writes the structure elements of the letter being written, if any.
+    fn end_letter(&mut self) -> io::Result<()> {
+        let Some(tagging) = &mut self.tagging else {
+            return Ok(());
+        };
+        let (chunk, written, letters) = &mut self.pending;
+        written.extend(tagging.end_letter(chunk));
+        *letters += 1;
+        if *letters >= LETTERS_PER_OBJECT_STREAM || chunk.len() >= OBJECT_STREAM_MAX_BYTES {
+            self.flush_pending()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the pending letters' elements as one object stream.
+    fn flush_pending(&mut self) -> io::Result<()> {
+        let (chunk, written, _) =
+            std::mem::replace(&mut self.pending, (Chunk::new(), Vec::new(), 0));
+        self.write_object_stream(&chunk, &written)
+    }
+
+    /// Writes the objects of `chunk` (each at its offset in `written`, in order) compressed
+    /// together as one object stream: a letter's few dozen small structure elements cost a
+    /// few hundred bytes instead of a few kilobytes. The file then ends with a
+    /// cross-reference stream, which can point into object streams.
+    fn write_object_stream(&mut self, chunk: &Chunk, written: &[(Ref, usize)]) -> io::Result<()> {
+        if written.is_empty() {
+            return Ok(());
+        }
+        if written.len() >= 1 << OBJSTM_INDEX_BITS {
+            for &(id, offset) in written {
+                self.offsets
+                    .set(id.get() as usize, self.pos + offset as u64)?;
+            }
+            return self.write_raw(chunk.as_bytes());
+        }
+        let stm = self.alloc(1);
+        let bytes = chunk.as_bytes();
+        let mut header = String::with_capacity(written.len() * 12);
+        let mut body = Vec::with_capacity(bytes.len());
+        for (k, &(id, start)) in written.iter().enumerate() {
+            let end = written.get(k + 1).map_or(bytes.len(), |w| w.1);
+            let object = bare_object(&bytes[start..end]);
+            header.push_str(&format!("{} {} ", id.get(), body.len()));
+            body.extend_from_slice(object);
+            body.push(b'\n');
+            self.offsets.set(
+                id.get() as usize,
+                IN_OBJECT_STREAM | (u64::from(stm.get() as u32) << OBJSTM_INDEX_BITS) | k as u64,
+            )?;
+        }
+        let first = header.len();
+        let mut data = header.into_bytes();
+        data.extend_from_slice(&body);
+        let mut deflate = Deflater::take(OBJECT_STREAM_COMPRESSION);
+        let compressed = deflate.zlib(&data).to_vec();
+        deflate.give_back();
+        let mut out = Chunk::with_capacity(compressed.len() + 100);
+        out.stream(stm, &compressed)
+            .filter(Filter::FlateDecode)
+            .pair(Name(b"Type"), Name(b"ObjStm"))
+            .pair(Name(b"N"), written.len() as i32)
+            .pair(Name(b"First"), first as i32);
+        self.object_streams = true;
+        self.write_chunk(stm, &out)
+    }
+
     pub fn page_count(&self) -> usize {
         self.pages.len()
     }
@@ -377,6 +551,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         self.write_resources()?;
         self.write_page_tree()?;
         let outline = self.write_outline()?;
+        let struct_root = self.write_structure()?;
         let (metadata, profile) = self.write_archival()?;
 
         let mut chunk = Chunk::new();
@@ -396,6 +571,15 @@ impl<'a, W: Write> PdfWriter<'a, W> {
                 .output_condition_identifier(TextStr(SRGB_DESCRIPTION))
                 .info(TextStr(SRGB_DESCRIPTION))
                 .dest_output_profile(profile);
+        }
+        // Tagged PDF (PDF/UA-1): the structure, the language, the title shown, not the name.
+        if let Some(root) = struct_root {
+            catalog.pair(Name(b"StructTreeRoot"), root);
+            catalog.mark_info().marked(true);
+            catalog.viewer_preferences().display_doc_title(true);
+        }
+        if let Some(lang) = &self.info.lang {
+            catalog.lang(TextStr(lang));
         }
         catalog.finish();
         self.write_chunk(self.catalog, &chunk)?;
@@ -456,6 +640,26 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             .filter(Filter::FlateDecode);
         self.write_chunk(profile, &chunk)?;
         Ok((Some(metadata), Some(profile)))
+    }
+
+    /// The last letter's elements, the Document element, the ParentTree and the
+    /// StructTreeRoot of a tagged file; returns the root.
+    fn write_structure(&mut self) -> io::Result<Option<Ref>> {
+        if self.tagging.is_none() {
+            return Ok(None);
+        }
+        self.end_letter()?;
+        self.flush_pending()?;
+        let Some(tagging) = self.tagging.take() else {
+            return Ok(None);
+        };
+        let leaves = tagging.leaf_count();
+        let first = self.alloc(leaves + 1);
+        let mut chunk = Chunk::new();
+        let written = tagging.write_tree(&mut chunk, first);
+        // The ParentTree's leaves and the Document's list of letters compress well too.
+        self.write_object_stream(&chunk, &written)?;
+        Ok(Some(tagging.root))
     }
 
     fn write_fonts(&mut self) -> io::Result<()> {
@@ -671,6 +875,9 @@ impl<'a, W: Write> PdfWriter<'a, W> {
     /// The cross-reference table, streamed entry by entry (20 bytes an object: a batch of
     /// half a million letters has 1.5 million).
     fn write_xref(&mut self) -> io::Result<()> {
+        if self.object_streams {
+            return self.write_xref_stream();
+        }
         let start = self.pos;
         let count = self.offsets.len();
         let file_id = self.file_id()?;
@@ -699,6 +906,68 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             self.catalog.get(),
             self.info_ref.get(),
         )?;
+        self.write_raw(&tail)
+    }
+
+    /// The cross-reference table as a stream (PDF 1.5), for a file with object streams:
+    /// rows of type (1 byte), offset or object stream (5 bytes), generation or index (2).
+    /// The rows are made, predicted and compressed as the offsets are read, into an unnamed
+    /// temporary file (a batch of half a million tagged letters has some ten million
+    /// objects: their rows are not held in memory), then copied behind the dictionary.
+    fn write_xref_stream(&mut self) -> io::Result<()> {
+        let id = self.alloc(1);
+        let start = self.pos;
+        self.offsets.set(id.get() as usize, start)?;
+        let file_id = self.file_id()?;
+        let count = self.offsets.len();
+        let spill = BufWriter::new(tempfile::tempfile()?);
+        let mut z = flate2::write::ZlibEncoder::new(
+            spill,
+            flate2::Compression::new(u32::from(OBJECT_STREAM_COMPRESSION)),
+        );
+        // The PNG "Up" predictor: each row as its difference from the row above, which is
+        // mostly zeros (offsets grow a little, in-stream entries count up), so it deflates
+        // to a fraction of the plain rows.
+        let mut above = [0u8; 8];
+        let mut first = true;
+        self.offsets.for_each(|offset| {
+            let mut row = [0u8; 8];
+            if std::mem::take(&mut first) || offset == 0 {
+                // Object 0, and any reserved but never written: free.
+                row = [0, 0, 0, 0, 0, 0, 0xff, 0xff];
+            } else if offset & IN_OBJECT_STREAM != 0 {
+                let stm = (offset & !IN_OBJECT_STREAM) >> OBJSTM_INDEX_BITS;
+                let index = offset & ((1 << OBJSTM_INDEX_BITS) - 1);
+                row[0] = 2;
+                row[1..6].copy_from_slice(&stm.to_be_bytes()[3..]);
+                row[6..].copy_from_slice(&(index as u16).to_be_bytes());
+            } else {
+                row[0] = 1;
+                row[1..6].copy_from_slice(&offset.to_be_bytes()[3..]);
+            }
+            let mut predicted = [2u8; 9];
+            for (i, (b, a)) in row.iter().zip(above.iter()).enumerate() {
+                predicted[i + 1] = b.wrapping_sub(*a);
+            }
+            above = row;
+            z.write_all(&predicted)
+        })?;
+        let mut file = z.finish()?.into_inner().map_err(|e| e.into_error())?;
+        let length = file.stream_position()?;
+        file.seek(SeekFrom::Start(0))?;
+        let mut head = Vec::with_capacity(300);
+        write!(
+            head,
+            "{} 0 obj\n<< /Type /XRef /Size {count} /W [1 5 2] /Root {} 0 R /Info {} 0 R /ID [<{file_id}> <{file_id}>] /Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 8 >> /Length {length} >>\nstream\n",
+            id.get(),
+            self.catalog.get(),
+            self.info_ref.get(),
+        )?;
+        self.write_raw(&head)?;
+        let copied = io::copy(&mut file, &mut self.out)?;
+        self.pos += copied;
+        let mut tail = Vec::new();
+        write!(tail, "\nendstream\nendobj\nstartxref\n{start}\n%%EOF\n")?;
         self.write_raw(&tail)
     }
 
@@ -768,6 +1037,22 @@ fn write_descriptor(chunk: &mut Chunk, id: Ref, program: Ref, face: &EmbeddedFac
         Outlines::TrueType => d.font_file2(program),
     };
     d.finish();
+}
+
+/// The body of an object written as `N 0 obj ... endobj`: what an object stream holds.
+fn bare_object(object: &[u8]) -> &[u8] {
+    let start = object
+        .windows(4)
+        .position(|w| w == b"obj\n")
+        .map_or(0, |i| i + 4);
+    let mut end = object.len();
+    while end > start && object[end - 1].is_ascii_whitespace() {
+        end -= 1;
+    }
+    if object[start..end].ends_with(b"endobj") {
+        end -= b"endobj".len();
+    }
+    &object[start..end]
 }
 
 /// PDF URIs are 7-bit ASCII: other bytes (and spaces) are percent-encoded, as browsers do.

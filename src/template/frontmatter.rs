@@ -117,7 +117,7 @@ pub const ROW_KEYS: [&str; 12] = [
 pub const RUN_KEYS: [&str; 1] = ["attachment_folders"];
 
 /// Front-matter keys that are layout settings, the same for every row.
-pub const STYLE_KEYS: [&str; 10] = [
+pub const STYLE_KEYS: [&str; 12] = [
     "page",
     "margins",
     "font",
@@ -128,6 +128,8 @@ pub const STYLE_KEYS: [&str; 10] = [
     "window",
     "accent",
     "pdf_a",
+    "tagged",
+    "lang",
 ];
 
 /// A mistake in the template file, at a line of the user's file.
@@ -580,11 +582,13 @@ fn style_hint(key: &str) -> String {
         "page" => "write `page: letter` or `page: a4`".into(),
         "margins" => "write e.g. `margins: {top: 1in, left: 25mm}` (top, right, bottom, left)".into(),
         "font" => "font settings are: family, regular, bold, italic, bold_italic, size, line_height, paragraph_spacing, justify, hyphenate".into(),
-        "letterhead" => "letterhead settings are: name, lines, logo, logo_height, return_address".into(),
+        "letterhead" => "letterhead settings are: name, lines, logo, logo_alt, logo_height, return_address".into(),
         "signature" => "signature settings are: image, height, name, lines".into(),
         "enclosures" | "copies" => format!("write `{key}:` followed by one `- item` line per entry"),
         "window" => "write `window: true` or `window: false`".into(),
         "pdf_a" => "write `pdf_a: true` for archival PDF/A-2b files, or `pdf_a: false`".into(),
+        "tagged" => "write `tagged: true` (the default: an accessible PDF/UA file) or `tagged: false`".into(),
+        "lang" => "write the letter's language as a BCP 47 tag, e.g. `lang: en-US`".into(),
         "accent" => "write the colour as `accent: \"#1b4f72\"` (quoted, because YAML treats # as a comment)".into(),
         _ => format!("valid layout keys are: {}", STYLE_KEYS.join(", ")),
     }

@@ -2,13 +2,14 @@
 //! closing and signature, enclosures; page breaks with a continuation header.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::images::ImageStore;
 use crate::letter::{is_safe_link, Block, Inline, Letter};
 use crate::problem::Problem;
 use crate::style::{Color, PageSize, Style, PT_PER_IN, PT_PER_MM};
 
-use super::page::{Item, Page};
+use super::page::{Item, Kind, Page, PageTags, Spans, Structure, ARTIFACT};
 use super::par::{Align, Element, Engine, ParStyle, Piece};
 
 const GREY: Color = Color(0x33, 0x33, 0x33);
@@ -84,16 +85,34 @@ fn plain(text: &str, face: usize) -> [Piece<'_>; 1] {
     }]
 }
 
-/// Moves elements onto a page, the first one's top at `y`. Returns the y below the last.
-fn place(elements: Vec<Element>, mut y: f32, page: &mut Vec<Item>) -> f32 {
+/// Moves elements onto a page, the first one's top at `y`, noting each one's structure
+/// node in `spans`. Returns the y below the last.
+fn place(
+    elements: Vec<Element>,
+    mut y: f32,
+    page: &mut Vec<Item>,
+    spans: &mut Vec<(u32, u32)>,
+) -> f32 {
     for e in elements {
-        for mut item in e.items {
-            shift(&mut item, y);
-            page.push(item);
-        }
-        y += e.height;
+        let height = e.height;
+        put(e, y, page, spans);
+        y += height;
     }
     y
+}
+
+/// Puts one element's items on a page at `y`, with their structure nodes.
+fn put(e: Element, y: f32, page: &mut Vec<Item>, spans: &mut Vec<(u32, u32)>) {
+    let (lead, lead_node) = e.lead;
+    for (i, mut item) in e.items.into_iter().enumerate() {
+        if i == 0 && lead > 0 {
+            PageTags::push(spans, page.len(), lead_node);
+        } else if i == lead as usize {
+            PageTags::push(spans, page.len(), e.node);
+        }
+        shift(&mut item, y);
+        page.push(item);
+    }
 }
 
 fn shift(item: &mut Item, dy: f32) {
@@ -116,6 +135,10 @@ struct Layout<'a> {
     gap: f32,
     /// The flow being built.
     flow: Vec<Element>,
+    /// The letter's logical structure, built in reading order.
+    tree: Structure,
+    /// Structure runs of the first page's fixed items (letterhead, address block).
+    first_spans: Vec<(u32, u32)>,
 }
 
 /// The narrowest measure that nesting may leave: deeper quotes and lists stop indenting
@@ -161,6 +184,8 @@ pub(crate) fn letter(
         leading: size * style.font.line_height,
         gap: size * style.font.paragraph_spacing,
         flow: Vec::new(),
+        tree: Structure::letter(),
+        first_spans: Vec::new(),
     };
     let mut first: Vec<Item> = Vec::new();
     let letterhead_bottom = lay.letterhead(&mut first)?;
@@ -170,6 +195,7 @@ pub(crate) fn letter(
         lay.window_address(letter, &win, &mut first, warnings);
         text_top = text_top.max(win.text_top);
         if style.page == PageSize::A4 {
+            PageTags::push(&mut lay.first_spans, first.len(), ARTIFACT);
             fold_marks(&mut first);
         }
     } else if !letter.address.is_empty() {
@@ -179,7 +205,19 @@ pub(crate) fn letter(
     lay.body(letter)?;
     let header = continuation_header(letter);
     let flow = std::mem::take(&mut lay.flow);
-    lay.paginate(flow, first, text_top, &header, pw, ph)
+    let first_spans = std::mem::take(&mut lay.first_spans);
+    let (mut pages, spans) = lay.paginate(flow, (first, first_spans), text_top, &header, pw, ph)?;
+    if style.tagged {
+        let structure = Arc::new(std::mem::take(&mut lay.tree));
+        for (i, (page, spans)) in pages.iter_mut().zip(spans).enumerate() {
+            page.tags = Some(PageTags {
+                structure: structure.clone(),
+                first: i == 0,
+                spans,
+            });
+        }
+    }
+    Ok(pages)
 }
 
 fn continuation_header(letter: &Letter) -> String {
@@ -210,6 +248,18 @@ fn fold_marks(items: &mut Vec<Item>) {
 }
 
 impl Layout<'_> {
+    /// Adds a structure node under `parent`.
+    fn node(&mut self, kind: Kind, parent: u32) -> u32 {
+        self.tree.add(kind, parent)
+    }
+
+    /// Says the flow's elements from `from` on are (part of) `node`.
+    fn tag_from(&mut self, from: usize, node: u32) {
+        for e in &mut self.flow[from..] {
+            e.node = node;
+        }
+    }
+
     fn par_style(&self, size: f32, leading: f32, align: Align, x: f32, width: f32) -> ParStyle {
         ParStyle {
             size,
@@ -233,6 +283,7 @@ impl Layout<'_> {
         let Some(head) = &self.style.letterhead else {
             return Ok(0.0);
         };
+        let div = self.tree.add(Kind::Div, 0);
         let top = 0.45 * PT_PER_IN;
         let mut bottom = top;
         let mut name_x = self.left;
@@ -250,6 +301,14 @@ impl Layout<'_> {
             } else {
                 h
             };
+            // `check` warns about a logo with neither alt text nor a name to stand for it.
+            let alt = match (&head.logo_alt, head.name.is_empty()) {
+                (Some(alt), _) => alt.clone(),
+                (None, false) => head.name.clone(),
+                (None, true) => "Logo".to_string(),
+            };
+            let figure = self.tree.add(Kind::Figure(alt), div);
+            PageTags::push(&mut self.first_spans, items.len(), figure);
             items.push(Item::Image {
                 image: id,
                 x: self.left,
@@ -274,6 +333,14 @@ impl Layout<'_> {
             info_width = info_width.max(self.eng.paragraph(&plain(line, 0), &info_st, &mut els));
             info.push(els);
         }
+        // The name is read first, then the contact lines, whatever their placement.
+        let name_node = (!head.name.is_empty()).then(|| self.tree.add(Kind::P, div));
+        for els in &mut info {
+            let p = self.tree.add(Kind::P, div);
+            for e in els.iter_mut() {
+                e.node = p;
+            }
+        }
         let mut name_right = name_x;
         if !head.name.is_empty() {
             let mut st = self.par_style(
@@ -286,10 +353,13 @@ impl Layout<'_> {
             st.color = self.style.accent;
             let mut lines = Vec::new();
             let name_width = self.eng.paragraph(&plain(&head.name, 1), &st, &mut lines);
+            for e in &mut lines {
+                e.node = name_node.unwrap_or(ARTIFACT);
+            }
             name_right = name_x + name_width;
             let line_top = name_baseline - self.eng.baseline(st.size, st.leading);
             bottom = bottom.max(name_baseline + self.eng.descent * name_size);
-            let end = place(lines, line_top, items);
+            let end = place(lines, line_top, items, &mut self.first_spans);
             bottom = bottom.max(end - (st.leading - name_size * 1.0) / 2.0);
         }
         let beside = info.is_empty() || name_right + 12.0 <= self.left + self.measure - info_width;
@@ -299,10 +369,11 @@ impl Layout<'_> {
             bottom + 3.0
         };
         for els in info {
-            y = place(els, y, items);
+            y = place(els, y, items, &mut self.first_spans);
             bottom = bottom.max(y - (info_st.leading - small) / 2.0);
         }
         let rule_y = bottom + 4.0;
+        PageTags::push(&mut self.first_spans, items.len(), ARTIFACT);
         items.push(Item::Rule {
             x: self.left,
             y: rule_y,
@@ -323,11 +394,15 @@ impl Layout<'_> {
             width,
         );
         let mut widest: f32 = 0.0;
+        let div = self.node(Kind::Div, 0);
         for line in &letter.address {
             // "City, ST  ZIP": the two spaces USPS asks for before the ZIP would collapse
             // into one word space; a no-break space after the word space keeps the gap.
             let line = line.replace("  ", " \u{a0}");
+            let from = self.flow.len();
             let w = self.eng.paragraph(&plain(&line, 0), &st, &mut self.flow);
+            let p = self.node(Kind::P, div);
+            self.tag_from(from, p);
             widest = widest.max(w);
         }
         widest
@@ -353,7 +428,8 @@ impl Layout<'_> {
             let mut els = Vec::new();
             self.eng.paragraph(&plain(ret, 0), &st, &mut els);
             let top = win.return_baseline - self.eng.baseline(7.0, 8.0);
-            place(els, top, items);
+            // The return address is for the post office, not the reader.
+            place(els, top, items, &mut self.first_spans);
         }
         let flow_before = self.flow.len();
         self.address_lines(letter, win.x, room);
@@ -399,7 +475,7 @@ impl Layout<'_> {
                 break;
             }
         }
-        place(els, win.y, items);
+        place(els, win.y, items, &mut self.first_spans);
     }
 
     fn body_style(&self, x: f32, width: f32) -> ParStyle {
@@ -418,9 +494,13 @@ impl Layout<'_> {
         st
     }
 
+    /// A one-paragraph line of the letter (date, salutation, closing, signature lines).
     fn line(&mut self, text: &str, face: usize, align: Align) {
         let st = self.par_style(self.size, self.leading, align, self.left, self.measure);
+        let from = self.flow.len();
         self.eng.paragraph(&plain(text, face), &st, &mut self.flow);
+        let p = self.node(Kind::P, 0);
+        self.tag_from(from, p);
     }
 
     fn keep_last(&mut self) {
@@ -440,7 +520,7 @@ impl Layout<'_> {
             self.flow.push(Element::space(self.gap));
             self.keep_last();
         }
-        self.blocks(&letter.body, self.left, self.measure, self.gap)?;
+        self.blocks(&letter.body, self.left, self.measure, self.gap, 0)?;
         if let Some(closing) = &letter.closing {
             self.flow.push(Element::space(self.gap));
             self.line(closing, 0, Align::Left);
@@ -455,6 +535,8 @@ impl Layout<'_> {
                 items: Vec::new(),
                 keep_with_next: true,
                 space: false,
+                node: ARTIFACT,
+                lead: (0, ARTIFACT),
             };
             if let Some(path) = &sig.image {
                 let id = self
@@ -468,6 +550,12 @@ impl Layout<'_> {
                     h
                 };
                 let scale = (self.measure / w).min(1.0);
+                let alt = if sig.name.is_empty() {
+                    "Signature".to_string()
+                } else {
+                    format!("Signature of {}", sig.name)
+                };
+                e.node = self.node(Kind::Figure(alt), 0);
                 e.items.push(Item::Image {
                     image: id,
                     x: self.left,
@@ -510,13 +598,24 @@ impl Layout<'_> {
                 texts.push(format!("cc: {c}"));
             }
             for t in &texts {
+                let from = self.flow.len();
                 self.eng.paragraph(&plain(t, 0), &st, &mut self.flow);
+                let p = self.node(Kind::P, 0);
+                self.tag_from(from, p);
             }
         }
         Ok(())
     }
 
-    fn blocks(&mut self, blocks: &[Block], x: f32, width: f32, gap: f32) -> Result<(), Problem> {
+    /// Sets body blocks into the flow, their structure under node `parent`.
+    fn blocks(
+        &mut self,
+        blocks: &[Block],
+        x: f32,
+        width: f32,
+        gap: f32,
+        parent: u32,
+    ) -> Result<(), Problem> {
         let mut pieces: Vec<Piece> = Vec::new();
         for (i, block) in blocks.iter().enumerate() {
             if i > 0 {
@@ -535,6 +634,8 @@ impl Layout<'_> {
                     let st = self.body_style(x, width);
                     let from = self.flow.len();
                     self.eng.paragraph(&pieces, &st, &mut self.flow);
+                    let p = self.node(Kind::P, parent);
+                    self.tag_from(from, p);
                     let n = self.flow.len() - from;
                     // No lone first line at a page foot, no lone last line at a page head.
                     if n >= 2 {
@@ -542,7 +643,7 @@ impl Layout<'_> {
                         self.flow[from + n - 2].keep_with_next = true;
                     }
                 }
-                Block::Heading { content, .. } => {
+                Block::Heading { level, content } => {
                     pieces.clear();
                     self::pieces(content, true, &mut pieces);
                     let mut st = self.body_style(x, width);
@@ -550,16 +651,28 @@ impl Layout<'_> {
                     st.hyphenate = false;
                     let from = self.flow.len();
                     self.eng.paragraph(&pieces, &st, &mut self.flow);
+                    let h = self.node(Kind::H((*level).clamp(1, 6)), parent);
+                    self.tag_from(from, h);
                     for e in &mut self.flow[from..] {
                         e.keep_with_next = true;
                     }
                 }
-                Block::List { start, items } => self.list(*start, items, x, width)?,
+                Block::List { start, items } => self.list(*start, items, x, width, parent)?,
                 Block::Quote(inner) => {
                     let indent = nested_indent(1.5 * self.size, width, 2.0);
-                    self.blocks(inner, x + indent, width - 2.0 * indent, gap)?;
+                    let quote = self.node(Kind::BlockQuote, parent);
+                    self.blocks(inner, x + indent, width - 2.0 * indent, gap, quote)?;
                 }
-                Block::Image { path, width: w, .. } => self.image(path, *w, x, width)?,
+                Block::Image {
+                    path,
+                    width: w,
+                    alt,
+                } => {
+                    let from = self.flow.len();
+                    self.image(path, *w, x, width)?;
+                    let figure = self.node(Kind::Figure(alt.clone()), parent);
+                    self.tag_from(from, figure);
+                }
                 Block::Rule => {
                     let h = self.size;
                     self.flow.push(Element {
@@ -573,6 +686,8 @@ impl Layout<'_> {
                         }],
                         keep_with_next: false,
                         space: false,
+                        node: ARTIFACT,
+                        lead: (0, ARTIFACT),
                     });
                 }
             }
@@ -586,7 +701,9 @@ impl Layout<'_> {
         items: &[Vec<Block>],
         x: f32,
         width: f32,
+        parent: u32,
     ) -> Result<(), Problem> {
+        let list = self.node(Kind::L, parent);
         let marker = |i: usize| match start {
             Some(n) => format!("{}.", n + i as u64),
             None => "•".to_string(),
@@ -601,7 +718,10 @@ impl Layout<'_> {
                 self.flow.push(Element::space(item_gap));
             }
             let from = self.flow.len();
-            self.blocks(blocks, x + hang, width - hang, self.gap / 2.0)?;
+            let li = self.node(Kind::LI, list);
+            let lbl = self.node(Kind::Lbl, li);
+            let body = self.node(Kind::LBody, li);
+            self.blocks(blocks, x + hang, width - hang, self.gap / 2.0, body)?;
             // The marker hangs right-aligned in the indent, on the item's first baseline.
             let Some(first) = self.flow[from..].iter().position(|e| !e.space) else {
                 continue;
@@ -617,7 +737,17 @@ impl Layout<'_> {
             let mut els = Vec::new();
             self.eng.paragraph(&plain(&marker(i), 0), &st, &mut els);
             if let Some(e) = els.pop() {
-                self.flow[from + first].items.extend(e.items);
+                // The label comes first in the content too (reading order = visual order).
+                let target = &mut self.flow[from + first];
+                let n = e.items.len() as u32;
+                if target.lead.0 == 0 {
+                    target.lead = (n, lbl);
+                    target.items.splice(0..0, e.items);
+                } else {
+                    // The item opens with a nested list, whose label leads: this one is
+                    // read with it.
+                    target.items.extend(e.items);
+                }
             }
         }
         Ok(())
@@ -652,6 +782,8 @@ impl Layout<'_> {
             }],
             keep_with_next: false,
             space: false,
+            node: ARTIFACT,
+            lead: (0, ARTIFACT),
         });
         Ok(())
     }
@@ -660,12 +792,12 @@ impl Layout<'_> {
     fn paginate(
         &mut self,
         flow: Vec<Element>,
-        first: Vec<Item>,
+        (first, first_spans): (Vec<Item>, Spans),
         text_top: f32,
         header: &str,
         pw: f32,
         ph: f32,
-    ) -> Result<Vec<Page>, Problem> {
+    ) -> Result<(Vec<Page>, Vec<Spans>), Problem> {
         let m = &self.style.margins;
         let bottom = ph - m.bottom.pt();
         // Continuation pages: header line at the top margin, a thin rule, then the text.
@@ -704,7 +836,9 @@ impl Layout<'_> {
             i += 1;
         }
         let mut pages: Vec<Page> = (0..=page).map(|_| Page::blank(pw, ph)).collect();
+        let mut spans: Vec<Vec<(u32, u32)>> = vec![Vec::new(); pages.len()];
         pages[0].items = first;
+        spans[0] = first_spans;
         for (n, p) in pages.iter_mut().enumerate().skip(1) {
             let text = format!("{header}{}", n + 1);
             let mut st = self.par_style(
@@ -717,7 +851,9 @@ impl Layout<'_> {
             st.color = GREY;
             let mut els = Vec::new();
             self.eng.paragraph(&plain(&text, 0), &st, &mut els);
-            place(els, m.top.pt(), &mut p.items);
+            // The continuation header is page furniture: an artifact (the default node).
+            place(els, m.top.pt(), &mut p.items, &mut spans[n]);
+            PageTags::push(&mut spans[n], p.items.len(), ARTIFACT);
             p.items.push(Item::Rule {
                 x: self.left,
                 y: rule_y,
@@ -728,12 +864,9 @@ impl Layout<'_> {
         }
         for (e, at) in flow.into_iter().zip(pos) {
             if let Some((page, y)) = at {
-                for mut item in e.items {
-                    shift(&mut item, y);
-                    pages[page].items.push(item);
-                }
+                put(e, y, &mut pages[page].items, &mut spans[page]);
             }
         }
-        Ok(pages)
+        Ok((pages, spans))
     }
 }

@@ -9,7 +9,7 @@ use super::fonts::FontSet;
 use super::fxhash::{FxHashMap, FxHasher};
 use super::hyphenate::BreakKind;
 use super::linebreak::{break_lines, next_start, Item, Kind, Params, Sums, INF};
-use super::page::{GlyphRun, Item as PageItem, PlacedGlyph};
+use super::page::{GlyphRun, Item as PageItem, PlacedGlyph, ARTIFACT};
 use super::shape::Shaper;
 
 /// Penalties for breaking inside a word, by kind. Typst's cost for a hyphen (135, plus 15%
@@ -63,6 +63,11 @@ pub(crate) struct Element {
     pub keep_with_next: bool,
     /// White space that vanishes at the top of a page.
     pub space: bool,
+    /// The structure node its items belong to (tagged PDF; [`ARTIFACT`] until the layout
+    /// says what the element is).
+    pub node: u32,
+    /// The first `.0` items belong to node `.1` instead (a list item's label).
+    pub lead: (u32, u32),
 }
 
 impl Element {
@@ -72,6 +77,8 @@ impl Element {
             items: Vec::new(),
             keep_with_next: false,
             space: true,
+            node: ARTIFACT,
+            lead: (0, ARTIFACT),
         }
     }
 }
@@ -541,6 +548,20 @@ impl Engine {
                 Kind::Penalty => {}
             }
         }
+        // A line broken at a word space keeps that space as its last glyph (invisible, past
+        // the text), so the words either side of the break stay apart when the text is
+        // extracted or read aloud from the structure tree.
+        if end_item.kind == Kind::Glue && end_item.stretch < INF {
+            let face = usize::from(end_item.face);
+            let space = self.shaper.space[face];
+            if space.id != 0 {
+                let run = run_for(&mut run, &mut items, face, st, pen, baseline);
+                run.glyphs.push(PlacedGlyph {
+                    id: space.id,
+                    x: pen - run.x,
+                });
+            }
+        }
         if ends_with_hyphen {
             let face = usize::from(end_item.face);
             let hyphen = self.shaper.hyphen[face];
@@ -563,6 +584,8 @@ impl Engine {
             // A word split across two pages is hard to read.
             keep_with_next: ends_with_hyphen,
             space: false,
+            node: ARTIFACT,
+            lead: (0, ARTIFACT),
         });
         width
     }

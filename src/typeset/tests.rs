@@ -119,9 +119,12 @@ fn lines(ts: &Typesetter, page: &Page) -> Vec<(f32, f32, f32, String)> {
     for run in sorted {
         let font = &ts.fonts().faces[run.font];
         let scale = run.size / f32::from(font.units_per_em);
+        // The ink's right edge: a line broken at a word space ends with that (invisible)
+        // space glyph, which is for text extraction and does not count.
         let right = run
             .glyphs
             .iter()
+            .filter(|g| font.glyph_text.get(&g.id).map(String::as_str) != Some(" "))
             .map(|g| run.x + g.x + f32::from(font.advance(g.id)) * scale)
             .fold(f32::MIN, f32::max);
         let t = run_text(ts, run);

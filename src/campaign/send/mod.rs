@@ -291,7 +291,11 @@ fn run_inner(
                     Some(prepared.settings.date.timestamp()),
                 )
                 // The template's `pdf_a: true` covers the emailed letters too.
-                .with_pdf_a(prepared.template.style().pdf_a);
+                .with_pdf_a(prepared.template.style().pdf_a)
+                .with_tags(
+                    prepared.template.style().tagged,
+                    &prepared.template.style().lang,
+                );
                 let bytes =
                     pdf::write_pdf(Vec::new(), &typeset.pages, fonts, &prepared.images, info)
                         .map_err(|e| (row, format!("its PDF could not be made: {e}")))?;
