@@ -253,8 +253,9 @@ impl Tagging {
         self.parent_values.len().div_ceil(KEYS_PER_LEAF)
     }
 
-    /// Writes the Document element, the ParentTree (its root at `first`, its leaves after
-    /// it) and the StructTreeRoot into `chunk`; returns each object and its offset.
+    /// Writes the Document element, the ParentTree's root (at `first`; its leaves follow it,
+    /// see [`Tagging::write_leaves`]) and the StructTreeRoot into `chunk`; returns each
+    /// object and its offset.
     pub(super) fn write_tree(&self, chunk: &mut Chunk, first: Ref) -> Vec<(Ref, usize)> {
         let mut written = Vec::new();
         written.push((self.document, chunk.len()));
@@ -267,23 +268,45 @@ impl Tagging {
             .items(self.parts.iter().copied());
         doc.finish();
 
-        let leaves: Vec<Ref> = (0..self.leaf_count())
-            .map(|i| Ref::new(first.get() + 1 + i as i32))
-            .collect();
+        let leaves = self.leaf_count();
         written.push((first, chunk.len()));
         let mut tree = chunk.indirect(first).dict();
-        if leaves.is_empty() {
+        if leaves == 0 {
             tree.insert(Name(b"Nums")).array();
         } else {
             tree.insert(Name(b"Kids"))
                 .array()
-                .items(leaves.iter().copied());
+                .items((0..leaves).map(|i| Ref::new(first.get() + 1 + i as i32)));
         }
         tree.finish();
-        for (leaf, values) in leaves.iter().zip(self.parent_values.chunks(KEYS_PER_LEAF)) {
-            let lo = (leaf.get() - first.get() - 1) as usize * KEYS_PER_LEAF;
-            written.push((*leaf, chunk.len()));
-            let mut dict = chunk.indirect(*leaf).dict();
+
+        written.push((self.root, chunk.len()));
+        let mut root = chunk.indirect(self.root).dict();
+        root.pair(Name(b"Type"), Name(b"StructTreeRoot"));
+        root.pair(Name(b"K"), self.document);
+        root.pair(Name(b"ParentTree"), first);
+        root.pair(Name(b"ParentTreeNextKey"), self.parent_values.len() as i32);
+        root.finish();
+        written
+    }
+
+    /// Writes the ParentTree's leaves `range` (the root at `first`, leaf `i` at
+    /// `first + 1 + i`) into `chunk`; returns each object and its offset. Called a slice at a
+    /// time, so a batch of half a million pages never holds all its leaves in one buffer.
+    pub(super) fn write_leaves(
+        &self,
+        chunk: &mut Chunk,
+        first: Ref,
+        range: std::ops::Range<usize>,
+    ) -> Vec<(Ref, usize)> {
+        let mut written = Vec::with_capacity(range.len());
+        for i in range {
+            let lo = i * KEYS_PER_LEAF;
+            let values =
+                &self.parent_values[lo..(lo + KEYS_PER_LEAF).min(self.parent_values.len())];
+            let leaf = Ref::new(first.get() + 1 + i as i32);
+            written.push((leaf, chunk.len()));
+            let mut dict = chunk.indirect(leaf).dict();
             dict.insert(Name(b"Limits"))
                 .array()
                 .items([lo as i32, (lo + values.len() - 1) as i32]);
@@ -295,14 +318,6 @@ impl Tagging {
             nums.finish();
             dict.finish();
         }
-
-        written.push((self.root, chunk.len()));
-        let mut root = chunk.indirect(self.root).dict();
-        root.pair(Name(b"Type"), Name(b"StructTreeRoot"));
-        root.pair(Name(b"K"), self.document);
-        root.pair(Name(b"ParentTree"), first);
-        root.pair(Name(b"ParentTreeNextKey"), self.parent_values.len() as i32);
-        root.finish();
         written
     }
 }

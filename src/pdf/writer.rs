@@ -50,6 +50,9 @@ const LETTERS_PER_OBJECT_STREAM: usize = 32;
 /// The object stream is written early once its objects pass this many bytes (a letter with
 /// a very long body), so the buffer stays bounded whatever the letters hold.
 const OBJECT_STREAM_MAX_BYTES: usize = 256 * 1024;
+/// ParentTree leaves per object stream at the end of a tagged file: 256 leaves of 64 keys
+/// are about 256 KB of objects, the same bound as a letters' object stream.
+const LEAVES_PER_OBJECT_STREAM: usize = 256;
 /// Object streams are small and written once per [`LETTERS_PER_OBJECT_STREAM`] letters, so
 /// they get zlib's default level rather than the content streams' fastest one.
 const OBJECT_STREAM_COMPRESSION: u8 = 6;
@@ -657,8 +660,15 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         let first = self.alloc(leaves + 1);
         let mut chunk = Chunk::new();
         let written = tagging.write_tree(&mut chunk, first);
-        // The ParentTree's leaves and the Document's list of letters compress well too.
+        // The ParentTree's leaves and the Document's list of letters compress well too; the
+        // leaves go a slice at a time, so the buffers stay small however many pages.
         self.write_object_stream(&chunk, &written)?;
+        for start in (0..leaves).step_by(LEAVES_PER_OBJECT_STREAM) {
+            let mut chunk = Chunk::new();
+            let end = (start + LEAVES_PER_OBJECT_STREAM).min(leaves);
+            let written = tagging.write_leaves(&mut chunk, first, start..end);
+            self.write_object_stream(&chunk, &written)?;
+        }
         Ok(Some(tagging.root))
     }
 
