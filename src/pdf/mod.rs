@@ -11,6 +11,7 @@ mod fonts;
 mod icc;
 mod offsets;
 mod spill;
+mod spool;
 mod tags;
 mod writer;
 mod xmp;

@@ -1,18 +1,23 @@
 //! The structure tree of a tagged PDF (PDF/UA-1), written as the file streams: each letter's
 //! elements when the letter ends, the ParentTree's values as pages come (one small array
 //! object per page), and the tree's root, the Document element and the ParentTree's number
-//! tree at the end. In memory: the current letter's elements and one `Ref` per page, link
-//! and letter, like the page list.
+//! tree at the end. In memory: the current letter's elements; the `Ref` of each page, link
+//! and letter goes to a [`Spool`], so memory stays flat however long the batch.
 
+use std::io;
 use std::sync::Arc;
 
 use pdf_writer::{Chunk, Finish, Name, Ref, TextStr};
+
+use super::spool::Spool;
 
 use crate::typeset::page::{Kind, Structure, ARTIFACT};
 
 /// Entries per ParentTree leaf, so a reader finds a page's entry without scanning one huge
 /// `/Nums` array (the same fan-out as the page tree).
 const KEYS_PER_LEAF: usize = 64;
+/// Letters written into the Document element's list at a time.
+const DOCUMENT_SLICE: usize = 4096;
 
 /// A page's share of its letter's structure, as encoded with the page.
 #[derive(Debug, Clone)]
@@ -52,9 +57,9 @@ pub(super) struct Tagging {
     pub(super) root: Ref,
     document: Ref,
     /// The `Part` element of each letter.
-    parts: Vec<Ref>,
+    parts: Spool,
     /// ParentTree values by key: a page's MCID array or a link annotation's element.
-    parent_values: Vec<Ref>,
+    parent_values: Spool,
     letter: Option<Letter>,
 }
 
@@ -63,10 +68,14 @@ impl Tagging {
         Tagging {
             root,
             document,
-            parts: Vec::new(),
-            parent_values: Vec::new(),
+            parts: Spool::new(),
+            parent_values: Spool::new(),
             letter: None,
         }
+    }
+
+    pub(super) fn document(&self) -> Ref {
+        self.document
     }
 
     pub(super) fn in_letter(&self) -> bool {
@@ -74,8 +83,8 @@ impl Tagging {
     }
 
     /// Starts a letter whose nodes are objects `base ..`; the one before must have ended.
-    pub(super) fn start_letter(&mut self, structure: Arc<Structure>, base: Ref) {
-        self.parts.push(base);
+    pub(super) fn start_letter(&mut self, structure: Arc<Structure>, base: Ref) -> io::Result<()> {
+        self.parts.push(base.get() as u32)?;
         self.letter = Some(Letter {
             content: vec![Vec::new(); structure.nodes.len()],
             structure,
@@ -83,12 +92,13 @@ impl Tagging {
             links: Vec::new(),
             arrays: Vec::new(),
         });
+        Ok(())
     }
 
     /// A new ParentTree key, for `value`.
-    pub(super) fn parent_key(&mut self, value: Ref) -> i32 {
-        self.parent_values.push(value);
-        (self.parent_values.len() - 1) as i32
+    pub(super) fn parent_key(&mut self, value: Ref) -> io::Result<i32> {
+        self.parent_values.push(value.get() as u32)?;
+        Ok((self.parent_values.len() - 1) as i32)
     }
 
     /// Records a page's marked content and link elements, and its ParentTree array (object
@@ -253,21 +263,41 @@ impl Tagging {
         self.parent_values.len().div_ceil(KEYS_PER_LEAF)
     }
 
-    /// Writes the Document element, the ParentTree's root (at `first`; its leaves follow it,
-    /// see [`Tagging::write_leaves`]) and the StructTreeRoot into `chunk`; returns each
-    /// object and its offset.
+    /// Writes the Document element, its list of letters read back from the spool a slice at
+    /// a time, as one plain indirect object through `out` (not in an object stream, which
+    /// would need the whole list in one buffer).
+    pub(super) fn write_document(
+        &mut self,
+        out: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        out(format!(
+            "{} 0 obj\n<< /Type /StructElem /S /Document /P {} 0 R /K [",
+            self.document.get(),
+            self.root.get()
+        )
+        .as_bytes())?;
+        let mut reader = self.parts.reader()?;
+        let mut slice = Vec::with_capacity(DOCUMENT_SLICE);
+        let mut text = String::with_capacity(DOCUMENT_SLICE * 10);
+        loop {
+            slice.clear();
+            text.clear();
+            if reader.take_into(DOCUMENT_SLICE, &mut slice)? == 0 {
+                break;
+            }
+            for part in &slice {
+                text.push_str(&format!("{part} 0 R "));
+            }
+            out(text.as_bytes())?;
+        }
+        out(b"] >>\nendobj\n")
+    }
+
+    /// Writes the ParentTree's root (at `first`; its leaves follow it, see
+    /// [`Tagging::write_leaves`]) and the StructTreeRoot into `chunk`; returns each object
+    /// and its offset.
     pub(super) fn write_tree(&self, chunk: &mut Chunk, first: Ref) -> Vec<(Ref, usize)> {
         let mut written = Vec::new();
-        written.push((self.document, chunk.len()));
-        let mut doc = chunk.indirect(self.document).dict();
-        doc.pair(Name(b"Type"), Name(b"StructElem"));
-        doc.pair(Name(b"S"), Name(b"Document"));
-        doc.pair(Name(b"P"), self.root);
-        doc.insert(Name(b"K"))
-            .array()
-            .items(self.parts.iter().copied());
-        doc.finish();
-
         let leaves = self.leaf_count();
         written.push((first, chunk.len()));
         let mut tree = chunk.indirect(first).dict();
@@ -290,20 +320,30 @@ impl Tagging {
         written
     }
 
+    /// The ParentTree's values, from the first, for [`Tagging::write_leaves`].
+    pub(super) fn parent_values(&mut self) -> io::Result<super::spool::SpoolReader<'_>> {
+        self.parent_values.reader()
+    }
+
     /// Writes the ParentTree's leaves `range` (the root at `first`, leaf `i` at
     /// `first + 1 + i`) into `chunk`; returns each object and its offset. Called a slice at a
     /// time, so a batch of half a million pages never holds all its leaves in one buffer.
     pub(super) fn write_leaves(
-        &self,
+        values: &mut super::spool::SpoolReader<'_>,
         chunk: &mut Chunk,
         first: Ref,
         range: std::ops::Range<usize>,
-    ) -> Vec<(Ref, usize)> {
+    ) -> io::Result<Vec<(Ref, usize)>> {
         let mut written = Vec::with_capacity(range.len());
+        let mut slice = Vec::with_capacity(KEYS_PER_LEAF);
         for i in range {
             let lo = i * KEYS_PER_LEAF;
-            let values =
-                &self.parent_values[lo..(lo + KEYS_PER_LEAF).min(self.parent_values.len())];
+            slice.clear();
+            values.take_into(KEYS_PER_LEAF, &mut slice)?;
+            let values = &slice;
+            if values.is_empty() {
+                break;
+            }
             let leaf = Ref::new(first.get() + 1 + i as i32);
             written.push((leaf, chunk.len()));
             let mut dict = chunk.indirect(leaf).dict();
@@ -313,11 +353,11 @@ impl Tagging {
             let mut nums = dict.insert(Name(b"Nums")).array();
             for (k, v) in values.iter().enumerate() {
                 nums.item((lo + k) as i32);
-                nums.item(*v);
+                nums.item(Ref::new(*v as i32));
             }
             nums.finish();
             dict.finish();
         }
-        written
+        Ok(written)
     }
 }

@@ -318,7 +318,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             self.end_letter()?;
             let base = self.alloc(tags.structure.nodes.len());
             if let Some(tagging) = &mut self.tagging {
-                tagging.start_letter(Arc::clone(&tags.structure), base);
+                tagging.start_letter(Arc::clone(&tags.structure), base)?;
             }
         }
         let tagged = tags.is_some() && self.tagging.as_ref().is_some_and(|t| t.in_letter());
@@ -342,7 +342,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
                     .and_then(|t| t.links.get(i).copied())
                     .unwrap_or(ARTIFACT);
                 if let Some(tagging) = &mut self.tagging {
-                    annot.struct_parent(tagging.parent_key(elem));
+                    annot.struct_parent(tagging.parent_key(elem)?);
                     link_elems.push((node, elem, id));
                 }
                 // Screen readers announce a link by its description.
@@ -389,7 +389,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             // The page's ParentTree entry: the element of each MCID, an array written with
             // the letter's elements.
             let array = Ref::new(self.next_id);
-            obj.struct_parents(tagging.parent_key(array));
+            obj.struct_parents(tagging.parent_key(array)?);
             obj.tab_order(pdf_writer::types::TabOrder::StructureOrder);
             tagging.add_page(page_ref, array, &tags.mcids, link_elems);
             array_taken = true;
@@ -653,23 +653,27 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         }
         self.end_letter()?;
         self.flush_pending()?;
-        let Some(tagging) = self.tagging.take() else {
+        let Some(mut tagging) = self.tagging.take() else {
             return Ok(None);
         };
+        let (root, document) = (tagging.root, tagging.document());
+        self.offsets.set(document.get() as usize, self.pos)?;
+        tagging.write_document(&mut |bytes| self.write_raw(bytes))?;
         let leaves = tagging.leaf_count();
         let first = self.alloc(leaves + 1);
         let mut chunk = Chunk::new();
         let written = tagging.write_tree(&mut chunk, first);
-        // The ParentTree's leaves and the Document's list of letters compress well too; the
-        // leaves go a slice at a time, so the buffers stay small however many pages.
+        // The ParentTree's leaves compress well too; they go a slice at a time, so the
+        // buffers stay small however many pages.
         self.write_object_stream(&chunk, &written)?;
+        let mut values = tagging.parent_values()?;
         for start in (0..leaves).step_by(LEAVES_PER_OBJECT_STREAM) {
             let mut chunk = Chunk::new();
             let end = (start + LEAVES_PER_OBJECT_STREAM).min(leaves);
-            let written = tagging.write_leaves(&mut chunk, first, start..end);
+            let written = Tagging::write_leaves(&mut values, &mut chunk, first, start..end)?;
             self.write_object_stream(&chunk, &written)?;
         }
-        Ok(Some(tagging.root))
+        Ok(Some(root))
     }
 
     fn write_fonts(&mut self) -> io::Result<()> {
