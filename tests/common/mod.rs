@@ -230,6 +230,25 @@ pub fn pdf_text(pdf: &Path) -> String {
     poppler("pdftotext", &["-enc", "UTF-8"], pdf)
 }
 
+/// Every object of a PDF as plain text, read back by qpdf with its streams and object
+/// streams expanded (`qpdf --qdf --object-streams=disable`): for looking for a dictionary
+/// entry that a tagged file keeps inside a compressed object stream.
+pub fn pdf_objects(pdf: &Path) -> String {
+    let out = std::process::Command::new("qpdf")
+        .args(["--qdf", "--object-streams=disable"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("qpdf runs (scripts/test installs it)");
+    assert!(
+        out.status.success() || out.status.code() == Some(3),
+        "qpdf failed on {}: {}",
+        pdf.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The text of one page (1-based) of a PDF.
 pub fn pdf_page_text(pdf: &Path, page: usize) -> String {
     let p = page.to_string();
