@@ -9,7 +9,7 @@
 
 use crate::email::{self, EmailSettings};
 use crate::images::ImageStore;
-use crate::output::{letter_file_name, reserved_names, sanitize_stem, NameAllocator};
+use crate::output::{letter_file_name, reserved_names, sanitize_stem, text_hash, NameAllocator};
 use crate::parallel;
 use crate::problem::Problem;
 use crate::records::{DataSource, Record, Selection};
@@ -623,14 +623,6 @@ struct Seen {
     /// Lower-cased file name (hashed) -> the row whose letter has it.
     files: HashMap<u64, u64>,
     names: NameAllocator,
-}
-
-/// A stable 64-bit hash of a text (SipHash with fixed keys: the same in every run).
-fn text_hash(text: &str) -> u64 {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-    let mut h = DefaultHasher::new();
-    text.hash(&mut h);
-    h.finish()
 }
 
 impl Default for Seen {

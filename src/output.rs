@@ -128,13 +128,18 @@ pub struct NameAllocator {
     taken: HashSet<u64>,
 }
 
-/// A stable hash of a lower-cased file name (SipHash with fixed keys: the same every run, so
-/// `check` and `pdf` give the same names).
-fn name_key(file_name: &str) -> u64 {
+/// A stable 64-bit hash of a text (SipHash with fixed keys: the same in every run, so `check`
+/// and `pdf` give the same names and find the same duplicates).
+pub fn text_hash(text: &str) -> u64 {
     use std::hash::{DefaultHasher, Hash, Hasher};
     let mut h = DefaultHasher::new();
-    file_name.to_lowercase().hash(&mut h);
+    text.hash(&mut h);
     h.finish()
+}
+
+/// The key of a file name among those taken: names differ only beyond case.
+fn name_key(file_name: &str) -> u64 {
+    text_hash(&file_name.to_lowercase())
 }
 
 impl NameAllocator {

@@ -141,6 +141,17 @@ impl Offsets {
 mod tests {
     use super::{Offsets, IN_MEMORY, WINDOW};
 
+    /// Every offset, through `for_each`.
+    fn all(o: &Offsets) -> Vec<u64> {
+        let mut seen = Vec::new();
+        o.for_each(|v| {
+            seen.push(v);
+            Ok(())
+        })
+        .unwrap();
+        seen
+    }
+
     #[test]
     fn offsets_set_out_of_order_across_windows_all_come_back() {
         let mut o = Offsets::new();
@@ -154,12 +165,7 @@ mod tests {
             o.set(id, id as u64 + 1).unwrap();
         }
         o.set(n - 1, 42).unwrap();
-        let mut seen = Vec::new();
-        o.for_each(|v| {
-            seen.push(v);
-            Ok(())
-        })
-        .unwrap();
+        let seen = all(&o);
         assert_eq!(seen.len(), n);
         for (id, v) in seen.iter().enumerate().skip(1) {
             let want = if id == n - 1 { 42 } else { id as u64 + 1 };
@@ -175,12 +181,7 @@ mod tests {
         for id in (1..n).filter(|id| id % 7 != 0) {
             o.set(id, id as u64 * 10).unwrap();
         }
-        let mut seen = Vec::new();
-        o.for_each(|v| {
-            seen.push(v);
-            Ok(())
-        })
-        .unwrap();
+        let seen = all(&o);
         assert_eq!(seen.len(), n);
         for (id, v) in seen.iter().enumerate() {
             let want = if id % 7 == 0 { 0 } else { id as u64 * 10 };

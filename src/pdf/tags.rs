@@ -4,12 +4,13 @@
 //! tree at the end. In memory: the current letter's elements; the `Ref` of each page, link
 //! and letter goes to a [`Spool`], so memory stays flat however long the batch.
 
+use std::fmt::Write as _;
 use std::io;
 use std::sync::Arc;
 
 use pdf_writer::{Chunk, Finish, Name, Ref, TextStr};
 
-use super::spool::Spool;
+use super::spool::{Spool, SpoolReader};
 
 use crate::typeset::page::{Kind, Structure, ARTIFACT};
 
@@ -286,7 +287,7 @@ impl Tagging {
                 break;
             }
             for part in &slice {
-                text.push_str(&format!("{part} 0 R "));
+                let _ = write!(text, "{part} 0 R ");
             }
             out(text.as_bytes())?;
         }
@@ -321,7 +322,7 @@ impl Tagging {
     }
 
     /// The ParentTree's values, from the first, for [`Tagging::write_leaves`].
-    pub(super) fn parent_values(&mut self) -> io::Result<super::spool::SpoolReader<'_>> {
+    pub(super) fn parent_values(&mut self) -> io::Result<SpoolReader<'_>> {
         self.parent_values.reader()
     }
 
@@ -329,7 +330,7 @@ impl Tagging {
     /// `first + 1 + i`) into `chunk`; returns each object and its offset. Called a slice at a
     /// time, so a batch of half a million pages never holds all its leaves in one buffer.
     pub(super) fn write_leaves(
-        values: &mut super::spool::SpoolReader<'_>,
+        values: &mut SpoolReader<'_>,
         chunk: &mut Chunk,
         first: Ref,
         range: std::ops::Range<usize>,
