@@ -288,7 +288,7 @@ fn glyph_bytes(out: &mut Vec<u8>, v: u16) {
     }
 }
 
-fn push_int(out: &mut Vec<u8>, v: i64) {
+pub(super) fn push_int(out: &mut Vec<u8>, v: i64) {
     if v < 0 {
         out.push(b'-');
     }

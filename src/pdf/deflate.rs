@@ -44,31 +44,60 @@ impl Deflater {
 
     /// Compresses `input` with a zlib header; the result lives until the next call.
     pub fn zlib(&mut self, whole: &[u8]) -> &[u8] {
+        self.zlib_parts(&[whole])
+    }
+
+    /// Compresses `parts` one after the other as one zlib stream (no copy to join them);
+    /// the result lives until the next call.
+    pub fn zlib_parts(&mut self, parts: &[&[u8]]) -> &[u8] {
         self.state.reset();
         self.out.clear();
-        self.out.reserve(whole.len() / 2 + 64);
-        loop {
-            let read = self.state.total_in() as usize;
-            let status =
-                self.state
-                    .compress_vec(&whole[read..], &mut self.out, FlushCompress::Finish);
-            match status {
-                Ok(Status::StreamEnd) => break,
-                Ok(Status::Ok | Status::BufError) => {
-                    // Out of room: grow and go on where it stopped.
-                    let more = self.out.capacity().max(64);
-                    self.out.reserve(more);
-                }
-                // Only misuse of the stream produces errors, and ours is fixed; fall back to
-                // a fresh one-shot compression rather than write a broken stream.
-                Err(_) => {
-                    self.out.clear();
-                    self.out.extend(miniz_oxide::deflate::compress_to_vec_zlib(
-                        whole, self.level,
-                    ));
-                    break;
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        self.out.reserve(total / 2 + 64);
+        let parts = if parts.is_empty() {
+            &[&[][..]][..]
+        } else {
+            parts
+        };
+        let mut failed = false;
+        'parts: for (k, part) in parts.iter().enumerate() {
+            let last = k + 1 == parts.len();
+            let flush = if last {
+                FlushCompress::Finish
+            } else {
+                FlushCompress::None
+            };
+            let mut done = 0;
+            loop {
+                let before = self.state.total_in();
+                match self.state.compress_vec(&part[done..], &mut self.out, flush) {
+                    Ok(Status::StreamEnd) => break 'parts,
+                    Ok(Status::Ok | Status::BufError) => {
+                        done += (self.state.total_in() - before) as usize;
+                        if !last && done == part.len() {
+                            break;
+                        }
+                        if self.out.len() == self.out.capacity() {
+                            // Out of room: grow and go on where it stopped.
+                            let more = self.out.capacity().max(64);
+                            self.out.reserve(more);
+                        }
+                    }
+                    // Only misuse of the stream produces errors, and ours is fixed; fall
+                    // back to a fresh one-shot compression rather than write a broken stream.
+                    Err(_) => {
+                        failed = true;
+                        break 'parts;
+                    }
                 }
             }
+        }
+        if failed {
+            self.out.clear();
+            let whole = parts.concat();
+            self.out.extend(miniz_oxide::deflate::compress_to_vec_zlib(
+                &whole, self.level,
+            ));
         }
         &self.out
     }
@@ -89,6 +118,14 @@ mod tests {
             let back = miniz_oxide::inflate::decompress_to_vec_zlib(&packed).unwrap();
             assert_eq!(back, input);
         }
+        let parts: [&[u8]; 4] = [&text[..1000], b"", &text[1000..], b"BT ET"];
+        let packed = d.zlib_parts(&parts).to_vec();
+        let back = miniz_oxide::inflate::decompress_to_vec_zlib(&packed).unwrap();
+        assert_eq!(back, parts.concat());
+        let packed = d.zlib_parts(&[]).to_vec();
+        assert!(miniz_oxide::inflate::decompress_to_vec_zlib(&packed)
+            .unwrap()
+            .is_empty());
         d.give_back();
         assert_eq!(Deflater::take(2).level, 2);
     }

@@ -9,6 +9,7 @@ mod content;
 mod deflate;
 mod fonts;
 mod icc;
+mod objbuf;
 mod offsets;
 mod spill;
 mod spool;

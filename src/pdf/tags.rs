@@ -4,12 +4,13 @@
 //! tree at the end. In memory: the current letter's elements; the `Ref` of each page, link
 //! and letter goes to a [`Spool`], so memory stays flat however long the batch.
 
-use std::fmt::Write as _;
 use std::io;
 use std::sync::Arc;
 
-use pdf_writer::{Chunk, Finish, Name, Ref, TextStr};
+use pdf_writer::Ref;
 
+use super::content::push_int;
+use super::objbuf::{push_num, push_ref, push_text, ObjectBuf};
 use super::spool::{Spool, SpoolReader};
 
 use crate::typeset::page::{Kind, Structure, ARTIFACT};
@@ -31,26 +32,60 @@ pub(super) struct EncodedTags {
     pub(super) links: Vec<u32>,
 }
 
-/// A kid of a structure element: marked content on the element's page, marked content on
-/// another page, or an element.
-#[derive(Clone, Copy)]
-enum Kid {
-    Mcid(u32),
-    Mcr(Ref, u32),
-    Elem(Ref),
-}
-
 /// The letter whose pages are being written.
 struct Letter {
     structure: Arc<Structure>,
     /// Node `i` is object `base + i`.
     base: Ref,
-    /// Each node's marked content: page and MCID.
-    content: Vec<Vec<(Ref, u32)>>,
+    /// The letter's marked content in page order: node, page and MCID.
+    content: Vec<(u32, Ref, u32)>,
     /// Link elements: the node they are part of, the element and its annotation.
     links: Vec<(u32, Ref, Ref)>,
-    /// Each page's ParentTree array (the element of each MCID), written with the elements.
-    arrays: Vec<(Ref, Vec<Ref>)>,
+    /// Each page's ParentTree array (the element of each MCID), written with the elements:
+    /// the array's object and its range in `array_nodes`.
+    arrays: Vec<(Ref, std::ops::Range<usize>)>,
+    array_nodes: Vec<u32>,
+}
+
+/// Items grouped by node, kept in their order within a node (a counting sort): the
+/// items of node `i` are `order[start[i]..start[i + 1]]`. Reused from letter to letter.
+#[derive(Default)]
+struct ByNode {
+    start: Vec<u32>,
+    order: Vec<u32>,
+}
+
+impl ByNode {
+    fn group(&mut self, n: usize, nodes: impl Iterator<Item = usize> + Clone) {
+        self.start.clear();
+        self.start.resize(n + 1, 0);
+        for node in nodes.clone() {
+            self.start[node + 1] += 1;
+        }
+        for i in 0..n {
+            self.start[i + 1] += self.start[i];
+        }
+        let mut next: Vec<u32> = self.start[..n].to_vec();
+        self.order.clear();
+        self.order.resize(self.start[n] as usize, 0);
+        for (item, node) in nodes.enumerate() {
+            self.order[next[node] as usize] = item as u32;
+            next[node] += 1;
+        }
+    }
+
+    fn of(&self, node: usize) -> &[u32] {
+        &self.order[self.start[node] as usize..self.start[node + 1] as usize]
+    }
+}
+
+/// Scratch space of [`Tagging::end_letter`], kept so a batch does not allocate it per letter.
+#[derive(Default)]
+struct Scratch {
+    content: ByNode,
+    children: ByNode,
+    links: ByNode,
+    live: Vec<bool>,
 }
 
 /// The tagging state of one file.
@@ -62,6 +97,7 @@ pub(super) struct Tagging {
     /// ParentTree values by key: a page's MCID array or a link annotation's element.
     parent_values: Spool,
     letter: Option<Letter>,
+    scratch: Scratch,
 }
 
 impl Tagging {
@@ -72,6 +108,7 @@ impl Tagging {
             parts: Spool::new(),
             parent_values: Spool::new(),
             letter: None,
+            scratch: Scratch::default(),
         }
     }
 
@@ -87,11 +124,12 @@ impl Tagging {
     pub(super) fn start_letter(&mut self, structure: Arc<Structure>, base: Ref) -> io::Result<()> {
         self.parts.push(base.get() as u32)?;
         self.letter = Some(Letter {
-            content: vec![Vec::new(); structure.nodes.len()],
             structure,
             base,
+            content: Vec::new(),
             links: Vec::new(),
             arrays: Vec::new(),
+            array_nodes: Vec::new(),
         });
         Ok(())
     }
@@ -114,57 +152,64 @@ impl Tagging {
         let Some(letter) = &mut self.letter else {
             return;
         };
-        let mut elems = Vec::with_capacity(mcids.len());
+        let n = letter.structure.nodes.len() as u32;
+        let from = letter.array_nodes.len();
         for (mcid, &node) in mcids.iter().enumerate() {
-            let node = if (node as usize) < letter.content.len() {
-                node
-            } else {
-                0
-            };
-            letter.content[node as usize].push((page, mcid as u32));
-            elems.push(Ref::new(letter.base.get() + node as i32));
+            let node = if node < n { node } else { 0 };
+            letter.content.push((node, page, mcid as u32));
+            letter.array_nodes.push(node);
         }
         letter.links.extend(links);
-        letter.arrays.push((array, elems));
+        letter.arrays.push((array, from..letter.array_nodes.len()));
     }
 
-    /// Writes the current letter's elements into `chunk`; returns each object and its offset
-    /// in the chunk.
-    pub(super) fn end_letter(&mut self, chunk: &mut Chunk) -> Vec<(Ref, usize)> {
+    /// Writes the current letter's elements into `out`.
+    pub(super) fn end_letter(&mut self, out: &mut ObjectBuf) {
         let Some(letter) = self.letter.take() else {
-            return Vec::new();
+            return;
         };
         let nodes = &letter.structure.nodes;
         let n = nodes.len();
-        let elem = |i: usize| Ref::new(letter.base.get() + i as i32);
-        // Children in reading order (nodes come after their parents, in reading order).
-        let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for (i, node) in nodes.iter().enumerate().skip(1) {
-            let parent = (node.parent as usize).min(i - 1);
-            children[parent].push(i);
+        if n == 0 {
+            return;
         }
-        let mut links: Vec<Vec<(Ref, Ref)>> = vec![Vec::new(); n];
-        for &(node, link, annot) in &letter.links {
-            let node = if node == ARTIFACT || node as usize >= n {
+        let base = letter.base.get();
+        let elem = |i: usize| Ref::new(base + i as i32);
+        let parent_of = |i: usize| (nodes[i].parent as usize).min(i.saturating_sub(1));
+        let link_node = |node: u32| {
+            if node == ARTIFACT || node as usize >= n {
                 0
             } else {
                 node as usize
-            };
-            links[node].push((link, annot));
-        }
+            }
+        };
+        let Scratch {
+            content,
+            children,
+            links,
+            live,
+        } = &mut self.scratch;
+        content.group(n, letter.content.iter().map(|c| c.0 as usize));
+        // Children in reading order (nodes come after their parents, in reading order).
+        children.group(n, (1..n).map(parent_of));
+        links.group(n, letter.links.iter().map(|l| link_node(l.0)));
         // A node with nothing in it (a line that set no text) is left out. Elements carry
         // no /Type (it is optional, and they are the bulk of a tagged file's objects).
-        let mut live = vec![false; n];
+        live.clear();
+        live.resize(n, false);
         for i in (0..n).rev() {
             live[i] = i == 0
-                || !letter.content[i].is_empty()
-                || !links[i].is_empty()
-                || children[i].iter().any(|&c| live[c]);
+                || !content.of(i).is_empty()
+                || !links.of(i).is_empty()
+                || children.of(i).iter().any(|&c| live[c as usize + 1]);
         }
-        let mut written = Vec::new();
-        for (array, elems) in &letter.arrays {
-            written.push((*array, chunk.len()));
-            chunk.indirect(*array).array().items(elems.iter().copied());
+        for (array, range) in &letter.arrays {
+            let body = out.start(*array);
+            body.push(b'[');
+            for &node in &letter.array_nodes[range.clone()] {
+                push_ref(body, elem(node as usize));
+            }
+            body.extend_from_slice(b"]");
         }
         for i in 0..n {
             if !live[i] {
@@ -173,90 +218,69 @@ impl Tagging {
             let parent = if i == 0 {
                 self.document
             } else {
-                elem((nodes[i].parent as usize).min(i - 1))
+                elem(parent_of(i))
             };
-            written.push((elem(i), chunk.len()));
-            let mut dict = chunk.indirect(elem(i)).dict();
-            dict.pair(Name(b"S"), Name(nodes[i].kind.name().as_bytes()));
-            dict.pair(Name(b"P"), parent);
-            let page = letter.content[i].first().map(|&(page, _)| page);
+            let mine = content.of(i);
+            let page = mine.first().map(|&c| letter.content[c as usize].1);
+            let kids = mine.len()
+                + children
+                    .of(i)
+                    .iter()
+                    .filter(|&&c| live[c as usize + 1])
+                    .count()
+                + links.of(i).len();
+            let body = out.start(elem(i));
+            body.extend_from_slice(b"<</S/");
+            body.extend_from_slice(nodes[i].kind.name().as_bytes());
+            body.extend_from_slice(b"/P");
+            push_ref(body, parent);
             if let Some(page) = page {
-                dict.pair(Name(b"Pg"), page);
+                body.extend_from_slice(b"/Pg");
+                push_ref(body, page);
             }
             if let Kind::Figure(alt) = &nodes[i].kind {
-                dict.pair(Name(b"Alt"), TextStr(alt));
+                body.extend_from_slice(b"/Alt");
+                push_text(body, alt);
             }
-            let mut kids: Vec<Kid> = Vec::new();
-            for &(on, mcid) in &letter.content[i] {
-                kids.push(if Some(on) == page {
-                    Kid::Mcid(mcid)
-                } else {
-                    Kid::Mcr(on, mcid)
-                });
-            }
-            kids.extend(
-                children[i]
-                    .iter()
-                    .filter(|&&c| live[c])
-                    .map(|&c| Kid::Elem(elem(c))),
-            );
-            kids.extend(links[i].iter().map(|&(link, _)| Kid::Elem(link)));
+            body.extend_from_slice(b"/K");
             // One kid is written bare, not as an array: smaller, and what some checkers
             // expect of a heading's content.
-            if let [kid] = kids.as_slice() {
-                match *kid {
-                    Kid::Mcid(mcid) => {
-                        dict.pair(Name(b"K"), mcid as i32);
-                    }
-                    Kid::Elem(r) => {
-                        dict.pair(Name(b"K"), r);
-                    }
-                    Kid::Mcr(on, mcid) => {
-                        let mut mcr = dict.insert(Name(b"K")).dict();
-                        mcr.pair(Name(b"Type"), Name(b"MCR"));
-                        mcr.pair(Name(b"Pg"), on);
-                        mcr.pair(Name(b"MCID"), mcid as i32);
-                    }
-                }
-                dict.finish();
-                continue;
+            if kids != 1 {
+                body.push(b'[');
             }
-            let mut array = dict.insert(Name(b"K")).array();
-            for kid in kids {
-                match kid {
-                    Kid::Mcid(mcid) => {
-                        array.item(mcid as i32);
-                    }
-                    Kid::Elem(r) => {
-                        array.item(r);
-                    }
-                    Kid::Mcr(on, mcid) => {
-                        let mut mcr = array.push().dict();
-                        mcr.pair(Name(b"Type"), Name(b"MCR"));
-                        mcr.pair(Name(b"Pg"), on);
-                        mcr.pair(Name(b"MCID"), mcid as i32);
-                    }
+            for &c in mine {
+                let (_, on, mcid) = letter.content[c as usize];
+                if Some(on) == page {
+                    push_num(body, i64::from(mcid));
+                } else {
+                    body.extend_from_slice(b"<</Type/MCR/Pg");
+                    push_ref(body, on);
+                    body.extend_from_slice(b"/MCID");
+                    push_num(body, i64::from(mcid));
+                    body.extend_from_slice(b">>");
                 }
             }
-            array.finish();
-            dict.finish();
-        }
-        for (i, node_links) in links.iter().enumerate() {
-            for &(link, annot) in node_links {
-                written.push((link, chunk.len()));
-                let mut dict = chunk.indirect(link).dict();
-                dict.pair(Name(b"S"), Name(b"Link"));
-                dict.pair(Name(b"P"), elem(i));
-                let mut kids = dict.insert(Name(b"K")).array();
-                let mut objr = kids.push().dict();
-                objr.pair(Name(b"Type"), Name(b"OBJR"));
-                objr.pair(Name(b"Obj"), annot);
-                objr.finish();
-                kids.finish();
-                dict.finish();
+            for &c in children.of(i) {
+                if live[c as usize + 1] {
+                    push_ref(body, elem(c as usize + 1));
+                }
             }
+            for &l in links.of(i) {
+                push_ref(body, letter.links[l as usize].1);
+            }
+            if kids != 1 {
+                body.push(b']');
+            }
+            body.extend_from_slice(b">>");
         }
-        written
+        for &(node, link, annot) in &letter.links {
+            let body = out.start(link);
+            body.extend_from_slice(b"<</S/Link/P");
+            push_ref(body, elem(link_node(node)));
+            body.extend_from_slice(b"/K[<</Type/OBJR/Obj");
+            push_ref(body, annot);
+            body.extend_from_slice(b">>]>>");
+        }
     }
 
     /// How many ParentTree leaves [`Tagging::write_tree`] writes.
@@ -279,46 +303,43 @@ impl Tagging {
         .as_bytes())?;
         let mut reader = self.parts.reader()?;
         let mut slice = Vec::with_capacity(DOCUMENT_SLICE);
-        let mut text = String::with_capacity(DOCUMENT_SLICE * 10);
+        let mut text = Vec::with_capacity(DOCUMENT_SLICE * 10);
         loop {
             slice.clear();
             text.clear();
             if reader.take_into(DOCUMENT_SLICE, &mut slice)? == 0 {
                 break;
             }
-            for part in &slice {
-                let _ = write!(text, "{part} 0 R ");
+            for &part in &slice {
+                push_ref(&mut text, Ref::new(part as i32));
             }
-            out(text.as_bytes())?;
+            out(&text)?;
         }
         out(b"] >>\nendobj\n")
     }
 
     /// Writes the ParentTree's root (at `first`; its leaves follow it, see
-    /// [`Tagging::write_leaves`]) and the StructTreeRoot into `chunk`; returns each object
-    /// and its offset.
-    pub(super) fn write_tree(&self, chunk: &mut Chunk, first: Ref) -> Vec<(Ref, usize)> {
-        let mut written = Vec::new();
+    /// [`Tagging::write_leaves`]) and the StructTreeRoot into `out`.
+    pub(super) fn write_tree(&self, out: &mut ObjectBuf, first: Ref) {
         let leaves = self.leaf_count();
-        written.push((first, chunk.len()));
-        let mut tree = chunk.indirect(first).dict();
+        let body = out.start(first);
         if leaves == 0 {
-            tree.insert(Name(b"Nums")).array();
+            body.extend_from_slice(b"<</Nums[]>>");
         } else {
-            tree.insert(Name(b"Kids"))
-                .array()
-                .items((0..leaves).map(|i| Ref::new(first.get() + 1 + i as i32)));
+            body.extend_from_slice(b"<</Kids[");
+            for i in 0..leaves {
+                push_ref(body, Ref::new(first.get() + 1 + i as i32));
+            }
+            body.extend_from_slice(b"]>>");
         }
-        tree.finish();
-
-        written.push((self.root, chunk.len()));
-        let mut root = chunk.indirect(self.root).dict();
-        root.pair(Name(b"Type"), Name(b"StructTreeRoot"));
-        root.pair(Name(b"K"), self.document);
-        root.pair(Name(b"ParentTree"), first);
-        root.pair(Name(b"ParentTreeNextKey"), self.parent_values.len() as i32);
-        root.finish();
-        written
+        let body = out.start(self.root);
+        body.extend_from_slice(b"<</Type/StructTreeRoot/K");
+        push_ref(body, self.document);
+        body.extend_from_slice(b"/ParentTree");
+        push_ref(body, first);
+        body.extend_from_slice(b"/ParentTreeNextKey");
+        push_num(body, self.parent_values.len() as i64);
+        body.extend_from_slice(b">>");
     }
 
     /// The ParentTree's values, from the first, for [`Tagging::write_leaves`].
@@ -327,38 +348,33 @@ impl Tagging {
     }
 
     /// Writes the ParentTree's leaves `range` (the root at `first`, leaf `i` at
-    /// `first + 1 + i`) into `chunk`; returns each object and its offset. Called a slice at a
-    /// time, so a batch of half a million pages never holds all its leaves in one buffer.
+    /// `first + 1 + i`) into `out`. Called a slice at a time, so a batch of half a million
+    /// pages never holds all its leaves in one buffer.
     pub(super) fn write_leaves(
         values: &mut SpoolReader<'_>,
-        chunk: &mut Chunk,
+        out: &mut ObjectBuf,
         first: Ref,
         range: std::ops::Range<usize>,
-    ) -> io::Result<Vec<(Ref, usize)>> {
-        let mut written = Vec::with_capacity(range.len());
+    ) -> io::Result<()> {
         let mut slice = Vec::with_capacity(KEYS_PER_LEAF);
         for i in range {
             let lo = i * KEYS_PER_LEAF;
             slice.clear();
             values.take_into(KEYS_PER_LEAF, &mut slice)?;
-            let values = &slice;
-            if values.is_empty() {
+            if slice.is_empty() {
                 break;
             }
-            let leaf = Ref::new(first.get() + 1 + i as i32);
-            written.push((leaf, chunk.len()));
-            let mut dict = chunk.indirect(leaf).dict();
-            dict.insert(Name(b"Limits"))
-                .array()
-                .items([lo as i32, (lo + values.len() - 1) as i32]);
-            let mut nums = dict.insert(Name(b"Nums")).array();
-            for (k, v) in values.iter().enumerate() {
-                nums.item((lo + k) as i32);
-                nums.item(Ref::new(*v as i32));
+            let body = out.start(Ref::new(first.get() + 1 + i as i32));
+            body.extend_from_slice(b"<</Limits[");
+            push_int(body, lo as i64);
+            push_num(body, (lo + slice.len() - 1) as i64);
+            body.extend_from_slice(b"]/Nums[");
+            for (k, v) in slice.iter().enumerate() {
+                push_num(body, (lo + k) as i64);
+                push_ref(body, Ref::new(*v as i32));
             }
-            nums.finish();
-            dict.finish();
+            body.extend_from_slice(b"]>>");
         }
-        Ok(written)
+        Ok(())
     }
 }

@@ -187,9 +187,9 @@ fn two_page_letter_opens_in_poppler() {
     // Link annotations stay uncompressed; a URI action must be there.
     let bytes = std::fs::read(&file).unwrap();
     let raw = String::from_utf8_lossy(&bytes);
-    assert!(raw.contains("/URI (https://library.example.org)"));
+    assert!(raw.contains("/URI(https://library.example.org)"));
     assert!(raw.contains("/SMask"));
-    assert!(raw.contains("/CreationDate (D:20231114221320Z"), "date");
+    assert!(raw.contains("/CreationDate(D:20231114221320Z"), "date");
     // No temp file is left behind.
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -329,10 +329,10 @@ fn combined_batch_with_bookmarks_and_shared_image() {
     let bytes = std::fs::read(&file).unwrap();
     let raw = String::from_utf8_lossy(&bytes);
     // One image object (plus its mask) for all 150 uses; one font program per face.
-    assert_eq!(raw.matches("/Subtype /Image").count(), 2);
+    assert_eq!(raw.matches("/Subtype/Image").count(), 2);
     assert_eq!(raw.matches("/FontFile3").count(), 1);
     assert_eq!(raw.matches("/FontFile2").count(), 1);
-    assert_eq!(raw.matches("/Title (Letter ").count(), 150);
+    assert_eq!(raw.matches("/Title(Letter ").count(), 150);
     let text = poppler("pdftotext", &["-f", "299", "-l", "300"], &file);
     assert!(text.contains("Dear Councillor Smith"), "{text}");
 }

@@ -5,7 +5,6 @@
 //! (each once the next is known). Only object offsets and page ids stay in memory, a few
 //! bytes per page, so a 10,000-page batch costs little more memory than a one-page letter.
 
-use std::fmt::Write as _;
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::sync::Arc;
 
@@ -14,12 +13,13 @@ use pdf_writer::types::{
     PageMode, SystemInfo,
 };
 use pdf_writer::writers::{Catalog, DocumentInfo};
-use pdf_writer::{Chunk, Date, Filter, Finish, Name, Rect, Ref, Str, TextStr};
+use pdf_writer::{Chunk, Date, Filter, Finish, Name, Rect, Ref, Settings, Str, TextStr};
 
-use super::content::{page_content, PageRefs};
+use super::content::{page_content, push_int, PageRefs};
 use super::deflate::Deflater;
 use super::fonts::{EmbeddedFace, EmbeddedFonts, Outlines};
 use super::icc::{srgb_profile_zlib, SRGB_DESCRIPTION};
+use super::objbuf::ObjectBuf;
 use super::offsets::Offsets;
 use super::tags::{EncodedTags, Tagging};
 use super::xmp;
@@ -60,6 +60,19 @@ const LEAVES_PER_OBJECT_STREAM: usize = 256;
 /// dictionaries in the object streams too, level 1 is 4% over untagged in bytes per page
 /// where level 6 with plain page dictionaries was 15%.
 const OBJECT_STREAM_COMPRESSION: u8 = 1;
+
+/// Bytes of cross-reference stream rows handed to its compressor at a time.
+const XREF_ROWS_BUFFER: usize = 64 * 1024;
+
+/// Objects are written without pdf-writer's pretty-printing (its default puts every dictionary
+/// entry on a line of its own, indented): a third of a tagged letter's small objects was
+/// newlines and spaces, all of it compressed on the one thread that writes.
+const COMPACT: Settings = Settings { pretty: false };
+
+/// An empty chunk that writes compact objects.
+fn compact() -> Chunk {
+    Chunk::with_settings(COMPACT)
+}
 
 /// Document metadata for the PDF's Info dictionary.
 #[derive(Debug, Clone, Default)]
@@ -137,7 +150,7 @@ pub struct PdfWriter<'a, W: Write> {
     object_streams: bool,
     /// Structure elements of the last few letters, not yet written: objects and their
     /// offsets in the chunk, and how many letters they hold.
-    pending: (Chunk, Vec<(Ref, usize)>, usize),
+    pending: (ObjectBuf, usize),
 }
 
 /// The outline's state: each entry is written once the next one is known (it needs its
@@ -264,7 +277,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             outline: Outline::default(),
             tagging: None,
             object_streams: false,
-            pending: (Chunk::new(), Vec::new(), 0),
+            pending: (ObjectBuf::default(), 0),
         };
         writer.catalog = writer.alloc(1);
         writer.page_root = writer.alloc(1);
@@ -328,7 +341,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         let tagged = tags.is_some() && self.tagging.as_ref().is_some_and(|t| t.in_letter());
 
         let content_ref = self.alloc(1);
-        let mut chunk = Chunk::with_capacity(page.stream.len() + 64);
+        let mut chunk = Chunk::with_settings_and_capacity(COMPACT, page.stream.len() + 64);
         chunk
             .stream(content_ref, &page.stream)
             .filter(Filter::FlateDecode);
@@ -338,7 +351,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         let mut link_elems = Vec::new();
         for (i, link) in page.links.iter().enumerate() {
             let id = self.alloc(1);
-            let mut chunk = Chunk::new();
+            let mut chunk = compact();
             let mut annot = chunk.annotation(id);
             if tagged {
                 let elem = self.next_ref();
@@ -379,7 +392,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         }
         let parent = *self.nodes.last().unwrap_or(&self.page_root);
         let page_ref = self.alloc(1);
-        let mut chunk = Chunk::new();
+        let mut chunk = compact();
         let mut obj = chunk.page(page_ref);
         obj.parent(parent)
             .media_box(Rect::new(0.0, 0.0, page.width, page.height))
@@ -440,7 +453,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         (id, prev, title, page): (Ref, Option<Ref>, String, usize),
         next: Option<Ref>,
     ) -> io::Result<()> {
-        let mut chunk = Chunk::new();
+        let mut chunk = compact();
         let mut item = chunk.outline_item(id);
         item.title(TextStr(&title)).parent(root);
         if let Some(prev) = prev {
@@ -464,9 +477,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         if self.tagging.is_none() {
             return self.write_chunk(id, chunk);
         }
-        let (pending, written, _) = &mut self.pending;
-        written.push((id, pending.len()));
-        pending.extend(chunk);
+        self.pending.0.add(id, chunk);
         Ok(())
     }
 
@@ -480,10 +491,10 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         let Some(tagging) = &mut self.tagging else {
             return Ok(());
         };
-        let (chunk, written, letters) = &mut self.pending;
-        written.extend(tagging.end_letter(chunk));
+        let (objects, letters) = &mut self.pending;
+        tagging.end_letter(objects);
         *letters += 1;
-        if *letters >= LETTERS_PER_OBJECT_STREAM || chunk.len() >= OBJECT_STREAM_MAX_BYTES {
+        if *letters >= LETTERS_PER_OBJECT_STREAM || objects.len() >= OBJECT_STREAM_MAX_BYTES {
             self.flush_pending()?;
         }
         Ok(())
@@ -491,59 +502,57 @@ impl<'a, W: Write> PdfWriter<'a, W> {
 
     /// Writes the pending letters' elements as one object stream.
     fn flush_pending(&mut self) -> io::Result<()> {
-        let (chunk, written, _) =
-            std::mem::replace(&mut self.pending, (Chunk::new(), Vec::new(), 0));
-        self.write_object_stream(&chunk, &written)
+        let (mut objects, _) = std::mem::take(&mut self.pending);
+        self.write_object_stream(&objects)?;
+        // The buffers are kept for the next letters (they grow to a stream's size once).
+        objects.clear();
+        self.pending.0 = objects;
+        Ok(())
     }
 
-    /// Writes the objects of `chunk` (each at its offset in `written`, in order) compressed
-    /// together as one object stream: a letter's few dozen small structure elements cost a
-    /// few hundred bytes instead of a few kilobytes. The file then ends with a
-    /// cross-reference stream, which can point into object streams.
-    fn write_object_stream(&mut self, chunk: &Chunk, written: &[(Ref, usize)]) -> io::Result<()> {
-        if written.is_empty() {
+    /// Writes `objects` compressed together as one object stream: a letter's few dozen
+    /// small structure elements cost a few hundred bytes instead of a few kilobytes. The
+    /// file then ends with a cross-reference stream, which can point into object streams.
+    fn write_object_stream(&mut self, objects: &ObjectBuf) -> io::Result<()> {
+        if objects.is_empty() {
             return Ok(());
         }
-        if written.len() >= 1 << OBJSTM_INDEX_BITS {
-            for &(id, offset) in written {
-                self.offsets
-                    .set(id.get() as usize, self.pos + offset as u64)?;
+        let body = objects.body();
+        let list = objects.objects();
+        if list.len() >= 1 << OBJSTM_INDEX_BITS {
+            // More than an object stream's index can say (one letter of tens of thousands
+            // of paragraphs): written as plain objects instead.
+            for (k, &(id, start)) in list.iter().enumerate() {
+                self.offsets.set(id.get() as usize, self.pos)?;
+                let head = format!("{} 0 obj\n", id.get());
+                self.write_raw(head.as_bytes())?;
+                self.write_raw(&body[start..objects.end_of(k)])?;
+                self.write_raw(b"\nendobj\n")?;
             }
-            return self.write_raw(chunk.as_bytes());
+            return Ok(());
         }
         let stm = self.alloc(1);
-        let bytes = chunk.as_bytes();
-        let mut header = String::with_capacity(written.len() * 12);
-        let mut objects = Vec::with_capacity(written.len());
-        let mut at = 0;
-        for (k, &(id, start)) in written.iter().enumerate() {
-            let end = written.get(k + 1).map_or(bytes.len(), |w| w.1);
-            let object = bare_object(&bytes[start..end]);
-            // Into the String directly: a formatted temporary per object showed in profiles.
-            let _ = write!(header, "{} {at} ", id.get());
-            at += object.len() + 1;
-            objects.push(object);
+        let mut header = Vec::with_capacity(list.len() * 12);
+        for (k, &(id, start)) in list.iter().enumerate() {
+            push_int(&mut header, i64::from(id.get()));
+            header.push(b' ');
+            push_int(&mut header, start as i64);
+            header.push(b' ');
             self.offsets.set(
                 id.get() as usize,
                 IN_OBJECT_STREAM | (u64::from(stm.get() as u32) << OBJSTM_INDEX_BITS) | k as u64,
             )?;
         }
         let first = header.len();
-        let mut data = Vec::with_capacity(first + at);
-        data.extend_from_slice(header.as_bytes());
-        for object in objects {
-            data.extend_from_slice(object);
-            data.push(b'\n');
-        }
         self.object_streams = true;
         // Written straight from the compressor's buffer (this runs once per 32 letters on
         // the one thread that writes; every copy showed in profiles).
         let mut deflate = Deflater::take(OBJECT_STREAM_COMPRESSION);
-        let compressed = deflate.zlib(&data);
+        let compressed = deflate.zlib_parts(&[&header, body]);
         let head = format!(
             "{} 0 obj\n<< /Filter /FlateDecode /Type /ObjStm /N {} /First {first} /Length {} >>\nstream\n",
             stm.get(),
-            written.len(),
+            list.len(),
             compressed.len()
         );
         self.offsets.set(stm.get() as usize, self.pos)?;
@@ -586,7 +595,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         let struct_root = self.write_structure()?;
         let (metadata, profile) = self.write_archival()?;
 
-        let mut chunk = Chunk::new();
+        let mut chunk = compact();
         let mut catalog = chunk.indirect(self.catalog).start::<Catalog>();
         catalog.pages(self.page_root);
         if let Some(outline) = outline {
@@ -616,7 +625,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         catalog.finish();
         self.write_chunk(self.catalog, &chunk)?;
 
-        let mut chunk = Chunk::new();
+        let mut chunk = compact();
         let mut doc = chunk.indirect(self.info_ref).start::<DocumentInfo>();
         if let Some(title) = &self.info.title {
             doc.title(TextStr(title));
@@ -657,7 +666,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         }
         let metadata = self.alloc(1);
         let packet = xmp::packet(&self.info, claims);
-        let mut chunk = Chunk::new();
+        let mut chunk = compact();
         // Uncompressed: PDF/A forbids a filter on the metadata stream.
         chunk.metadata(metadata, &packet);
         self.write_chunk(metadata, &chunk)?;
@@ -665,7 +674,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             return Ok((Some(metadata), None));
         }
         let profile = self.alloc(1);
-        let mut chunk = Chunk::new();
+        let mut chunk = compact();
         chunk
             .icc_profile(profile, srgb_profile_zlib())
             .n(3)
@@ -690,17 +699,17 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         tagging.write_document(&mut |bytes| self.write_raw(bytes))?;
         let leaves = tagging.leaf_count();
         let first = self.alloc(leaves + 1);
-        let mut chunk = Chunk::new();
-        let written = tagging.write_tree(&mut chunk, first);
+        let mut objects = ObjectBuf::default();
+        tagging.write_tree(&mut objects, first);
         // The ParentTree's leaves compress well too; they go a slice at a time, so the
         // buffers stay small however many pages.
-        self.write_object_stream(&chunk, &written)?;
+        self.write_object_stream(&objects)?;
         let mut values = tagging.parent_values()?;
         for start in (0..leaves).step_by(LEAVES_PER_OBJECT_STREAM) {
-            let mut chunk = Chunk::new();
+            let mut objects = ObjectBuf::default();
             let end = (start + LEAVES_PER_OBJECT_STREAM).min(leaves);
-            let written = Tagging::write_leaves(&mut values, &mut chunk, first, start..end)?;
-            self.write_object_stream(&chunk, &written)?;
+            Tagging::write_leaves(&mut values, &mut objects, first, start..end)?;
+            self.write_object_stream(&objects)?;
         }
         Ok(Some(root))
     }
@@ -720,7 +729,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             let [cid, descriptor, program, cmap] = [1, 2, 3, 4].map(|i| Ref::new(type0.get() + i));
             let base = Name(face.base_font.as_bytes());
 
-            let mut chunk = Chunk::new();
+            let mut chunk = compact();
             chunk
                 .type0_font(type0)
                 .base_font(base)
@@ -729,7 +738,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
                 .to_unicode(cmap);
             self.write_chunk(type0, &chunk)?;
 
-            let mut chunk = Chunk::new();
+            let mut chunk = compact();
             let mut cid_font = chunk.cid_font(cid);
             cid_font
                 .subtype(match face.outlines {
@@ -748,11 +757,11 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             cid_font.finish();
             self.write_chunk(cid, &chunk)?;
 
-            let mut chunk = Chunk::new();
+            let mut chunk = compact();
             write_descriptor(&mut chunk, descriptor, program, face);
             self.write_chunk(descriptor, &chunk)?;
 
-            let mut chunk = Chunk::new();
+            let mut chunk = compact();
             let mut stream = chunk.stream(program, &face.program);
             stream.filter(Filter::FlateDecode);
             match face.outlines {
@@ -766,7 +775,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             stream.finish();
             self.write_chunk(program, &chunk)?;
 
-            let mut chunk = Chunk::new();
+            let mut chunk = compact();
             chunk
                 .stream(cmap, &face.to_unicode)
                 .filter(Filter::FlateDecode);
@@ -782,7 +791,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
                 continue;
             };
             let (w, h) = (image.width as i32, image.height as i32);
-            let mut chunk = Chunk::new();
+            let mut chunk = compact();
             match &image.data {
                 ImageData::Jpeg {
                     bytes,
@@ -837,7 +846,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
                     x.finish();
                     self.write_chunk(image_ref, &chunk)?;
                     if let Some(alpha) = alpha {
-                        let mut chunk = Chunk::new();
+                        let mut chunk = compact();
                         let mut m = chunk.image_xobject(mask_ref, alpha);
                         m.width(w).height(h).bits_per_component(8);
                         m.filter(Filter::FlateDecode);
@@ -853,7 +862,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
 
     /// One resource dictionary shared by all pages: every font and image of the file.
     fn write_resources(&mut self) -> io::Result<()> {
-        let mut chunk = Chunk::new();
+        let mut chunk = compact();
         let mut res = chunk.indirect(self.resources).dict();
         {
             let mut fonts = res.insert(Name(b"Font")).dict();
@@ -878,7 +887,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         for (i, node) in nodes.iter().enumerate() {
             let start = i * PAGES_PER_NODE;
             let kids = &self.pages[start..(start + PAGES_PER_NODE).min(self.pages.len())];
-            let mut chunk = Chunk::new();
+            let mut chunk = compact();
             chunk
                 .pages(*node)
                 .parent(self.page_root)
@@ -886,7 +895,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
                 .count(kids.len() as i32);
             self.write_chunk(*node, &chunk)?;
         }
-        let mut chunk = Chunk::new();
+        let mut chunk = compact();
         chunk
             .pages(self.page_root)
             .kids(nodes.iter().copied())
@@ -905,7 +914,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         };
         let last = pending.0;
         self.write_outline_item(root, pending, None)?;
-        let mut chunk = Chunk::new();
+        let mut chunk = compact();
         chunk
             .outline(root)
             .first(first)
@@ -973,6 +982,9 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         // to a fraction of the plain rows.
         let mut above = [0u8; 8];
         let mut first = true;
+        // Rows go to the compressor 64 KiB at a time: a write per 9-byte row ran the
+        // compressor's whole entry path per row (a fifth of a tagged file's finish).
+        let mut rows: Vec<u8> = Vec::with_capacity(XREF_ROWS_BUFFER);
         self.offsets.for_each(|offset| {
             let mut row = [0u8; 8];
             if std::mem::take(&mut first) || offset == 0 {
@@ -993,8 +1005,14 @@ impl<'a, W: Write> PdfWriter<'a, W> {
                 predicted[i + 1] = b.wrapping_sub(*a);
             }
             above = row;
-            z.write_all(&predicted)
+            rows.extend_from_slice(&predicted);
+            if rows.len() + predicted.len() > XREF_ROWS_BUFFER {
+                z.write_all(&rows)?;
+                rows.clear();
+            }
+            Ok(())
         })?;
+        z.write_all(&rows)?;
         let mut file = z.finish()?.into_inner().map_err(|e| e.into_error())?;
         let length = file.stream_position()?;
         file.seek(SeekFrom::Start(0))?;
@@ -1082,22 +1100,6 @@ fn write_descriptor(chunk: &mut Chunk, id: Ref, program: Ref, face: &EmbeddedFac
     d.finish();
 }
 
-/// The body of an object written as `N 0 obj ... endobj`: what an object stream holds.
-fn bare_object(object: &[u8]) -> &[u8] {
-    let start = object
-        .windows(4)
-        .position(|w| w == b"obj\n")
-        .map_or(0, |i| i + 4);
-    let mut end = object.len();
-    while end > start && object[end - 1].is_ascii_whitespace() {
-        end -= 1;
-    }
-    if object[start..end].ends_with(b"endobj") {
-        end -= b"endobj".len();
-    }
-    &object[start..end]
-}
-
 /// PDF URIs are 7-bit ASCII: other bytes (and spaces) are percent-encoded, as browsers do.
 fn ascii_uri(uri: &str) -> String {
     let mut out = String::with_capacity(uri.len());
@@ -1130,7 +1132,7 @@ fn pdf_date(secs: i64) -> Option<Date> {
 
 #[cfg(test)]
 mod tests {
-    use super::{ascii_uri, pdf_date};
+    use super::{ascii_uri, compact, pdf_date};
 
     #[test]
     fn uris_are_ascii() {
@@ -1143,7 +1145,7 @@ mod tests {
     #[test]
     fn dates_are_utc() {
         let date = pdf_date(0).unwrap();
-        let mut chunk = pdf_writer::Chunk::new();
+        let mut chunk = compact();
         chunk.indirect(pdf_writer::Ref::new(1)).primitive(date);
         let text = String::from_utf8_lossy(chunk.as_bytes()).into_owned();
         assert!(text.contains("(D:19700101000000Z"), "{text}");
