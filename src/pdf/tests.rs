@@ -337,6 +337,48 @@ fn combined_batch_with_bookmarks_and_shared_image() {
     assert!(text.contains("Dear Councillor Smith"), "{text}");
 }
 
+/// The writer keeps only the newest page-tree node's pages: a bookmark opens the next page
+/// or one of those, each entry lands on its own page across node boundaries, and a bookmark
+/// for a page long written is refused rather than left without a destination.
+#[test]
+fn bookmarks_open_their_pages_across_page_tree_nodes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fonts, images, pages) = sample(dir.path());
+    let embedded = prepare(&fonts, &pages);
+    let file = dir.path().join("batch.pdf");
+    let out = std::fs::File::create(&file).unwrap();
+    let mut writer = PdfWriter::new(out, &embedded, info()).unwrap();
+    // 70 three-page letters: 210 pages over four nodes of 64.
+    for letter in 0..70 {
+        let start = writer.page_count();
+        for page in 0..3 {
+            writer
+                .add_page(&pages[page % pages.len()], &images)
+                .unwrap();
+        }
+        // Bookmarked after its pages: the newest node still holds them, unless the node
+        // just filled (letters 21, 42 and 63 end a node or straddle one).
+        let kept = start >= writer.page_count() / 64 * 64;
+        let result = writer.add_bookmark(&format!("Letter {}", letter + 1), start);
+        assert_eq!(result.is_ok(), kept, "letter {letter} at page {start}");
+    }
+    writer.finish(&images).unwrap();
+    let json = Command::new("qpdf")
+        .args(["--json", "--json-key=outlines"])
+        .arg(&file)
+        .output()
+        .expect("run qpdf");
+    let outline: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let entries = outline["outlines"].as_array().unwrap();
+    assert!(entries.len() > 40, "{}", entries.len());
+    for entry in entries {
+        let title = entry["title"].as_str().unwrap();
+        let letter: u64 = title.trim_start_matches("Letter ").parse().unwrap();
+        assert_eq!(entry["destpageposfrom1"], (letter - 1) * 3 + 1, "{title}");
+    }
+    assert_eq!(pdf_pages(&file), 210);
+}
+
 #[test]
 fn letter_without_a_face_does_not_embed_it() {
     let dir = tempfile::tempdir().unwrap();

@@ -135,8 +135,12 @@ pub struct PdfWriter<'a, W: Write> {
     page_root: Ref,
     resources: Ref,
     info_ref: Ref,
-    pages: Vec<Ref>,
-    /// Intermediate page-tree nodes, one per PAGES_PER_NODE pages.
+    /// Pages written so far.
+    page_count: usize,
+    /// The pages of the newest page-tree node: a node is written as soon as it is full, so
+    /// only these (at most PAGES_PER_NODE) are kept, not a reference per page of the batch.
+    node_pages: Vec<Ref>,
+    /// Intermediate page-tree nodes, one per PAGES_PER_NODE pages (the root's kids).
     nodes: Vec<Ref>,
     /// Type0 font object of each face used in this file (its other objects follow it).
     font_refs: Vec<Option<Ref>>,
@@ -160,8 +164,18 @@ struct Outline {
     root: Option<Ref>,
     first: Option<Ref>,
     count: usize,
-    /// The newest entry, not yet written: its object, the one before it, title, page index.
-    pending: Option<(Ref, Option<Ref>, String, usize)>,
+    /// The newest entry, not yet written.
+    pending: Option<Bookmark>,
+}
+
+/// An outline entry waiting for the next one (its `Next`) and for its page.
+struct Bookmark {
+    id: Ref,
+    prev: Option<Ref>,
+    title: String,
+    /// Index of the page it opens, and that page once written.
+    page_index: usize,
+    page: Option<Ref>,
 }
 
 /// A link area of an encoded page (top-left origin, like [`Item::Link`]).
@@ -270,7 +284,8 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             page_root: Ref::new(1),
             resources: Ref::new(1),
             info_ref: Ref::new(1),
-            pages: Vec::new(),
+            page_count: 0,
+            node_pages: Vec::with_capacity(PAGES_PER_NODE),
             nodes: Vec::new(),
             font_refs: vec![None; fonts.faces.len()],
             image_refs: Vec::new(),
@@ -386,7 +401,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             annots.push(id);
         }
 
-        if self.pages.len().is_multiple_of(PAGES_PER_NODE) {
+        if self.page_count.is_multiple_of(PAGES_PER_NODE) {
             let node = self.alloc(1);
             self.nodes.push(node);
         }
@@ -416,14 +431,58 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             self.alloc(1);
         }
         self.put_object(page_ref, &chunk)?;
-        self.pages.push(page_ref);
+        if let Some(bookmark) = &mut self.outline.pending {
+            if bookmark.page_index == self.page_count {
+                bookmark.page = Some(page_ref);
+            }
+        }
+        self.page_count += 1;
+        self.node_pages.push(page_ref);
+        if self.node_pages.len() == PAGES_PER_NODE {
+            self.write_page_node()?;
+        }
         Ok(())
     }
 
-    /// Adds an outline entry (bookmark) pointing at the page with this index (0-based).
-    /// The entry goes to the file when the next one is added (or at `finish`), so its page
-    /// must be added before then.
+    /// Writes the newest page-tree node (its pages are all written) and forgets its pages.
+    fn write_page_node(&mut self) -> io::Result<()> {
+        let Some(&node) = self.nodes.last() else {
+            return Ok(());
+        };
+        if self.node_pages.is_empty() {
+            return Ok(());
+        }
+        let mut chunk = compact();
+        chunk
+            .pages(node)
+            .parent(self.page_root)
+            .kids(self.node_pages.iter().copied())
+            .count(self.node_pages.len() as i32);
+        self.put_object(node, &chunk)?;
+        self.node_pages.clear();
+        Ok(())
+    }
+
+    /// Adds an outline entry (bookmark) pointing at the page with this index (0-based): the
+    /// next page to be added, or one of the newest few (the file keeps no list of all its
+    /// pages). The entry goes to the file when the next one is added (or at `finish`), so
+    /// its page must be added before then.
     pub fn add_bookmark(&mut self, title: &str, page_index: usize) -> io::Result<()> {
+        let written = self.page_count - self.node_pages.len();
+        let page = match page_index.checked_sub(written) {
+            Some(k) if k < self.node_pages.len() => Some(self.node_pages[k]),
+            _ if page_index >= self.page_count => None,
+            _ => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "a bookmark must open the next page or one of the newest (page \
+                         {page_index} of {})",
+                        self.page_count
+                    ),
+                ))
+            }
+        };
         let root = match self.outline.root {
             Some(root) => root,
             None => {
@@ -435,7 +494,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         let id = self.alloc(1);
         let prev = match self.outline.pending.take() {
             Some(pending) => {
-                let prev = pending.0;
+                let prev = pending.id;
                 self.write_outline_item(root, pending, Some(id))?;
                 Some(prev)
             }
@@ -443,14 +502,26 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         };
         self.outline.first.get_or_insert(id);
         self.outline.count += 1;
-        self.outline.pending = Some((id, prev, title.to_string(), page_index));
+        self.outline.pending = Some(Bookmark {
+            id,
+            prev,
+            title: title.to_string(),
+            page_index,
+            page,
+        });
         Ok(())
     }
 
     fn write_outline_item(
         &mut self,
         root: Ref,
-        (id, prev, title, page): (Ref, Option<Ref>, String, usize),
+        Bookmark {
+            id,
+            prev,
+            title,
+            page,
+            ..
+        }: Bookmark,
         next: Option<Ref>,
     ) -> io::Result<()> {
         let mut chunk = compact();
@@ -463,7 +534,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             item.next(next);
         }
         // An entry whose page never came has no destination (it still opens the outline).
-        if let Some(&page) = self.pages.get(page) {
+        if let Some(page) = page {
             item.dest().page(page).xyz(0.0, 10_000.0, None);
         }
         item.finish();
@@ -564,13 +635,13 @@ impl<'a, W: Write> PdfWriter<'a, W> {
     }
 
     pub fn page_count(&self) -> usize {
-        self.pages.len()
+        self.page_count
     }
 
     /// Writes fonts, images, page tree, outline, catalog, info and cross-reference table,
     /// flushes, and hands back the output.
     pub fn finish(mut self, images: &ImageStore) -> io::Result<W> {
-        if self.pages.is_empty() {
+        if self.page_count == 0 {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "a PDF needs at least one page",
@@ -882,24 +953,14 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         self.write_chunk(self.resources, &chunk)
     }
 
+    /// The last page-tree node (the full ones are written already) and the root.
     fn write_page_tree(&mut self) -> io::Result<()> {
-        let nodes = self.nodes.clone();
-        for (i, node) in nodes.iter().enumerate() {
-            let start = i * PAGES_PER_NODE;
-            let kids = &self.pages[start..(start + PAGES_PER_NODE).min(self.pages.len())];
-            let mut chunk = compact();
-            chunk
-                .pages(*node)
-                .parent(self.page_root)
-                .kids(kids.iter().copied())
-                .count(kids.len() as i32);
-            self.write_chunk(*node, &chunk)?;
-        }
+        self.write_page_node()?;
         let mut chunk = compact();
         chunk
             .pages(self.page_root)
-            .kids(nodes.iter().copied())
-            .count(self.pages.len() as i32);
+            .kids(self.nodes.iter().copied())
+            .count(self.page_count as i32);
         self.write_chunk(self.page_root, &chunk)
     }
 
@@ -912,7 +973,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
         ) else {
             return Ok(None);
         };
-        let last = pending.0;
+        let last = pending.id;
         self.write_outline_item(root, pending, None)?;
         let mut chunk = compact();
         chunk
@@ -1042,7 +1103,7 @@ impl<'a, W: Write> PdfWriter<'a, W> {
             }
         };
         feed(&self.pos.to_le_bytes());
-        feed(&(self.pages.len() as u64).to_le_bytes());
+        feed(&(self.page_count as u64).to_le_bytes());
         feed(self.info.title.as_deref().unwrap_or("").as_bytes());
         feed(&self.info.created.unwrap_or(0).to_le_bytes());
         self.offsets.for_each(|offset| {
