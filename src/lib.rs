@@ -18,6 +18,7 @@ pub mod parallel;
 pub mod pdf;
 pub mod problem;
 pub mod records;
+pub mod row_runs;
 pub mod style;
 pub mod svg;
 pub mod template;
