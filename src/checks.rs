@@ -5,7 +5,8 @@
 //! are empty.
 //!
 //! Rows are streamed on every core (`parallel::ordered_map`); only small per-row keys are
-//! kept (a hash of the row, its address, its file name) to find the duplicates.
+//! kept (a hash of the row, its address, its file name) to find the duplicates, and the
+//! rows of a problem past the findings kept in full are kept as bounded runs ([`RowRuns`]).
 
 use crate::email::{self, EmailSettings};
 use crate::images::ImageStore;
@@ -14,10 +15,11 @@ use crate::parallel;
 use crate::problem::Problem;
 use crate::records::{DataSource, Record, Selection};
 use crate::report::{group_by, thousands, Group};
+use crate::row_runs::RowRuns;
 use crate::template::Template;
 use crate::typeset::Typesetter;
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 /// What kind of problem a finding is; the review page counts them by kind.
@@ -93,14 +95,19 @@ pub struct Checker<'a> {
 }
 
 /// Findings kept in full (text, hint, row). Past this many, a row's finding is kept only as
-/// its row number under its group (8 bytes), so that checking half a million rows that share
-/// a problem (a data file where every row repeats an email address) stays small: 10,000 full
-/// findings are a few MiB, and the report shows them grouped on one screen anyway.
+/// its row number under its group (in a run of rows, at most [`RUNS_KEPT`] of them a group,
+/// then only counted), so that checking half a million rows that share a problem (a data
+/// file where every row repeats an email address) stays small: 10,000 full findings are a
+/// few MiB, and the report shows them grouped on one screen anyway.
+///
+/// [`RUNS_KEPT`]: crate::row_runs::RUNS_KEPT
 pub const MAX_FULL_FINDINGS: usize = 10_000;
 
 /// Groups of findings past [`MAX_FULL_FINDINGS`] (one per kind, severity, column and group
 /// text). Findings that would make more are only counted: the groups are what the report
-/// shows, and a thousand of them is already more than anyone reads.
+/// shows, and a thousand of them is already more than anyone reads. With the runs of rows a
+/// group keeps, at most 16 MiB, for a million findings of a thousand different problems
+/// each in a thousand scattered rows.
 pub const MAX_GROUPS_BEYOND: usize = 1_000;
 
 /// Findings past [`MAX_FULL_FINDINGS`] that share one group: its text (the group's, not any
@@ -108,8 +115,10 @@ pub const MAX_GROUPS_BEYOND: usize = 1_000;
 #[derive(Debug)]
 pub struct Beyond {
     pub finding: Finding,
-    /// Ascending (rows are checked in order).
-    pub rows: Vec<u64>,
+    /// How many findings: one a row, or more when a row has the same problem twice.
+    pub count: usize,
+    /// Their rows, checked in order: the first runs listed, the rest counted.
+    pub rows: RowRuns,
 }
 
 /// Everything a check found.
@@ -125,13 +134,15 @@ pub struct CheckReport {
     beyond_index: HashMap<(Kind, crate::problem::Severity, Option<String>, String), usize>,
     /// Findings past the full ones and past [`MAX_GROUPS_BEYOND`] groups: only counted.
     pub uncounted: (u64, u64),
-    /// Rows with at least one error.
-    pub error_rows: BTreeSet<u64>,
+    /// Rows with at least one error: counted, each once (a row's findings come together).
+    error_rows: u64,
+    /// The last row counted in `error_rows`.
+    last_error_row: Option<u64>,
     /// Rows whose letter has no `from` of its own, so the sender comes from the config.
     pub rows_without_from: u64,
-    /// Rows broken by a column the data lacks, ascending: their problem is the one
-    /// file-level missing-columns finding, not one of their own.
-    pub broken_rows: Vec<u64>,
+    /// Rows broken by a column the data lacks: their problem is the one file-level
+    /// missing-columns finding, not one of their own.
+    pub broken_rows: RowRuns,
 }
 
 impl CheckReport {
@@ -154,6 +165,7 @@ impl CheckReport {
             p.group_message().to_string(),
         );
         if let Some(&i) = self.beyond_index.get(&key) {
+            self.beyond[i].count += 1;
             self.beyond[i].rows.push(row);
             return;
         }
@@ -170,10 +182,26 @@ impl CheckReport {
         problem.hint = problem.group_hint().map(str::to_string);
         problem.group = None;
         self.beyond_index.insert(key, self.beyond.len());
+        let mut rows = RowRuns::default();
+        rows.push(row);
         self.beyond.push(Beyond {
             finding: Finding::new(finding.kind, problem),
-            rows: vec![row],
+            count: 1,
+            rows,
         });
+    }
+
+    /// Counts a row as one with an error (once, however many errors it has).
+    fn mark_error_row(&mut self, row: u64) {
+        if self.last_error_row != Some(row) {
+            self.last_error_row = Some(row);
+            self.error_rows += 1;
+        }
+    }
+
+    /// How many rows have at least one error.
+    pub fn error_rows(&self) -> u64 {
+        self.error_rows
     }
 
     /// Whether any row or the file has an error.
@@ -188,9 +216,9 @@ impl CheckReport {
         let (mut errors, mut warnings) = (self.errors().count(), self.warnings().count());
         for b in &self.beyond {
             if b.finding.problem.is_error() {
-                errors += b.rows.len();
+                errors += b.count;
             } else {
-                warnings += b.rows.len();
+                warnings += b.count;
             }
         }
         (
@@ -201,7 +229,7 @@ impl CheckReport {
 
     /// How many findings are not kept one by one (past [`MAX_FULL_FINDINGS`]).
     pub fn not_kept(&self) -> usize {
-        self.beyond.iter().map(|b| b.rows.len()).sum::<usize>()
+        self.beyond.iter().map(|b| b.count).sum::<usize>()
             + (self.uncounted.0 + self.uncounted.1) as usize
     }
 
@@ -213,9 +241,10 @@ impl CheckReport {
         self.findings.iter().filter(|f| !f.problem.is_error())
     }
 
-    /// Every finding of one row, the missing columns that break it included.
+    /// Every finding of one row, the missing columns that break it included (of the
+    /// findings past the ones kept in full, those of the rows their group lists).
     pub fn for_row(&self, row: u64) -> impl Iterator<Item = &Finding> {
-        let broken = self.broken_rows.binary_search(&row).is_ok();
+        let broken = self.broken_rows.contains(row);
         let kept = self.findings.iter().filter(move |f| {
             f.problem.row == Some(row)
                 || (broken && f.kind == Kind::MissingColumn && f.problem.row.is_none())
@@ -223,7 +252,7 @@ impl CheckReport {
         let beyond = self
             .beyond
             .iter()
-            .filter(move |b| b.rows.binary_search(&row).is_ok())
+            .filter(move |b| b.rows.contains(row))
             .map(|b| &b.finding);
         kept.chain(beyond)
     }
@@ -254,24 +283,18 @@ impl CheckReport {
             });
             match same {
                 Some(g) => {
-                    g.rows.extend_from_slice(&b.rows);
-                    g.rows.sort_unstable();
-                    g.rows.dedup();
+                    g.rows.union(&b.rows);
+                    g.findings += b.count;
                 }
                 None => groups.push(Group {
                     key: b.finding.kind,
                     members: vec![p],
+                    findings: b.count,
                     rows: b.rows.clone(),
                 }),
             }
         }
-        groups.sort_by_key(|g| {
-            (
-                !g.rows.is_empty(),
-                Reverse(g.rows.len()),
-                g.rows.first().copied(),
-            )
-        });
+        groups.sort_by_key(|g| (!g.rows.is_empty(), Reverse(g.rows.len()), g.rows.first()));
         groups
     }
 
@@ -284,7 +307,7 @@ impl CheckReport {
         for b in &self.beyond {
             *counts
                 .entry((b.finding.kind, b.finding.problem.is_error()))
-                .or_default() += b.rows.len();
+                .or_default() += b.count;
         }
         let mut out: Vec<(Kind, bool, usize)> =
             counts.into_iter().map(|((k, e), n)| (k, e, n)).collect();
@@ -322,8 +345,8 @@ impl CheckReport {
             plural(self.rows as usize, "row", "rows"),
             thousands(errors as u64),
             plural(errors, "error", "errors"),
-            thousands(self.error_rows.len() as u64),
-            plural(self.error_rows.len(), "row", "rows"),
+            thousands(self.error_rows),
+            plural(self.error_rows as usize, "row", "rows"),
             thousands(warnings as u64),
             plural(warnings, "warning", "warnings"),
         )
@@ -366,7 +389,7 @@ impl Checker<'_> {
         let mut report = CheckReport::default();
         let headers = self.data.headers();
         let missing = self.template.check_columns(headers);
-        let mut broken: Vec<u64> = Vec::new();
+        let mut broken = RowRuns::default();
         // An empty cell only matters in a column the template prints without testing it.
         let printed: Vec<(usize, String)> = self
             .template
@@ -433,7 +456,7 @@ impl Checker<'_> {
             findings.retain(|f| {
                 if missing.covers(&f.problem) {
                     broken.push(row);
-                    report.error_rows.insert(row);
+                    report.mark_error_row(row);
                     false
                 } else {
                     true
@@ -447,7 +470,7 @@ impl Checker<'_> {
                 facts.filename,
             ));
             if findings.iter().any(|f| f.problem.is_error()) {
-                report.error_rows.insert(row);
+                report.mark_error_row(row);
             }
             for finding in findings {
                 report.add(finding);
@@ -464,8 +487,6 @@ impl Checker<'_> {
             work,
             sink,
         )?;
-        broken.sort_unstable();
-        broken.dedup();
         let mut file_level: Vec<Finding> = missing
             .problem(&broken)
             .map(|p| Finding::new(Kind::MissingColumn, p))
@@ -769,7 +790,10 @@ fn fold(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{fold, Seen};
+    use super::{fold, CheckReport, Finding, Kind, Seen, MAX_FULL_FINDINGS};
+    use crate::problem::Problem;
+    use crate::report::{Reporter, ROWS_NAMED};
+    use crate::row_runs::RUNS_KEPT;
 
     #[test]
     fn duplicates_name_both_rows() {
@@ -808,5 +832,49 @@ mod tests {
             f[0].problem.message
         );
         assert!(f[0].problem.message.contains("doe-2.pdf"));
+    }
+
+    #[test]
+    fn findings_past_the_full_ones_are_counted_exactly_in_bounded_runs() {
+        let warn = |row: u64| {
+            Finding::new(
+                Kind::EmptyField,
+                Problem::warning("`{{district}}` is empty")
+                    .at_row(row)
+                    .in_column("district"),
+            )
+        };
+        let mut report = CheckReport::default();
+        // Every other row from row 2, and row 40,000 twice.
+        let rows: Vec<u64> = (0..200_000).map(|i| 2 + 2 * i).collect();
+        for &row in &rows {
+            report.add(warn(row));
+            if row == 40_000 {
+                report.add(warn(row));
+            }
+        }
+        assert_eq!(report.finding_counts(), (0, rows.len() + 1));
+        assert_eq!(report.not_kept(), rows.len() + 1 - MAX_FULL_FINDINGS);
+        assert_eq!(report.beyond.len(), 1);
+        assert_eq!(report.beyond[0].rows.runs().len(), RUNS_KEPT);
+        assert_eq!(report.counts(), [(Kind::EmptyField, false, rows.len() + 1)]);
+        // The kept rows and the counted ones make one group of every row, once each.
+        let groups = report.groups(false);
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].rows.len(), rows.len());
+        assert_eq!(groups[0].findings, rows.len() + 1);
+        let r = Reporter::new(std::path::Path::new("d.csv"), true);
+        assert_eq!(
+            r.format_group(&groups[0]),
+            format!(
+                "warning: d.csv, column \"district\": `{{{{district}}}}` is empty, in 200,000 rows: \
+                 rows 2, 4, 6 and {} more",
+                crate::report::thousands((rows.len() - ROWS_NAMED) as u64)
+            )
+        );
+        // A row's own findings: listed for the rows the group lists.
+        assert_eq!(report.for_row(4).count(), 1);
+        assert_eq!(report.for_row(2 * MAX_FULL_FINDINGS as u64 + 10).count(), 1);
+        assert_eq!(report.for_row(5).count(), 0);
     }
 }

@@ -328,7 +328,7 @@ fn check_pass(
     // Columns the template names that the data lacks, in any branch: reported once, with
     // the rows they break, instead of once per row.
     let missing_columns = template.check_columns(data.headers());
-    let mut broken: Vec<u64> = Vec::new();
+    let mut broken = crate::row_runs::RowRuns::default();
     let records = selection.apply(
         data.records()
             .map_err(|e| Failure::problems(e.to_string()))?,
