@@ -8,6 +8,7 @@ pub mod csv_out;
 pub mod email;
 pub mod exit_codes;
 pub mod fields;
+pub mod first_seen;
 pub mod images;
 pub mod input_file;
 pub mod ledger;
