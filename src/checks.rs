@@ -5,10 +5,13 @@
 //! are empty.
 //!
 //! Rows are streamed on every core (`parallel::ordered_map`); only small per-row keys are
-//! kept (a hash of the row, its address, its file name) to find the duplicates, and the
-//! rows of a problem past the findings kept in full are kept as bounded runs ([`RowRuns`]).
+//! kept (a hash of the row, its address, its file name) to find the duplicates, in indexes
+//! that keep a few MiB in memory and the rest on disk ([`FirstSeen`]), and the rows of a
+//! problem past the findings kept in full are kept as bounded runs ([`RowRuns`]): checking
+//! any number of rows takes about the memory of checking thirty thousand.
 
 use crate::email::{self, EmailSettings};
+use crate::first_seen::{spill_message, FirstSeen};
 use crate::images::ImageStore;
 use crate::output::{letter_file_name, reserved_names, sanitize_stem, text_hash, NameAllocator};
 use crate::parallel;
@@ -462,13 +465,21 @@ impl Checker<'_> {
                     true
                 }
             });
-            findings.extend(seen.across_rows(
-                row,
-                facts.fingerprint,
-                facts.address,
-                facts.to,
-                facts.filename,
-            ));
+            let across = seen
+                .across_rows(
+                    row,
+                    facts.fingerprint,
+                    facts.address,
+                    facts.to,
+                    facts.filename,
+                )
+                .map_err(|e| {
+                    Problem::error(spill_message(
+                        "the keys that find duplicate rows and addresses",
+                        &e,
+                    ))
+                })?;
+            findings.extend(across);
             if findings.iter().any(|f| f.problem.is_error()) {
                 report.mark_error_row(row);
             }
@@ -636,23 +647,24 @@ fn check_row(
 
 /// The keys of the rows checked so far, to name the earlier row of a duplicate. Addresses
 /// are kept as 64-bit hashes, not text (16 bytes a row instead of the address): two
-/// different addresses share a hash about once in 10^8 checks of half a million rows.
+/// different addresses share a hash about once in 10^8 checks of half a million rows. Each
+/// index keeps a few MiB in memory and the rest in a temporary file ([`FirstSeen`]).
 struct Seen {
-    rows: HashMap<u64, u64>,
-    addresses: HashMap<u64, u64>,
-    emails: HashMap<u64, u64>,
+    rows: FirstSeen,
+    addresses: FirstSeen,
+    emails: FirstSeen,
     /// Lower-cased file name (hashed) -> the row whose letter has it.
-    files: HashMap<u64, u64>,
+    files: FirstSeen,
     names: NameAllocator,
 }
 
 impl Default for Seen {
     fn default() -> Seen {
         Seen {
-            rows: HashMap::new(),
-            addresses: HashMap::new(),
-            emails: HashMap::new(),
-            files: HashMap::new(),
+            rows: FirstSeen::default(),
+            addresses: FirstSeen::default(),
+            emails: FirstSeen::default(),
+            files: FirstSeen::default(),
             names: reserved_names(),
         }
     }
@@ -666,11 +678,11 @@ impl Seen {
         address: Option<String>,
         to: Option<String>,
         filename: Option<Option<String>>,
-    ) -> Vec<Finding> {
+    ) -> std::io::Result<Vec<Finding>> {
         let mut out = Vec::new();
         let mut duplicate_row = false;
         if let Some(fp) = fingerprint {
-            if let Some(&first) = self.rows.get(&fp) {
+            if let Some(first) = self.rows.first_or_insert(fp, row)? {
                 duplicate_row = true;
                 out.push(Finding::new(
                     Kind::DuplicateRow,
@@ -685,14 +697,13 @@ impl Seen {
                              or those officials get two letters",
                         ),
                 ));
-            } else {
-                self.rows.insert(fp, row);
             }
         }
         if let Some(address) = address.filter(|a| !a.is_empty()) {
             let address = text_hash(&address);
-            match self.addresses.get(&address) {
-                Some(&first) if !duplicate_row => out.push(Finding::new(
+            let first = self.addresses.first_or_insert(address, row)?;
+            if let Some(first) = first.filter(|_| !duplicate_row) {
+                out.push(Finding::new(
                     Kind::DuplicateAddress,
                     Problem::warning(format!("row {row} has the same address as row {first}"))
                         .at_row(row)
@@ -704,17 +715,14 @@ impl Seen {
                             "check each against the earlier row (check --all names it): one \
                              official listed twice gets two letters",
                         ),
-                )),
-                Some(_) => {}
-                None => {
-                    self.addresses.insert(address, row);
-                }
+                ));
             }
         }
         if let Some(to) = to.filter(|t| !t.is_empty()) {
             let key = text_hash(&to);
-            match self.emails.get(&key) {
-                Some(&first) if !duplicate_row => out.push(Finding::new(
+            let first = self.emails.first_or_insert(key, row)?;
+            if let Some(first) = first.filter(|_| !duplicate_row) {
+                out.push(Finding::new(
                     Kind::DuplicateAddress,
                     Problem::warning(format!(
                         "row {row} has the same email address ({to}) as row {first}"
@@ -729,23 +737,20 @@ impl Seen {
                         "check each against the earlier row (check --all names it): that \
                          address would get two messages",
                     ),
-                )),
-                Some(_) => {}
-                None => {
-                    self.emails.insert(key, row);
-                }
+                ));
             }
         }
         if let Some(filename) = filename {
-            let name = letter_file_name(&mut self.names, filename.as_deref(), row);
+            let name = letter_file_name(&mut self.names, filename.as_deref(), row)?;
             let wanted = match filename.as_deref() {
                 Some(raw) => format!("{}.pdf", sanitize_stem(raw, row)),
                 None => format!("row-{row}.pdf"),
             };
+            let key = text_hash(&wanted.to_lowercase());
             if name == wanted {
-                self.files.insert(text_hash(&wanted.to_lowercase()), row);
+                self.files.first_or_insert(key, row)?;
             } else {
-                let first = self.files.get(&text_hash(&wanted.to_lowercase())).copied();
+                let first = self.files.get(key)?;
                 let earlier = match first {
                     Some(first) => format!("row {first}'s letter"),
                     None => "another letter's".to_string(),
@@ -767,7 +772,7 @@ impl Seen {
                 ));
             }
         }
-        out
+        Ok(out)
     }
 }
 
@@ -791,6 +796,7 @@ fn fold(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{fold, CheckReport, Finding, Kind, Seen, MAX_FULL_FINDINGS};
+    use crate::first_seen::IN_MEMORY;
     use crate::problem::Problem;
     use crate::report::{Reporter, ROWS_NAMED};
     use crate::row_runs::RUNS_KEPT;
@@ -800,15 +806,20 @@ mod tests {
         let mut seen = Seen::default();
         assert!(seen
             .across_rows(2, Some(1), Some(fold("1 Main St")), None, None)
+            .unwrap()
             .is_empty());
-        let again = seen.across_rows(3, Some(1), Some(fold("1 MAIN  St")), None, None);
+        let again = seen
+            .across_rows(3, Some(1), Some(fold("1 MAIN  St")), None, None)
+            .unwrap();
         assert_eq!(
             again.len(),
             1,
             "a duplicate row is not also a duplicate address"
         );
         assert_eq!(again[0].problem.message, "row 3 repeats row 2 exactly");
-        let addr = seen.across_rows(4, Some(2), Some(fold("1 main st")), None, None);
+        let addr = seen
+            .across_rows(4, Some(2), Some(fold("1 main st")), None, None)
+            .unwrap();
         assert_eq!(
             addr[0].problem.message,
             "row 4 has the same address as row 2"
@@ -821,8 +832,11 @@ mod tests {
         let name = |s: &str| Some(Some(s.to_string()));
         assert!(seen
             .across_rows(2, Some(1), None, None, name("Doe"))
+            .unwrap()
             .is_empty());
-        let f = seen.across_rows(5, Some(2), None, None, name("doe"));
+        let f = seen
+            .across_rows(5, Some(2), None, None, name("doe"))
+            .unwrap();
         assert!(f[0].problem.is_error());
         assert!(
             f[0].problem
@@ -832,6 +846,59 @@ mod tests {
             f[0].problem.message
         );
         assert!(f[0].problem.message.contains("doe-2.pdf"));
+    }
+
+    #[test]
+    fn duplicates_of_rows_past_the_keys_kept_in_memory_name_the_first_row() {
+        // More rows than an index keeps in memory, each with its own row, address, email
+        // address and file name: the early ones are on disk when they come back.
+        let mut seen = Seen::default();
+        let n = IN_MEMORY as u64 + 5_000;
+        for r in 2..n {
+            let found = seen
+                .across_rows(
+                    r,
+                    Some(r * 1_000_003),
+                    Some(fold(&format!("{r} Main St"))),
+                    Some(format!("p{r}@example.org")),
+                    Some(Some(format!("Name {r}"))),
+                )
+                .unwrap();
+            assert!(found.is_empty(), "row {r}: {found:?}");
+        }
+        let f = seen
+            .across_rows(
+                n,
+                Some(7),
+                Some(fold("2 main st")),
+                Some("p3@example.org".to_string()),
+                Some(Some("name 4".to_string())),
+            )
+            .unwrap();
+        let messages: Vec<&str> = f.iter().map(|f| f.problem.message.as_str()).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert_eq!(
+            messages[0],
+            format!("row {n} has the same address as row 2")
+        );
+        assert_eq!(
+            messages[1],
+            format!("row {n} has the same email address (p3@example.org) as row 3")
+        );
+        assert!(
+            messages[2].contains(
+                "name 4.pdf is already row 4's letter (pdf would write this one as name 4-2.pdf)"
+            ),
+            "{}",
+            messages[2]
+        );
+        let again = seen
+            .across_rows(n + 1, Some(5 * 1_000_003), None, None, None)
+            .unwrap();
+        assert_eq!(
+            again[0].problem.message,
+            format!("row {} repeats row 5 exactly", n + 1)
+        );
     }
 
     #[test]

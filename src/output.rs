@@ -1,7 +1,7 @@
 //! Output files: safe file names built from data, collision-free naming, and atomic writes
 //! (a temp file in the same folder, renamed into place).
 
-use std::collections::HashSet;
+use crate::first_seen::FirstSeen;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -120,12 +120,13 @@ pub fn create_new_file(path: &Path) -> io::Result<std::fs::File> {
 
 /// Hands out unique file names within one output folder. Names are compared without regard
 /// to case, because macOS and Windows file systems do not distinguish them. The names taken
-/// are kept as 64-bit hashes (8 bytes a name, not the name: `check` on half a million rows
-/// kept 50 MB of names): two names sharing a hash, about once in 10^8 runs of half a million
-/// letters, only makes the second `name-2.pdf`; a name is never handed out twice.
+/// are kept as 64-bit hashes (not the name: `check` on half a million rows kept 50 MB of
+/// names), in a [`FirstSeen`] index, so that any number of letters keeps a few MiB of them
+/// in memory: two names sharing a hash, about once in 10^8 runs of half a million letters,
+/// only makes the second `name-2.pdf`; a name is never handed out twice.
 #[derive(Default)]
 pub struct NameAllocator {
-    taken: HashSet<u64>,
+    taken: FirstSeen,
 }
 
 /// A stable 64-bit hash of a text (SipHash with fixed keys: the same in every run, so `check`
@@ -143,22 +144,24 @@ fn name_key(file_name: &str) -> u64 {
 }
 
 impl NameAllocator {
-    /// Reserves a name that is never handed out (e.g. the manifest).
-    pub fn reserve(&mut self, file_name: &str) {
-        self.taken.insert(name_key(file_name));
+    /// Reserves a name that is never handed out (e.g. the manifest). An error is the
+    /// temporary file's that keeps the names past the first tens of thousands.
+    pub fn reserve(&mut self, file_name: &str) -> io::Result<()> {
+        self.taken.first_or_insert(name_key(file_name), 0)?;
+        Ok(())
     }
 
     /// Returns `stem.ext`, or `stem-2.ext`, `stem-3.ext`, ... if taken.
-    pub fn allocate(&mut self, stem: &str, ext: &str) -> String {
-        let mut n = 1u32;
+    pub fn allocate(&mut self, stem: &str, ext: &str) -> io::Result<String> {
+        let mut n = 1u64;
         loop {
             let name = if n == 1 {
                 format!("{stem}.{ext}")
             } else {
                 format!("{stem}-{n}.{ext}")
             };
-            if self.taken.insert(name_key(&name)) {
-                return name;
+            if self.taken.first_or_insert(name_key(&name), 0)?.is_none() {
+                return Ok(name);
             }
             n += 1;
         }
@@ -240,13 +243,18 @@ pub const MANIFEST: &str = "manifest.csv";
 /// The names a letter may not take in the output folder.
 pub fn reserved_names() -> NameAllocator {
     let mut names = NameAllocator::default();
-    names.reserve(MANIFEST);
+    // The first name goes into memory: nothing can fail yet.
+    let _ = names.reserve(MANIFEST);
     names
 }
 
 /// The letter's file name as `pdf` writes it: the sanitised `filename` value (or `row-N`),
 /// with `-2`, `-3`, ... when an earlier letter has it.
-pub fn letter_file_name(names: &mut NameAllocator, filename: Option<&str>, row: u64) -> String {
+pub fn letter_file_name(
+    names: &mut NameAllocator,
+    filename: Option<&str>,
+    row: u64,
+) -> io::Result<String> {
     let stem = match filename {
         Some(raw) => sanitize_stem(raw, row),
         None => format!("row-{row}"),
@@ -365,11 +373,41 @@ mod tests {
     #[test]
     fn duplicates_get_numbered_case_insensitively() {
         let mut names = NameAllocator::default();
-        names.reserve("manifest.csv");
-        assert_eq!(names.allocate("Doe-Jane", "pdf"), "Doe-Jane.pdf");
-        assert_eq!(names.allocate("doe-jane", "pdf"), "doe-jane-2.pdf");
-        assert_eq!(names.allocate("Doe-Jane", "pdf"), "Doe-Jane-3.pdf");
-        assert_eq!(names.allocate("manifest", "csv"), "manifest-2.csv");
+        names.reserve("manifest.csv").unwrap();
+        let mut allocate = |stem: &str, ext: &str| names.allocate(stem, ext).unwrap();
+        assert_eq!(allocate("Doe-Jane", "pdf"), "Doe-Jane.pdf");
+        assert_eq!(allocate("doe-jane", "pdf"), "doe-jane-2.pdf");
+        assert_eq!(allocate("Doe-Jane", "pdf"), "Doe-Jane-3.pdf");
+        assert_eq!(allocate("manifest", "csv"), "manifest-2.csv");
+    }
+
+    #[test]
+    fn names_past_the_ones_kept_in_memory_are_never_handed_out_twice() {
+        // More letters than the index keeps in memory, all wanting one of 40,000 names
+        // (as many letters as names, twice over): every name handed out once, numbered as a
+        // set of every name taken numbers it.
+        let mut names = super::reserved_names();
+        let mut reference = std::collections::HashSet::new();
+        reference.insert("manifest.csv".to_string());
+        let n = crate::first_seen::IN_MEMORY as u64 * 3;
+        for i in 0..n {
+            let stem = format!("Name{}", (i * 7_919) % 40_000);
+            let got = names.allocate(&stem, "pdf").unwrap();
+            let mut k = 1;
+            let want = loop {
+                let name = if k == 1 {
+                    format!("{stem}.pdf")
+                } else {
+                    format!("{stem}-{k}.pdf")
+                };
+                if reference.insert(name.to_lowercase()) {
+                    break name;
+                }
+                k += 1;
+            };
+            assert_eq!(got, want, "letter {i}");
+        }
+        assert_eq!(names.allocate("MANIFEST", "csv").unwrap(), "MANIFEST-2.csv");
     }
 
     #[test]
