@@ -5,19 +5,24 @@
 //! are empty.
 //!
 //! Rows are streamed on every core (`parallel::ordered_map`); only small per-row keys are
-//! kept (a hash of the row, its address, its file name) to find the duplicates.
+//! kept (a hash of the row, its address, its file name) to find the duplicates, in indexes
+//! that keep a few MiB in memory and the rest on disk ([`FirstSeen`]), and the rows of a
+//! problem past the findings kept in full are kept as bounded runs ([`RowRuns`]): checking
+//! any number of rows takes about the memory of checking thirty thousand.
 
 use crate::email::{self, EmailSettings};
+use crate::first_seen::{spill_message, FirstSeen};
 use crate::images::ImageStore;
 use crate::output::{letter_file_name, reserved_names, sanitize_stem, text_hash, NameAllocator};
 use crate::parallel;
 use crate::problem::Problem;
 use crate::records::{DataSource, Record, Selection};
 use crate::report::{group_by, thousands, Group};
+use crate::row_runs::RowRuns;
 use crate::template::Template;
 use crate::typeset::Typesetter;
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 /// What kind of problem a finding is; the review page counts them by kind.
@@ -93,14 +98,19 @@ pub struct Checker<'a> {
 }
 
 /// Findings kept in full (text, hint, row). Past this many, a row's finding is kept only as
-/// its row number under its group (8 bytes), so that checking half a million rows that share
-/// a problem (a data file where every row repeats an email address) stays small: 10,000 full
-/// findings are a few MiB, and the report shows them grouped on one screen anyway.
+/// its row number under its group (in a run of rows, at most [`RUNS_KEPT`] of them a group,
+/// then only counted), so that checking half a million rows that share a problem (a data
+/// file where every row repeats an email address) stays small: 10,000 full findings are a
+/// few MiB, and the report shows them grouped on one screen anyway.
+///
+/// [`RUNS_KEPT`]: crate::row_runs::RUNS_KEPT
 pub const MAX_FULL_FINDINGS: usize = 10_000;
 
 /// Groups of findings past [`MAX_FULL_FINDINGS`] (one per kind, severity, column and group
 /// text). Findings that would make more are only counted: the groups are what the report
-/// shows, and a thousand of them is already more than anyone reads.
+/// shows, and a thousand of them is already more than anyone reads. With the runs of rows a
+/// group keeps, at most 16 MiB, for a million findings of a thousand different problems
+/// each in a thousand scattered rows.
 pub const MAX_GROUPS_BEYOND: usize = 1_000;
 
 /// Findings past [`MAX_FULL_FINDINGS`] that share one group: its text (the group's, not any
@@ -108,8 +118,10 @@ pub const MAX_GROUPS_BEYOND: usize = 1_000;
 #[derive(Debug)]
 pub struct Beyond {
     pub finding: Finding,
-    /// Ascending (rows are checked in order).
-    pub rows: Vec<u64>,
+    /// How many findings: one a row, or more when a row has the same problem twice.
+    pub count: usize,
+    /// Their rows, checked in order: the first runs listed, the rest counted.
+    pub rows: RowRuns,
 }
 
 /// Everything a check found.
@@ -125,13 +137,15 @@ pub struct CheckReport {
     beyond_index: HashMap<(Kind, crate::problem::Severity, Option<String>, String), usize>,
     /// Findings past the full ones and past [`MAX_GROUPS_BEYOND`] groups: only counted.
     pub uncounted: (u64, u64),
-    /// Rows with at least one error.
-    pub error_rows: BTreeSet<u64>,
+    /// Rows with at least one error: counted, each once (a row's findings come together).
+    error_rows: u64,
+    /// The last row counted in `error_rows`.
+    last_error_row: Option<u64>,
     /// Rows whose letter has no `from` of its own, so the sender comes from the config.
     pub rows_without_from: u64,
-    /// Rows broken by a column the data lacks, ascending: their problem is the one
-    /// file-level missing-columns finding, not one of their own.
-    pub broken_rows: Vec<u64>,
+    /// Rows broken by a column the data lacks: their problem is the one file-level
+    /// missing-columns finding, not one of their own.
+    pub broken_rows: RowRuns,
 }
 
 impl CheckReport {
@@ -154,6 +168,7 @@ impl CheckReport {
             p.group_message().to_string(),
         );
         if let Some(&i) = self.beyond_index.get(&key) {
+            self.beyond[i].count += 1;
             self.beyond[i].rows.push(row);
             return;
         }
@@ -170,10 +185,26 @@ impl CheckReport {
         problem.hint = problem.group_hint().map(str::to_string);
         problem.group = None;
         self.beyond_index.insert(key, self.beyond.len());
+        let mut rows = RowRuns::default();
+        rows.push(row);
         self.beyond.push(Beyond {
             finding: Finding::new(finding.kind, problem),
-            rows: vec![row],
+            count: 1,
+            rows,
         });
+    }
+
+    /// Counts a row as one with an error (once, however many errors it has).
+    fn mark_error_row(&mut self, row: u64) {
+        if self.last_error_row != Some(row) {
+            self.last_error_row = Some(row);
+            self.error_rows += 1;
+        }
+    }
+
+    /// How many rows have at least one error.
+    pub fn error_rows(&self) -> u64 {
+        self.error_rows
     }
 
     /// Whether any row or the file has an error.
@@ -188,9 +219,9 @@ impl CheckReport {
         let (mut errors, mut warnings) = (self.errors().count(), self.warnings().count());
         for b in &self.beyond {
             if b.finding.problem.is_error() {
-                errors += b.rows.len();
+                errors += b.count;
             } else {
-                warnings += b.rows.len();
+                warnings += b.count;
             }
         }
         (
@@ -201,7 +232,7 @@ impl CheckReport {
 
     /// How many findings are not kept one by one (past [`MAX_FULL_FINDINGS`]).
     pub fn not_kept(&self) -> usize {
-        self.beyond.iter().map(|b| b.rows.len()).sum::<usize>()
+        self.beyond.iter().map(|b| b.count).sum::<usize>()
             + (self.uncounted.0 + self.uncounted.1) as usize
     }
 
@@ -213,9 +244,10 @@ impl CheckReport {
         self.findings.iter().filter(|f| !f.problem.is_error())
     }
 
-    /// Every finding of one row, the missing columns that break it included.
+    /// Every finding of one row, the missing columns that break it included (of the
+    /// findings past the ones kept in full, those of the rows their group lists).
     pub fn for_row(&self, row: u64) -> impl Iterator<Item = &Finding> {
-        let broken = self.broken_rows.binary_search(&row).is_ok();
+        let broken = self.broken_rows.contains(row);
         let kept = self.findings.iter().filter(move |f| {
             f.problem.row == Some(row)
                 || (broken && f.kind == Kind::MissingColumn && f.problem.row.is_none())
@@ -223,7 +255,7 @@ impl CheckReport {
         let beyond = self
             .beyond
             .iter()
-            .filter(move |b| b.rows.binary_search(&row).is_ok())
+            .filter(move |b| b.rows.contains(row))
             .map(|b| &b.finding);
         kept.chain(beyond)
     }
@@ -254,24 +286,18 @@ impl CheckReport {
             });
             match same {
                 Some(g) => {
-                    g.rows.extend_from_slice(&b.rows);
-                    g.rows.sort_unstable();
-                    g.rows.dedup();
+                    g.rows.union(&b.rows);
+                    g.findings += b.count;
                 }
                 None => groups.push(Group {
                     key: b.finding.kind,
                     members: vec![p],
+                    findings: b.count,
                     rows: b.rows.clone(),
                 }),
             }
         }
-        groups.sort_by_key(|g| {
-            (
-                !g.rows.is_empty(),
-                Reverse(g.rows.len()),
-                g.rows.first().copied(),
-            )
-        });
+        groups.sort_by_key(|g| (!g.rows.is_empty(), Reverse(g.rows.len()), g.rows.first()));
         groups
     }
 
@@ -284,7 +310,7 @@ impl CheckReport {
         for b in &self.beyond {
             *counts
                 .entry((b.finding.kind, b.finding.problem.is_error()))
-                .or_default() += b.rows.len();
+                .or_default() += b.count;
         }
         let mut out: Vec<(Kind, bool, usize)> =
             counts.into_iter().map(|((k, e), n)| (k, e, n)).collect();
@@ -322,8 +348,8 @@ impl CheckReport {
             plural(self.rows as usize, "row", "rows"),
             thousands(errors as u64),
             plural(errors, "error", "errors"),
-            thousands(self.error_rows.len() as u64),
-            plural(self.error_rows.len(), "row", "rows"),
+            thousands(self.error_rows),
+            plural(self.error_rows as usize, "row", "rows"),
             thousands(warnings as u64),
             plural(warnings, "warning", "warnings"),
         )
@@ -366,7 +392,7 @@ impl Checker<'_> {
         let mut report = CheckReport::default();
         let headers = self.data.headers();
         let missing = self.template.check_columns(headers);
-        let mut broken: Vec<u64> = Vec::new();
+        let mut broken = RowRuns::default();
         // An empty cell only matters in a column the template prints without testing it.
         let printed: Vec<(usize, String)> = self
             .template
@@ -433,21 +459,29 @@ impl Checker<'_> {
             findings.retain(|f| {
                 if missing.covers(&f.problem) {
                     broken.push(row);
-                    report.error_rows.insert(row);
+                    report.mark_error_row(row);
                     false
                 } else {
                     true
                 }
             });
-            findings.extend(seen.across_rows(
-                row,
-                facts.fingerprint,
-                facts.address,
-                facts.to,
-                facts.filename,
-            ));
+            let across = seen
+                .across_rows(
+                    row,
+                    facts.fingerprint,
+                    facts.address,
+                    facts.to,
+                    facts.filename,
+                )
+                .map_err(|e| {
+                    Problem::error(spill_message(
+                        "the keys that find duplicate rows and addresses",
+                        &e,
+                    ))
+                })?;
+            findings.extend(across);
             if findings.iter().any(|f| f.problem.is_error()) {
-                report.error_rows.insert(row);
+                report.mark_error_row(row);
             }
             for finding in findings {
                 report.add(finding);
@@ -464,8 +498,6 @@ impl Checker<'_> {
             work,
             sink,
         )?;
-        broken.sort_unstable();
-        broken.dedup();
         let mut file_level: Vec<Finding> = missing
             .problem(&broken)
             .map(|p| Finding::new(Kind::MissingColumn, p))
@@ -615,23 +647,24 @@ fn check_row(
 
 /// The keys of the rows checked so far, to name the earlier row of a duplicate. Addresses
 /// are kept as 64-bit hashes, not text (16 bytes a row instead of the address): two
-/// different addresses share a hash about once in 10^8 checks of half a million rows.
+/// different addresses share a hash about once in 10^8 checks of half a million rows. Each
+/// index keeps a few MiB in memory and the rest in a temporary file ([`FirstSeen`]).
 struct Seen {
-    rows: HashMap<u64, u64>,
-    addresses: HashMap<u64, u64>,
-    emails: HashMap<u64, u64>,
+    rows: FirstSeen,
+    addresses: FirstSeen,
+    emails: FirstSeen,
     /// Lower-cased file name (hashed) -> the row whose letter has it.
-    files: HashMap<u64, u64>,
+    files: FirstSeen,
     names: NameAllocator,
 }
 
 impl Default for Seen {
     fn default() -> Seen {
         Seen {
-            rows: HashMap::new(),
-            addresses: HashMap::new(),
-            emails: HashMap::new(),
-            files: HashMap::new(),
+            rows: FirstSeen::default(),
+            addresses: FirstSeen::default(),
+            emails: FirstSeen::default(),
+            files: FirstSeen::default(),
             names: reserved_names(),
         }
     }
@@ -645,11 +678,11 @@ impl Seen {
         address: Option<String>,
         to: Option<String>,
         filename: Option<Option<String>>,
-    ) -> Vec<Finding> {
+    ) -> std::io::Result<Vec<Finding>> {
         let mut out = Vec::new();
         let mut duplicate_row = false;
         if let Some(fp) = fingerprint {
-            if let Some(&first) = self.rows.get(&fp) {
+            if let Some(first) = self.rows.first_or_insert(fp, row)? {
                 duplicate_row = true;
                 out.push(Finding::new(
                     Kind::DuplicateRow,
@@ -664,14 +697,13 @@ impl Seen {
                              or those officials get two letters",
                         ),
                 ));
-            } else {
-                self.rows.insert(fp, row);
             }
         }
         if let Some(address) = address.filter(|a| !a.is_empty()) {
             let address = text_hash(&address);
-            match self.addresses.get(&address) {
-                Some(&first) if !duplicate_row => out.push(Finding::new(
+            let first = self.addresses.first_or_insert(address, row)?;
+            if let Some(first) = first.filter(|_| !duplicate_row) {
+                out.push(Finding::new(
                     Kind::DuplicateAddress,
                     Problem::warning(format!("row {row} has the same address as row {first}"))
                         .at_row(row)
@@ -683,17 +715,14 @@ impl Seen {
                             "check each against the earlier row (check --all names it): one \
                              official listed twice gets two letters",
                         ),
-                )),
-                Some(_) => {}
-                None => {
-                    self.addresses.insert(address, row);
-                }
+                ));
             }
         }
         if let Some(to) = to.filter(|t| !t.is_empty()) {
             let key = text_hash(&to);
-            match self.emails.get(&key) {
-                Some(&first) if !duplicate_row => out.push(Finding::new(
+            let first = self.emails.first_or_insert(key, row)?;
+            if let Some(first) = first.filter(|_| !duplicate_row) {
+                out.push(Finding::new(
                     Kind::DuplicateAddress,
                     Problem::warning(format!(
                         "row {row} has the same email address ({to}) as row {first}"
@@ -708,23 +737,20 @@ impl Seen {
                         "check each against the earlier row (check --all names it): that \
                          address would get two messages",
                     ),
-                )),
-                Some(_) => {}
-                None => {
-                    self.emails.insert(key, row);
-                }
+                ));
             }
         }
         if let Some(filename) = filename {
-            let name = letter_file_name(&mut self.names, filename.as_deref(), row);
+            let name = letter_file_name(&mut self.names, filename.as_deref(), row)?;
             let wanted = match filename.as_deref() {
                 Some(raw) => format!("{}.pdf", sanitize_stem(raw, row)),
                 None => format!("row-{row}.pdf"),
             };
+            let key = text_hash(&wanted.to_lowercase());
             if name == wanted {
-                self.files.insert(text_hash(&wanted.to_lowercase()), row);
+                self.files.first_or_insert(key, row)?;
             } else {
-                let first = self.files.get(&text_hash(&wanted.to_lowercase())).copied();
+                let first = self.files.get(key)?;
                 let earlier = match first {
                     Some(first) => format!("row {first}'s letter"),
                     None => "another letter's".to_string(),
@@ -746,7 +772,7 @@ impl Seen {
                 ));
             }
         }
-        out
+        Ok(out)
     }
 }
 
@@ -769,22 +795,31 @@ fn fold(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{fold, Seen};
+    use super::{fold, CheckReport, Finding, Kind, Seen, MAX_FULL_FINDINGS};
+    use crate::first_seen::IN_MEMORY;
+    use crate::problem::Problem;
+    use crate::report::{Reporter, ROWS_NAMED};
+    use crate::row_runs::RUNS_KEPT;
 
     #[test]
     fn duplicates_name_both_rows() {
         let mut seen = Seen::default();
         assert!(seen
             .across_rows(2, Some(1), Some(fold("1 Main St")), None, None)
+            .unwrap()
             .is_empty());
-        let again = seen.across_rows(3, Some(1), Some(fold("1 MAIN  St")), None, None);
+        let again = seen
+            .across_rows(3, Some(1), Some(fold("1 MAIN  St")), None, None)
+            .unwrap();
         assert_eq!(
             again.len(),
             1,
             "a duplicate row is not also a duplicate address"
         );
         assert_eq!(again[0].problem.message, "row 3 repeats row 2 exactly");
-        let addr = seen.across_rows(4, Some(2), Some(fold("1 main st")), None, None);
+        let addr = seen
+            .across_rows(4, Some(2), Some(fold("1 main st")), None, None)
+            .unwrap();
         assert_eq!(
             addr[0].problem.message,
             "row 4 has the same address as row 2"
@@ -797,8 +832,11 @@ mod tests {
         let name = |s: &str| Some(Some(s.to_string()));
         assert!(seen
             .across_rows(2, Some(1), None, None, name("Doe"))
+            .unwrap()
             .is_empty());
-        let f = seen.across_rows(5, Some(2), None, None, name("doe"));
+        let f = seen
+            .across_rows(5, Some(2), None, None, name("doe"))
+            .unwrap();
         assert!(f[0].problem.is_error());
         assert!(
             f[0].problem
@@ -808,5 +846,102 @@ mod tests {
             f[0].problem.message
         );
         assert!(f[0].problem.message.contains("doe-2.pdf"));
+    }
+
+    #[test]
+    fn duplicates_of_rows_past_the_keys_kept_in_memory_name_the_first_row() {
+        // More rows than an index keeps in memory, each with its own row, address, email
+        // address and file name: the early ones are on disk when they come back.
+        let mut seen = Seen::default();
+        let n = IN_MEMORY as u64 + 5_000;
+        for r in 2..n {
+            let found = seen
+                .across_rows(
+                    r,
+                    Some(r * 1_000_003),
+                    Some(fold(&format!("{r} Main St"))),
+                    Some(format!("p{r}@example.org")),
+                    Some(Some(format!("Name {r}"))),
+                )
+                .unwrap();
+            assert!(found.is_empty(), "row {r}: {found:?}");
+        }
+        let f = seen
+            .across_rows(
+                n,
+                Some(7),
+                Some(fold("2 main st")),
+                Some("p3@example.org".to_string()),
+                Some(Some("name 4".to_string())),
+            )
+            .unwrap();
+        let messages: Vec<&str> = f.iter().map(|f| f.problem.message.as_str()).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert_eq!(
+            messages[0],
+            format!("row {n} has the same address as row 2")
+        );
+        assert_eq!(
+            messages[1],
+            format!("row {n} has the same email address (p3@example.org) as row 3")
+        );
+        assert!(
+            messages[2].contains(
+                "name 4.pdf is already row 4's letter (pdf would write this one as name 4-2.pdf)"
+            ),
+            "{}",
+            messages[2]
+        );
+        let again = seen
+            .across_rows(n + 1, Some(5 * 1_000_003), None, None, None)
+            .unwrap();
+        assert_eq!(
+            again[0].problem.message,
+            format!("row {} repeats row 5 exactly", n + 1)
+        );
+    }
+
+    #[test]
+    fn findings_past_the_full_ones_are_counted_exactly_in_bounded_runs() {
+        let warn = |row: u64| {
+            Finding::new(
+                Kind::EmptyField,
+                Problem::warning("`{{district}}` is empty")
+                    .at_row(row)
+                    .in_column("district"),
+            )
+        };
+        let mut report = CheckReport::default();
+        // Every other row from row 2, and row 40,000 twice.
+        let rows: Vec<u64> = (0..200_000).map(|i| 2 + 2 * i).collect();
+        for &row in &rows {
+            report.add(warn(row));
+            if row == 40_000 {
+                report.add(warn(row));
+            }
+        }
+        assert_eq!(report.finding_counts(), (0, rows.len() + 1));
+        assert_eq!(report.not_kept(), rows.len() + 1 - MAX_FULL_FINDINGS);
+        assert_eq!(report.beyond.len(), 1);
+        assert_eq!(report.beyond[0].rows.runs().len(), RUNS_KEPT);
+        assert_eq!(report.counts(), [(Kind::EmptyField, false, rows.len() + 1)]);
+        // The kept rows and the counted ones make one group of every row, once each.
+        let groups = report.groups(false);
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].rows.len(), rows.len());
+        assert_eq!(groups[0].findings, rows.len() + 1);
+        let r = Reporter::new(std::path::Path::new("d.csv"), true);
+        assert_eq!(
+            r.format_group(&groups[0]),
+            format!(
+                "warning: d.csv, column \"district\": `{{{{district}}}}` is empty, in 200,000 rows: \
+                 rows 2, 4, 6 and {} more",
+                crate::report::thousands((rows.len() - ROWS_NAMED) as u64)
+            )
+        );
+        // A row's own findings: listed for the rows the group lists.
+        assert_eq!(report.for_row(4).count(), 1);
+        assert_eq!(report.for_row(2 * MAX_FULL_FINDINGS as u64 + 10).count(), 1);
+        assert_eq!(report.for_row(5).count(), 0);
     }
 }

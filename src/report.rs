@@ -1,7 +1,8 @@
 //! What the user sees on the terminal during a run: problems pointing into their data file,
 //! a progress bar (only on a terminal), and the one-line summary.
 
-use crate::problem::{first_runs, Problem, Severity};
+use crate::problem::{Problem, Severity};
+use crate::row_runs::RowRuns;
 use crate::terminal::escape_controls;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
@@ -70,7 +71,7 @@ impl Reporter {
     /// Formats a problem so it points into the data file:
     /// `error: officials.csv row 7, column "email": ...`.
     pub fn format(&self, p: &Problem) -> String {
-        let mut s = self.place(p, p.row.as_slice());
+        let mut s = self.place(p, p.row);
         s.push_str(&p.message);
         if let Some(hint) = &p.hint {
             s.push_str("\n  hint: ");
@@ -89,7 +90,7 @@ impl Reporter {
             return lines.join("\n");
         }
         let p = g.first();
-        let mut s = self.place(p, &[]);
+        let mut s = self.place(p, None);
         s.push_str(&format!(
             "{}, in {} rows: {}",
             p.group_message(),
@@ -104,15 +105,14 @@ impl Reporter {
     }
 
     /// `error: officials.csv row 7, column "email": `.
-    fn place(&self, p: &Problem, rows: &[u64]) -> String {
+    fn place(&self, p: &Problem, row: Option<u64>) -> String {
         let label = match p.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
         let mut s = format!("{label}: {}", self.data_name);
-        if !rows.is_empty() {
-            s.push(' ');
-            s.push_str(&rows_phrase(rows));
+        if let Some(row) = row {
+            s.push_str(&format!(" row {row}"));
         }
         if let Some(col) = &p.column {
             s.push_str(&format!(", column \"{col}\""));
@@ -217,10 +217,13 @@ impl Watch {
 #[derive(Debug)]
 pub struct Group<'a, K> {
     pub key: K,
-    /// Every occurrence, in the order they came.
+    /// Every occurrence, in the order they came (or, for the findings a check keeps only
+    /// as rows, the one problem said of them all).
     pub members: Vec<&'a Problem>,
+    /// How many problems the group stands for: its members, and those only counted.
+    pub findings: usize,
     /// The rows they occur in, ascending, each once; empty for a problem of no row.
-    pub rows: Vec<u64>,
+    pub rows: RowRuns,
 }
 
 impl<'a, K> Group<'a, K> {
@@ -230,19 +233,23 @@ impl<'a, K> Group<'a, K> {
 }
 
 /// Groups problems that differ only in their row (see [`Group`]), keeping first-appearance
-/// order. A problem of no row (a file-level one) is a group of its own.
+/// order. A problem of no row (a file-level one) is a group of its own. Every row is kept
+/// (the problems are in memory already).
 pub fn group_by<'a, K: Clone + Eq + Hash>(
     items: impl IntoIterator<Item = (K, &'a Problem)>,
 ) -> Vec<Group<'a, K>> {
     let mut groups: Vec<Group<'a, K>> = Vec::new();
+    let mut rows: Vec<Vec<u64>> = Vec::new();
     let mut index: HashMap<(K, Severity, Option<&'a str>, &'a str), usize> = HashMap::new();
     for (key, p) in items {
         let Some(row) = p.row else {
             groups.push(Group {
                 key,
                 members: vec![p],
-                rows: Vec::new(),
+                findings: 1,
+                rows: RowRuns::default(),
             });
+            rows.push(Vec::new());
             continue;
         };
         let at = (
@@ -254,21 +261,25 @@ pub fn group_by<'a, K: Clone + Eq + Hash>(
         match index.get(&at) {
             Some(&i) => {
                 groups[i].members.push(p);
-                groups[i].rows.push(row);
+                groups[i].findings += 1;
+                rows[i].push(row);
             }
             None => {
                 index.insert(at, groups.len());
                 groups.push(Group {
                     key,
                     members: vec![p],
-                    rows: vec![row],
+                    findings: 1,
+                    rows: RowRuns::default(),
                 });
+                rows.push(vec![row]);
             }
         }
     }
-    for g in &mut groups {
-        g.rows.sort_unstable();
-        g.rows.dedup();
+    for (g, mut rows) in groups.iter_mut().zip(rows) {
+        rows.sort_unstable();
+        rows.dedup();
+        g.rows = RowRuns::from_sorted(&rows);
     }
     groups
 }
@@ -281,16 +292,27 @@ pub fn group(problems: &[Problem]) -> Vec<Group<'_, ()>> {
 /// How many runs of rows [`rows_phrase`] names before it counts the rest.
 pub const ROWS_NAMED: usize = 3;
 
-/// "row 7", "rows 2-4, 7, 9-10" or "rows 57, 81, 105 and 1,204 more": row numbers
-/// (ascending) with runs collapsed, the first [`ROWS_NAMED`] runs named and the other rows
-/// counted.
-pub fn rows_phrase(rows: &[u64]) -> String {
+/// "row 7", "rows 2-4, 7, 9-10" or "rows 57, 81, 105 and 1,204 more": row numbers with
+/// runs collapsed, the first [`ROWS_NAMED`] runs named and the other rows counted.
+pub fn rows_phrase(rows: &RowRuns) -> String {
     let label = if rows.len() == 1 { "row" } else { "rows" };
-    let (named, rest) = first_runs(rows, ROWS_NAMED);
+    let runs = &rows.runs()[..rows.runs().len().min(ROWS_NAMED)];
+    let named: Vec<String> = runs
+        .iter()
+        .map(|&(start, end)| {
+            if start == end {
+                start.to_string()
+            } else {
+                format!("{start}-{end}")
+            }
+        })
+        .collect();
+    let shown: u64 = runs.iter().map(|&(start, end)| end - start + 1).sum();
+    let rest = (rows.len() as u64).saturating_sub(shown);
     if rest == 0 {
-        format!("{label} {named}")
+        format!("{label} {}", named.join(", "))
     } else {
-        format!("{label} {named} and {} more", thousands(rest as u64))
+        format!("{label} {} and {} more", named.join(", "), thousands(rest))
     }
 }
 
@@ -309,8 +331,9 @@ pub fn thousands(n: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{group, group_by, rows_phrase, thousands, Reporter};
+    use super::{group, group_by, thousands, Reporter};
     use crate::problem::Problem;
+    use crate::row_runs::RowRuns;
     use std::path::Path;
 
     #[test]
@@ -324,7 +347,7 @@ mod tests {
         ];
         let groups = group(&problems);
         assert_eq!(groups.len(), 2);
-        assert_eq!(groups[0].rows, [2, 4, 5]);
+        assert_eq!(groups[0].rows, RowRuns::from_sorted(&[2, 4, 5]));
         let r = Reporter::new(Path::new("d.csv"), true);
         assert_eq!(
             r.format_group(&groups[0]),
@@ -356,7 +379,7 @@ mod tests {
             Problem::error("the template has a mistake"),
         ];
         let groups = group(&problems);
-        let rows: Vec<&[u64]> = groups.iter().map(|g| g.rows.as_slice()).collect();
+        let rows: Vec<Vec<u64>> = groups.iter().map(|g| g.rows.iter().collect()).collect();
         assert_eq!(rows, [&[4, 9][..], &[5], &[6], &[], &[]]);
         let r = Reporter::new(Path::new("d.csv"), true);
         assert_eq!(
@@ -381,6 +404,7 @@ mod tests {
 
     #[test]
     fn the_rows_phrase_names_the_first_runs_and_counts_the_rest() {
+        let rows_phrase = |rows: &[u64]| super::rows_phrase(&RowRuns::from_sorted(rows));
         assert_eq!(rows_phrase(&[7]), "row 7");
         assert_eq!(rows_phrase(&[2, 3, 4, 7, 9, 10]), "rows 2-4, 7, 9-10");
         assert_eq!(
@@ -390,6 +414,16 @@ mod tests {
         let many: Vec<u64> = (0..1207).map(|i| 57 + 24 * i).collect();
         assert_eq!(rows_phrase(&many), "rows 57, 81, 105 and 1,204 more");
         assert_eq!(rows_phrase(&(2..7455).collect::<Vec<u64>>()), "rows 2-7454");
+        // Rows past the runs a set lists are counted with the rest.
+        let mut capped = RowRuns::default();
+        for i in 0..100_000 {
+            capped.push(10 + 3 * i);
+        }
+        assert!(capped.unlisted() > 0);
+        assert_eq!(
+            super::rows_phrase(&capped),
+            "rows 10, 13, 16 and 99,997 more"
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@ use crate::parallel;
 use crate::problem::{Problem, Severity};
 use crate::records::Record;
 use crate::report::{thousands, Reporter};
+use crate::row_runs::RowRuns;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -83,7 +84,7 @@ pub fn run(cfg: &PreviewConfig, file: &Path, pdf_dir: &Path) -> ExitCode {
 
     // The PDFs: the print engine's own run, the rows with errors left out; its problems
     // are the ones just listed, so it reports nothing itself.
-    let pdfs = if report.rows > report.error_rows.len() as u64 {
+    let pdfs = if report.rows > report.error_rows() {
         match print::write_letters(
             &pdf_config(cfg, pdf_dir),
             &Reporter::silent(&cfg.input.data),
@@ -261,8 +262,8 @@ impl Page<'_> {
              <tr><th>PDFs written</th><td>{} in {}/</td></tr>\n</table>\n",
             r.rows,
             if errors > 0 { "error" } else { "ok" },
-            r.error_rows.len(),
-            plural(r.error_rows.len(), "row", "rows"),
+            r.error_rows(),
+            plural(r.error_rows() as usize, "row", "rows"),
             if warnings > 0 { "warning" } else { "ok" },
             self.pdfs.len(),
             esc(self.folder),
@@ -286,7 +287,7 @@ impl Page<'_> {
                 if g.rows.len() < 2 {
                     for p in &g.members {
                         out.push_str("<li>");
-                        problem_html(p, p.row.as_slice(), false, out);
+                        problem_html(p, &RowRuns::from_sorted(p.row.as_slice()), false, out);
                         out.push_str("</li>\n");
                     }
                 } else {
@@ -358,7 +359,7 @@ impl Page<'_> {
             out.push_str("<ul class=\"problems\">\n");
             for f in &findings {
                 out.push_str("<li>");
-                problem_html(&f.problem, &[], false, &mut out);
+                problem_html(&f.problem, &RowRuns::default(), false, &mut out);
                 out.push_str("</li>\n");
             }
             out.push_str("</ul>\n");
@@ -419,7 +420,7 @@ impl Page<'_> {
 
 /// One problem as a list item's content: severity, rows, column, message, hint; `grouped`:
 /// the text said of all its rows alike.
-fn problem_html(p: &Problem, rows: &[u64], grouped: bool, out: &mut String) {
+fn problem_html(p: &Problem, rows: &RowRuns, grouped: bool, out: &mut String) {
     let class = match p.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",

@@ -758,3 +758,70 @@ fn findings_past_the_ones_kept_in_full_are_still_counted_grouped_and_stop_the_ru
         &all.stderr[all.stderr.len() - 600..]
     );
 }
+
+#[test]
+fn a_duplicate_of_a_row_past_the_keys_kept_in_memory_names_the_earlier_row() {
+    // More rows than the duplicate check keeps in memory, each its own official; then one
+    // with row 2's address, one repeating row 4, one with row 5's email address: their
+    // first rows' keys are on disk by then, and still found, with their row numbers.
+    let n = lettermerge::first_seen::IN_MEMORY as u64 + 1_500;
+    let official = |r: u64| {
+        let (last, street, email) = (
+            format!("Name{r}"),
+            format!("{r} Main St"),
+            format!("p{r}@example.org"),
+        );
+        row(["Pat", &last, &street, &email, "D1", ""])
+    };
+    let mut rows: Vec<String> = (2..n + 2).map(official).collect();
+    let (a, b, c) = (n + 2, n + 3, n + 4);
+    rows.push(row([
+        "Pat",
+        "Name2",
+        "2 Main St",
+        "other@example.org",
+        "D1",
+        "",
+    ]));
+    rows.push(official(4));
+    rows.push(row([
+        "Lee",
+        "Other",
+        "9 Elm St",
+        "p5@example.org",
+        "D1",
+        "",
+    ]));
+    let w = Workdir::new();
+    w.file("t.md", TEMPLATE);
+    w.file("d.csv", csv(&rows));
+    let run = check(&w, &["--for", "email"]);
+    run.expect_code(0);
+    let e = &run.stderr;
+    assert!(
+        e.contains(&format!(
+            "warning: d.csv row {a}: row {a} has the same address as row 2\n"
+        )),
+        "{e}"
+    );
+    assert!(
+        e.contains(&format!(
+            "warning: d.csv row {b}: row {b} repeats row 4 exactly\n"
+        )),
+        "{e}"
+    );
+    assert!(
+        e.contains(&format!(
+            "warning: d.csv row {c}, column \"to\": row {c} has the same email address \
+             (p5@example.org) as row 5\n"
+        )),
+        "{e}"
+    );
+    assert!(
+        e.ends_with(&format!(
+            "{} rows checked: 0 errors in 0 rows, 3 warnings\n",
+            common_thousands(n as usize + 3)
+        )),
+        "{e}"
+    );
+}

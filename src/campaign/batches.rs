@@ -76,7 +76,9 @@ struct Group {
 impl Plan {
     /// The batches for `combined` (for example `letters/batch.pdf` gives `batch-001.pdf`,
     /// `batch-CA.pdf`, `batch-CA-001.pdf`). Without a split, the one batch is `combined`.
-    pub fn new(combined: &Path, split: &Split, tally: Tally) -> Plan {
+    /// An error is the name allocator's temporary file (never used for the at most
+    /// [`MAX_SPLIT_VALUES`] names).
+    pub fn new(combined: &Path, split: &Split, tally: Tally) -> std::io::Result<Plan> {
         let dir = combined.parent().map(Path::to_path_buf).unwrap_or_default();
         let base = combined
             .file_stem()
@@ -92,7 +94,7 @@ impl Plan {
                 } else {
                     sanitize_stem(&value, 0)
                 };
-                let name = names.allocate(&format!("{base}-{part}"), "pdf");
+                let name = names.allocate(&format!("{base}-{part}"), "pdf")?;
                 name.trim_end_matches(".pdf").to_string()
             } else {
                 base.clone()
@@ -109,12 +111,12 @@ impl Plan {
                 },
             );
         }
-        Plan {
+        Ok(Plan {
             dir,
             every: split.every,
             values,
             width: most_parts.to_string().len().max(3),
-        }
+        })
     }
 
     fn path(&self, stem: &str, part: Option<u64>) -> PathBuf {
@@ -193,7 +195,8 @@ mod tests {
             Path::new("out/batch.pdf"),
             &split,
             tally(&["", "", "", "", ""]),
-        );
+        )
+        .unwrap();
         let slots: Vec<_> = (0..5).map(|_| plan.place("").unwrap()).collect();
         let names: Vec<_> = slots.iter().map(|s| s.path.clone()).collect();
         assert_eq!(
@@ -223,7 +226,8 @@ mod tests {
             Path::new("batch.pdf"),
             &split,
             tally(&["CA", "N/Y", "", "CA", "../x"]),
-        );
+        )
+        .unwrap();
         assert_eq!(
             plan.place("CA").unwrap().path,
             PathBuf::from("batch-CA.pdf")
@@ -252,7 +256,7 @@ mod tests {
             every: Some(1),
             by: Some("state".to_string()),
         };
-        let mut plan = Plan::new(Path::new("b.pdf"), &split, tally(&["OH", "OH"]));
+        let mut plan = Plan::new(Path::new("b.pdf"), &split, tally(&["OH", "OH"])).unwrap();
         assert_eq!(
             plan.place("OH").unwrap().path,
             PathBuf::from("b-OH-001.pdf")

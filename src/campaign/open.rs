@@ -10,10 +10,10 @@ use crate::images::ImageStore;
 use crate::parallel;
 use crate::records::{DataSource, SelectSpec, Selection};
 use crate::report::{thousands, Group, Reporter};
+use crate::row_runs::RowRuns;
 use crate::template::forms::OfficeTable;
 use crate::template::Template;
 use crate::typeset::Typesetter;
-use std::collections::BTreeSet;
 use std::path::Path;
 
 /// The sender used to check the emails when no config file gives one; never shown as
@@ -169,6 +169,7 @@ pub fn print_findings(reporter: &Reporter, report: &CheckReport, all: bool) {
                     let g = Group {
                         key: b.finding.kind,
                         members: vec![&b.finding.problem],
+                        findings: b.count,
                         rows: b.rows.clone(),
                     };
                     reporter.text(&reporter.format_group(&g));
@@ -211,23 +212,31 @@ fn one_screen(reporter: &Reporter, groups: &[Group<'_, Kind>], lines: usize) -> 
     }
     let hidden = &groups[out.len()..];
     if let Some(first) = hidden.first() {
-        let findings: usize = hidden
-            .iter()
-            .map(|g| g.members.len().max(g.rows.len()))
-            .sum();
-        let rows: BTreeSet<u64> = hidden.iter().flat_map(|g| g.rows.iter().copied()).collect();
+        let findings: usize = hidden.iter().map(|g| g.findings).sum();
+        let mut rows = RowRuns::default();
+        for g in hidden {
+            rows.union(&g.rows);
+        }
+        // The rows a group only counts (past its first runs) cannot be told from another
+        // group's: with several groups, say as many as surely have one.
+        let (at_least, rows_in) = if hidden.len() > 1 && rows.unlisted() > 0 {
+            let most = hidden.iter().map(|g| g.rows.len()).max().unwrap_or(0);
+            ("at least ", most.max(rows.len() - rows.unlisted()))
+        } else {
+            ("", rows.len())
+        };
         let what = if first.first().is_error() {
             plural(findings, "error", "errors")
         } else {
             plural(findings, "warning", "warnings")
         };
         out.push(format!(
-            "... and {} more {} ({} {what} in {} {}) not shown; --all lists every one",
+            "... and {} more {} ({} {what} in {at_least}{} {}) not shown; --all lists every one",
             thousands(hidden.len() as u64),
             plural(hidden.len(), "problem", "problems"),
             thousands(findings as u64),
-            thousands(rows.len() as u64),
-            plural(rows.len(), "row", "rows"),
+            thousands(rows_in as u64),
+            plural(rows_in, "row", "rows"),
         ));
     }
     out

@@ -142,7 +142,9 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<Letters, Failure> {
     let plan = cfg
         .combined
         .as_deref()
-        .map(|combined| Plan::new(combined, &cfg.split, std::mem::take(&mut checked.tally)));
+        .map(|combined| Plan::new(combined, &cfg.split, std::mem::take(&mut checked.tally)))
+        .transpose()
+        .map_err(|e| Failure::io(crate::first_seen::spill_message("the batches' names", &e)))?;
     let batch_paths = plan.as_ref().map(Plan::paths).unwrap_or_default();
     if cfg.split.is_split() && !cfg.force {
         checked
@@ -312,7 +314,9 @@ fn check_pass(
     // A batch in the letters' folder keeps its name: a letter that would be called the
     // same (a row named "batch") gets the next free one, as with the manifest.
     if let Some(batch) = batch_name_in_out_dir(cfg) {
-        names.reserve(&batch);
+        names
+            .reserve(&batch)
+            .map_err(|e| Failure::io(names_failure(&e)))?;
     }
     if !cfg.force {
         let single_batch = cfg.combined.clone().filter(|_| !cfg.split.is_split());
@@ -328,7 +332,7 @@ fn check_pass(
     // Columns the template names that the data lacks, in any branch: reported once, with
     // the rows they break, instead of once per row.
     let missing_columns = template.check_columns(data.headers());
-    let mut broken: Vec<u64> = Vec::new();
+    let mut broken = crate::row_runs::RowRuns::default();
     let records = selection.apply(
         data.records()
             .map_err(|e| Failure::problems(e.to_string()))?,
@@ -410,7 +414,8 @@ fn check_pass(
                 // A batch-only run writes no letter files, so it keeps no names: nothing
                 // is held per letter (the valid rows are those not in `invalid_rows`).
                 if !cfg.batch_only {
-                    let name = letter_file_name(&mut names, filename.as_deref(), row);
+                    let name = letter_file_name(&mut names, filename.as_deref(), row)
+                        .map_err(|e| Failure::io(names_failure(&e)))?;
                     let path = cfg.out_dir.join(&name);
                     if !cfg.force && occupied(&path) {
                         checked.existing.push(path);
@@ -660,6 +665,10 @@ fn write_pages(
     }
     pdf.finish(images)?;
     Ok(())
+}
+
+fn names_failure(e: &io::Error) -> String {
+    crate::first_seen::spill_message("the letters' file names", e)
 }
 
 pub(super) fn io_failure(path: &Path, e: io::Error) -> Failure {

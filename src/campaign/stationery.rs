@@ -280,7 +280,7 @@ fn check_pass(
         usage: GlyphUsage::new(typesetters[0].fonts()),
     };
     let missing_columns = template.check_columns(data.headers());
-    let mut broken: Vec<u64> = Vec::new();
+    let mut broken = crate::row_runs::RowRuns::default();
     let records = selection.apply(
         data.records()
             .map_err(|e| Failure::problems(e.to_string()))?,

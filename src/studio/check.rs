@@ -113,14 +113,14 @@ fn screen(studio: &Studio) -> String {
     };
     let report = &checked.report;
     let (errors, warnings) = report.finding_counts();
-    let ready = report.rows.saturating_sub(report.error_rows.len() as u64);
+    let ready = report.rows.saturating_sub(report.error_rows());
     let verdict = if errors == 0 {
         r#"<p class="verdict good">Every letter is ready.</p>"#.to_string()
     } else {
         format!(
             r#"<p class="verdict bad">{} {} errors: fix them (or leave the rows out) before anything is printed or sent.</p>"#,
-            thousands(report.error_rows.len() as u64),
-            if report.error_rows.len() == 1 {
+            thousands(report.error_rows()),
+            if report.error_rows() == 1 {
                 "row has"
             } else {
                 "rows have"
@@ -140,7 +140,7 @@ fn screen(studio: &Studio) -> String {
 <p class="meta">{summary}{how}</p>"#,
         rows = thousands(report.rows),
         ready = thousands(ready),
-        error_rows = thousands(report.error_rows.len() as u64),
+        error_rows = thousands(report.error_rows()),
         warnings = thousands(warnings as u64),
         bad = if errors > 0 { " bad" } else { "" },
         warn = if warnings > 0 { " warn" } else { "" },

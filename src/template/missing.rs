@@ -8,6 +8,7 @@
 
 use crate::problem::Problem;
 use crate::records::{snake_case, Headers};
+use crate::row_runs::RowRuns;
 
 /// One field the template uses that the data lacks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,9 +61,9 @@ impl MissingColumns {
                 .is_some_and(|c| self.fields.iter().any(|f| f.name == c))
     }
 
-    /// The one error for every missing field, with the rows it breaks (`broken` ascending;
-    /// empty when no row was read). `None` when nothing is missing.
-    pub fn problem(&self, broken: &[u64]) -> Option<Problem> {
+    /// The one error for every missing field, with the rows it breaks (empty when no row was
+    /// read). `None` when nothing is missing.
+    pub fn problem(&self, broken: &RowRuns) -> Option<Problem> {
         let breaks = if broken.is_empty() {
             String::new()
         } else {
@@ -233,6 +234,7 @@ fn osa_distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::{near_column, osa_distance, MissingColumns};
     use crate::records::Headers;
+    use crate::row_runs::RowRuns;
 
     fn headers(names: &[&str]) -> Headers {
         let raw: Vec<String> = names.iter().map(|s| s.to_string()).collect();
@@ -292,10 +294,10 @@ mod tests {
     fn several_missing_fields_are_one_error_listing_the_columns_once() {
         let h = headers(&["name", "ZIP Code", "email"]);
         let mut m = MissingColumns::new("welcome.md", &h);
-        assert_eq!(m.problem(&[]), None);
+        assert_eq!(m.problem(&RowRuns::default()), None);
         m.push("last_name", 7, &h);
         m.push("zip", 16, &h);
-        let p = m.problem(&[2, 3, 4, 9]).unwrap();
+        let p = m.problem(&RowRuns::from_sorted(&[2, 3, 4, 9])).unwrap();
         assert!(p.is_error() && p.column.is_none() && p.row.is_none());
         assert_eq!(
             p.message,

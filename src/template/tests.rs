@@ -231,7 +231,9 @@ fn check_columns_sees_every_branch_once() {
         ]
     );
     // One error for the three, the data's columns listed once.
-    let p = missing.problem(&[]).unwrap();
+    let p = missing
+        .problem(&crate::row_runs::RowRuns::default())
+        .unwrap();
     assert!(p.row.is_none() && p.column.is_none(), "{p:?}");
     assert_eq!(
         p.message,

@@ -691,7 +691,7 @@ fn check_pass(
     // Columns the template names that the data lacks, in any branch: one error for the
     // file, with the rows they break, instead of one per row.
     let missing = prepared.template.check_columns(prepared.data.headers());
-    let mut broken: Vec<u64> = Vec::new();
+    let mut broken = crate::row_runs::RowRuns::default();
     let print = checked.printed.is_some();
     let print_limit = cfg.limit.unwrap_or(usize::MAX);
     let records = prepared.selection.apply(
@@ -782,7 +782,6 @@ fn check_pass(
     let states = parallel::ordered_map(records, states, work, sink);
     pb.finish_and_clear();
     let states = states?;
-    broken.dedup();
     if let Some(p) = missing.problem(&broken) {
         checked.errors.insert(0, p);
     }
