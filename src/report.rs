@@ -139,6 +139,22 @@ impl Reporter {
         }
     }
 
+    /// Prints a [`ProblemLog`] grouped, like [`Reporter::problems`].
+    pub fn log(&self, log: &ProblemLog) {
+        if self.silent {
+            return;
+        }
+        for g in log.groups() {
+            self.text(&self.format_group(&g));
+        }
+        if log.uncounted() > 0 {
+            self.text(&format!(
+                "... and {} more problems of other kinds, not listed one by one",
+                thousands(log.uncounted() as u64)
+            ));
+        }
+    }
+
     /// Prints text made of formatted problems (nothing when silent).
     pub fn text(&self, text: &str) {
         if !self.silent {
@@ -284,6 +300,116 @@ pub fn group_by<'a, K: Clone + Eq + Hash>(
     groups
 }
 
+/// Problems a pass keeps in full before it keeps the rest only as rows of their group: more
+/// than anyone reads, and at a couple of hundred bytes each, 2 MB (a warning on every one of
+/// half a million rows would be 100 MB kept in full).
+pub const MAX_KEPT_PROBLEMS: usize = 10_000;
+/// Groups a [`ProblemLog`] makes past [`MAX_KEPT_PROBLEMS`]; problems that would make more
+/// are only counted.
+pub const MAX_LOG_GROUPS: usize = 1_000;
+
+/// The problems of a pass over the rows (the warnings of `pdf`'s check pass, say), bounded:
+/// the first [`MAX_KEPT_PROBLEMS`] in full, the later ones as a row of their group (its
+/// rows as [`RowRuns`]), past [`MAX_LOG_GROUPS`] groups only counted. Below the limit it
+/// prints exactly what the problems themselves would ([`Reporter::log`]).
+#[derive(Debug, Default)]
+pub struct ProblemLog {
+    kept: Vec<Problem>,
+    /// Past the kept ones: each group's problem (its group text), rows and count.
+    beyond: Vec<(Problem, RowRuns, usize)>,
+    index: HashMap<(Severity, Option<String>, String), usize>,
+    uncounted: usize,
+}
+
+impl ProblemLog {
+    /// Keeps a problem: in full while there is room (always, for one of no row: a file
+    /// has a handful), else as a row of its group.
+    pub fn push(&mut self, problem: Problem) {
+        let Some(row) = problem.row else {
+            self.kept.push(problem);
+            return;
+        };
+        if self.kept.len() < MAX_KEPT_PROBLEMS {
+            self.kept.push(problem);
+            return;
+        }
+        let key = (
+            problem.severity,
+            problem.column.clone(),
+            problem.group_message().to_string(),
+        );
+        if let Some(&i) = self.index.get(&key) {
+            self.beyond[i].1.push(row);
+            self.beyond[i].2 += 1;
+            return;
+        }
+        if self.beyond.len() >= MAX_LOG_GROUPS {
+            self.uncounted += 1;
+            return;
+        }
+        let mut problem = problem;
+        problem.message = problem.group_message().to_string();
+        problem.hint = problem.group_hint().map(str::to_string);
+        problem.group = None;
+        let mut rows = RowRuns::default();
+        rows.push(row);
+        self.index.insert(key, self.beyond.len());
+        self.beyond.push((problem, rows, 1));
+    }
+
+    /// A problem of no row, listed before the others (the missing columns of the file).
+    pub fn push_front(&mut self, problem: Problem) {
+        self.kept.insert(0, problem);
+    }
+
+    /// Every problem pushed, kept, grouped or counted.
+    pub fn len(&self) -> usize {
+        self.kept.len() + self.beyond.iter().map(|b| b.2).sum::<usize>() + self.uncounted
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The problems kept in full, in the order they came.
+    pub fn kept(&self) -> &[Problem] {
+        &self.kept
+    }
+
+    /// Problems past the groups, only counted.
+    pub fn uncounted(&self) -> usize {
+        self.uncounted
+    }
+
+    /// The problems as the report lists them: [`group`] of the kept ones, the rows past
+    /// them joining their group (or making one).
+    pub fn groups(&self) -> Vec<Group<'_, ()>> {
+        let mut groups = group(&self.kept);
+        for (p, rows, count) in &self.beyond {
+            let same = groups.iter_mut().find(|g| {
+                let q = g.first();
+                !g.rows.is_empty()
+                    && q.severity == p.severity
+                    && q.column == p.column
+                    && q.group_message() == p.group_message()
+            });
+            match same {
+                Some(g) => {
+                    g.rows.union(rows);
+                    g.findings += count;
+                }
+                None => groups.push(Group {
+                    key: (),
+                    members: vec![p],
+                    findings: *count,
+                    rows: rows.clone(),
+                }),
+            }
+        }
+        groups
+    }
+}
+
 /// [`group_by`] with nothing but the problems themselves to tell apart.
 pub fn group(problems: &[Problem]) -> Vec<Group<'_, ()>> {
     group_by(problems.iter().map(|p| ((), p)))
@@ -331,7 +457,9 @@ pub fn thousands(n: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{group, group_by, thousands, Reporter};
+    use super::{
+        group, group_by, thousands, ProblemLog, Reporter, MAX_KEPT_PROBLEMS, MAX_LOG_GROUPS,
+    };
     use crate::problem::Problem;
     use crate::row_runs::RowRuns;
     use std::path::Path;
@@ -445,5 +573,75 @@ mod tests {
             r.format(&p),
             "error: officials.csv row 4, column \"email\": no such column\n  hint: add it"
         );
+    }
+
+    #[test]
+    fn a_problem_log_below_its_limit_groups_as_the_problems_do() {
+        let problems: Vec<Problem> = (2..40)
+            .map(|row| {
+                Problem::warning(format!("row {row} has the long name {row}"))
+                    .at_row(row)
+                    .grouped_as("the name is long")
+            })
+            .chain([Problem::error("no such column").in_column("zip")])
+            .collect();
+        let mut log = ProblemLog::default();
+        for p in &problems {
+            log.push(p.clone());
+        }
+        let r = Reporter::new(Path::new("d.csv"), true);
+        let plain: Vec<String> = group(&problems).iter().map(|g| r.format_group(g)).collect();
+        let logged: Vec<String> = log.groups().iter().map(|g| r.format_group(g)).collect();
+        assert_eq!(plain, logged);
+        assert_eq!(log.len(), problems.len());
+        assert_eq!(log.kept().len(), problems.len());
+    }
+
+    #[test]
+    fn a_problem_log_keeps_rows_not_problems_past_its_limit_and_counts_exactly() {
+        let mut log = ProblemLog::default();
+        let n = MAX_KEPT_PROBLEMS as u64 + 5_000;
+        let warn = |row: u64| {
+            Problem::warning(format!("row {row} has the same address as row 1"))
+                .at_row(row)
+                .grouped_as("the row has the same address as an earlier row")
+        };
+        for row in 2..2 + n {
+            log.push(warn(row));
+        }
+        // A problem first seen past the limit makes a group of its own.
+        log.push(Problem::warning("late").at_row(2 + n).in_column("zip"));
+        assert_eq!(log.kept().len(), MAX_KEPT_PROBLEMS);
+        assert_eq!(log.len(), n as usize + 1);
+        let groups = log.groups();
+        assert_eq!(groups.len(), 2, "{groups:?}");
+        assert_eq!(groups[0].findings, n as usize);
+        assert_eq!(groups[0].rows.len(), n as usize);
+        assert_eq!(groups[0].rows.runs(), &[(2, 1 + n)]);
+        assert_eq!(groups[1].rows.len(), 1);
+        assert_eq!(groups[1].first().column.as_deref(), Some("zip"));
+        let r = Reporter::new(Path::new("d.csv"), true);
+        let text = r.format_group(&groups[0]);
+        assert!(
+            text.contains("the row has the same address as an earlier row, in 15,000 rows"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_problem_log_counts_what_it_cannot_group() {
+        let mut log = ProblemLog::default();
+        let mut row = 2;
+        for _ in 0..MAX_KEPT_PROBLEMS {
+            log.push(Problem::warning("kept").at_row(row));
+            row += 1;
+        }
+        for k in 0..MAX_LOG_GROUPS + 7 {
+            log.push(Problem::warning(format!("kind {k}")).at_row(row));
+            row += 1;
+        }
+        assert_eq!(log.uncounted(), 7);
+        assert_eq!(log.len(), MAX_KEPT_PROBLEMS + MAX_LOG_GROUPS + 7);
+        assert_eq!(log.groups().len(), 1 + MAX_LOG_GROUPS);
     }
 }

@@ -19,7 +19,7 @@ use crate::parallel;
 use crate::pdf::{DocInfo, EmbeddedFonts, EncodedPage, GlyphUsage, PdfWriter};
 use crate::problem::Problem;
 use crate::records::{DataSource, Record, Selection};
-use crate::report::Reporter;
+use crate::report::{ProblemLog, Reporter};
 use crate::template::Template;
 use crate::typeset::Typesetter;
 use std::collections::HashMap;
@@ -80,8 +80,8 @@ struct Checked {
     rows: u64,
     valid: u64,
     invalid_rows: Vec<u64>,
-    errors: Vec<Problem>,
-    warnings: Vec<Problem>,
+    errors: ProblemLog,
+    warnings: ProblemLog,
     existing: Vec<PathBuf>,
     usage: GlyphUsage,
     /// The file name of each valid row, handed out in row order (none in a batch-only run,
@@ -153,8 +153,8 @@ fn run_inner(cfg: &PdfConfig, reporter: &Reporter) -> Result<Letters, Failure> {
     }
     // Now with every letter's name and every image the letters show.
     check_clashes(cfg, &template, &images, &checked.names, &batch_paths)?;
-    reporter.problems(&checked.warnings);
-    reporter.problems(&checked.errors);
+    reporter.log(&checked.warnings);
+    reporter.log(&checked.errors);
     if !checked.errors.is_empty() && (!cfg.skip_invalid || checked.valid == 0) {
         let bad = checked.invalid_rows.len();
         let hint = if cfg.skip_invalid || bad == 0 {
@@ -303,8 +303,8 @@ fn check_pass(
         rows: 0,
         valid: 0,
         invalid_rows: Vec::new(),
-        errors: Vec::new(),
-        warnings: Vec::new(),
+        errors: ProblemLog::default(),
+        warnings: ProblemLog::default(),
         existing: Vec::new(),
         usage: GlyphUsage::new(typesetters[0].fonts()),
         names: HashMap::new(),
@@ -410,7 +410,9 @@ fn check_pass(
                 }
                 checked.rows += 1;
                 checked.valid += 1;
-                checked.warnings.extend(warnings);
+                for warning in warnings {
+                    checked.warnings.push(warning);
+                }
                 // A batch-only run writes no letter files, so it keeps no names: nothing
                 // is held per letter (the valid rows are those not in `invalid_rows`).
                 if !cfg.batch_only {
@@ -440,9 +442,10 @@ fn check_pass(
         checked.usage.merge(&usage);
         typesetters.push(typesetter);
     }
-    let mut file_level: Vec<Problem> = missing_columns.problem(&broken).into_iter().collect();
-    file_level.append(&mut checked.errors);
-    checked.errors = file_level;
+    // The file's missing columns come first.
+    if let Some(p) = missing_columns.problem(&broken) {
+        checked.errors.push_front(p);
+    }
     Ok((checked, typesetters))
 }
 

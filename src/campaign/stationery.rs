@@ -13,7 +13,7 @@ use crate::parallel;
 use crate::pdf::{DocInfo, EmbeddedFonts, GlyphUsage, PdfWriter};
 use crate::problem::Problem;
 use crate::records::{DataSource, Record, Selection};
-use crate::report::Reporter;
+use crate::report::{ProblemLog, Reporter};
 use crate::template::Template;
 use crate::typeset::page::Page;
 use crate::typeset::stationery::{place_label, EnvelopeSize, LabelStock};
@@ -96,8 +96,8 @@ struct Checked {
     rows: u64,
     valid: u64,
     invalid_rows: Vec<u64>,
-    errors: Vec<Problem>,
-    warnings: Vec<Problem>,
+    errors: ProblemLog,
+    warnings: ProblemLog,
     usage: GlyphUsage,
 }
 
@@ -155,8 +155,8 @@ fn run(cfg: &StationeryConfig, reporter: &Reporter) -> Result<ExitCode, Failure>
     let (checked, mut typesetters) =
         check_pass(reporter, &data, &selection, &template, typesetters, kind)?;
     reporter.problems(&template_warnings);
-    reporter.problems(&checked.warnings);
-    reporter.problems(&checked.errors);
+    reporter.log(&checked.warnings);
+    reporter.log(&checked.errors);
     let noun = kind.noun();
     if !checked.errors.is_empty() && (!cfg.skip_invalid || checked.valid == 0) {
         let bad = checked.invalid_rows.len();
@@ -275,8 +275,8 @@ fn check_pass(
         rows: 0,
         valid: 0,
         invalid_rows: Vec::new(),
-        errors: Vec::new(),
-        warnings: Vec::new(),
+        errors: ProblemLog::default(),
+        warnings: ProblemLog::default(),
         usage: GlyphUsage::new(typesetters[0].fonts()),
     };
     let missing_columns = template.check_columns(data.headers());
@@ -333,7 +333,9 @@ fn check_pass(
             RowCheck::Valid(warnings) => {
                 checked.rows += 1;
                 checked.valid += 1;
-                checked.warnings.extend(warnings);
+                for warning in warnings {
+                    checked.warnings.push(warning);
+                }
             }
         }
         Ok(())
@@ -352,9 +354,10 @@ fn check_pass(
         checked.usage.merge(&usage);
         typesetters.push(typesetter);
     }
-    let mut file_level: Vec<Problem> = missing_columns.problem(&broken).into_iter().collect();
-    file_level.append(&mut checked.errors);
-    checked.errors = file_level;
+    // The file's missing columns come first.
+    if let Some(p) = missing_columns.problem(&broken) {
+        checked.errors.push_front(p);
+    }
     Ok((checked, typesetters))
 }
 

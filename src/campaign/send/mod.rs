@@ -30,7 +30,7 @@ use crate::parallel;
 use crate::pdf::{self, DocInfo, EmbeddedFonts, GlyphUsage};
 use crate::problem::Problem;
 use crate::records::{DataSource, Record, Selection};
-use crate::report::Reporter;
+use crate::report::{ProblemLog, Reporter};
 use crate::template::Template;
 use crate::typeset::Typesetter;
 use std::collections::HashSet;
@@ -228,7 +228,7 @@ fn run_inner(
 
     // Pass 1: every row rendered and checked before anything leaves.
     let (checked, fonts, typesetters) = check_pass(cfg, reporter, &prepared, typesetters)?;
-    reporter.problems(&checked.warnings);
+    reporter.log(&checked.warnings);
     reporter.problems(&checked.errors);
     front.event(&SendEvent::Checked {
         rows: checked.rows,
@@ -625,7 +625,7 @@ struct Checked {
     valid: u64,
     invalid: u64,
     errors: Vec<Problem>,
-    warnings: Vec<Problem>,
+    warnings: ProblemLog,
     /// A dry run to the terminal prints what the check pass already rendered (the first
     /// `--limit` messages), so every row is rendered once. `None` for the other modes, and
     /// when the text outgrew [`PRINT_BUFFER_MAX`]: then the messages are rendered again.
@@ -684,7 +684,7 @@ fn check_pass(
         valid: 0,
         invalid: 0,
         errors: Vec::new(),
-        warnings: Vec::new(),
+        warnings: ProblemLog::default(),
         printed: (matches!(cfg.mode, Mode::DryRun { dir: None }) && !cfg.attach_pdf).then(Vec::new),
         printed_len: 0,
     };
@@ -776,7 +776,9 @@ fn check_pass(
                 _ => checked.errors.push(p),
             }
         }
-        checked.warnings.extend(warnings);
+        for warning in warnings {
+            checked.warnings.push(warning);
+        }
         Ok(())
     };
     let states = parallel::ordered_map(records, states, work, sink);
