@@ -17,7 +17,7 @@ use crate::output::{letter_file_name, reserved_names, sanitize_stem, text_hash, 
 use crate::parallel;
 use crate::problem::Problem;
 use crate::records::{DataSource, Record, Selection};
-use crate::report::{group_by, thousands, Group};
+use crate::report::{group_by, join_group, thousands, Group};
 use crate::row_runs::RowRuns;
 use crate::template::Template;
 use crate::typeset::Typesetter;
@@ -180,10 +180,7 @@ impl CheckReport {
             }
             return;
         }
-        let mut problem = finding.problem;
-        problem.message = problem.group_message().to_string();
-        problem.hint = problem.group_hint().map(str::to_string);
-        problem.group = None;
+        let problem = finding.problem.said_of_all();
         self.beyond_index.insert(key, self.beyond.len());
         let mut rows = RowRuns::default();
         rows.push(row);
@@ -276,26 +273,13 @@ impl CheckReport {
             .iter()
             .filter(|b| b.finding.problem.is_error() == errors)
         {
-            let p = &b.finding.problem;
-            let same = groups.iter_mut().find(|g| {
-                let q = g.first();
-                g.key == b.finding.kind
-                    && !g.rows.is_empty()
-                    && q.column == p.column
-                    && q.group_message() == p.group_message()
-            });
-            match same {
-                Some(g) => {
-                    g.rows.union(&b.rows);
-                    g.findings += b.count;
-                }
-                None => groups.push(Group {
-                    key: b.finding.kind,
-                    members: vec![p],
-                    findings: b.count,
-                    rows: b.rows.clone(),
-                }),
-            }
+            join_group(
+                &mut groups,
+                b.finding.kind,
+                &b.finding.problem,
+                &b.rows,
+                b.count,
+            );
         }
         groups.sort_by_key(|g| (!g.rows.is_empty(), Reverse(g.rows.len()), g.rows.first()));
         groups

@@ -85,6 +85,15 @@ impl Problem {
         self
     }
 
+    /// This problem as said once of every row that has it: its group text as its own (the
+    /// one problem a group keeps for the rows past the problems kept in full).
+    pub fn said_of_all(mut self) -> Problem {
+        self.message = self.group_message().to_string();
+        self.hint = self.group_hint().map(str::to_string);
+        self.group = None;
+        self
+    }
+
     /// The message said of every row with this problem alike.
     pub fn group_message(&self) -> &str {
         self.group

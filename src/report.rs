@@ -347,14 +347,10 @@ impl ProblemLog {
             self.uncounted += 1;
             return;
         }
-        let mut problem = problem;
-        problem.message = problem.group_message().to_string();
-        problem.hint = problem.group_hint().map(str::to_string);
-        problem.group = None;
         let mut rows = RowRuns::default();
         rows.push(row);
         self.index.insert(key, self.beyond.len());
-        self.beyond.push((problem, rows, 1));
+        self.beyond.push((problem.said_of_all(), rows, 1));
     }
 
     /// A problem of no row, listed before the others (the missing columns of the file).
@@ -386,27 +382,41 @@ impl ProblemLog {
     pub fn groups(&self) -> Vec<Group<'_, ()>> {
         let mut groups = group(&self.kept);
         for (p, rows, count) in &self.beyond {
-            let same = groups.iter_mut().find(|g| {
-                let q = g.first();
-                !g.rows.is_empty()
-                    && q.severity == p.severity
-                    && q.column == p.column
-                    && q.group_message() == p.group_message()
-            });
-            match same {
-                Some(g) => {
-                    g.rows.union(rows);
-                    g.findings += count;
-                }
-                None => groups.push(Group {
-                    key: (),
-                    members: vec![p],
-                    findings: *count,
-                    rows: rows.clone(),
-                }),
-            }
+            join_group(&mut groups, (), p, rows, *count);
         }
         groups
+    }
+}
+
+/// Joins `count` problems past the ones kept in full (`p`, said of all of them, in `rows`)
+/// to their group among `groups` (same key, severity, column and group text), or makes
+/// their own: for [`ProblemLog::groups`] and `check`'s report.
+pub fn join_group<'a, K: PartialEq>(
+    groups: &mut Vec<Group<'a, K>>,
+    key: K,
+    p: &'a Problem,
+    rows: &RowRuns,
+    count: usize,
+) {
+    let same = groups.iter_mut().find(|g| {
+        let q = g.first();
+        g.key == key
+            && !g.rows.is_empty()
+            && q.severity == p.severity
+            && q.column == p.column
+            && q.group_message() == p.group_message()
+    });
+    match same {
+        Some(g) => {
+            g.rows.union(rows);
+            g.findings += count;
+        }
+        None => groups.push(Group {
+            key,
+            members: vec![p],
+            findings: count,
+            rows: rows.clone(),
+        }),
     }
 }
 
